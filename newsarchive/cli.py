@@ -1,0 +1,165 @@
+"""The newsarchive command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .article import Article, NotAnArticle
+from .extract import extract_article
+
+#: Exit status for "this page is not an article".
+EXIT_NOT_ARTICLE = 3
+USER_AGENT = f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)"
+FETCH_TIMEOUT_S = 30
+FETCH_MAX_BYTES = 20_000_000
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsarchive")
+def main() -> None:
+    """Scrape and archive Hebrew-language news."""
+
+
+@main.command()
+@click.argument("source")
+@click.option("--url", help="The page's URL, when SOURCE is a saved file (default: its canonical link).")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+def extract(source: str, url: str | None, fmt: str) -> None:
+    """Extract one article from a saved page or a URL and print it.
+
+    \b
+    Examples:
+      newsarchive extract page.html --url https://www.ynet.co.il/news/article/abc123
+      newsarchive extract https://news.walla.co.il/item/3640000 --format text
+
+    A page that is not an article prints the reason on stderr and exits with status 3.
+    """
+    err = Console(stderr=True)
+    charset = None
+    if source.startswith(("http://", "https://")):
+        url = url or source
+        try:
+            data, charset = _fetch(source)
+        except OSError as error:
+            err.print(f"[red]cannot fetch {source}: {error}[/red]")
+            sys.exit(2)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            err.print(f"[red]no such file: {source}[/red]")
+            sys.exit(2)
+        data = path.read_bytes()
+        url = url or _url_from_page(data) or path.resolve().as_uri()
+    try:
+        article = extract_article(data, url, charset=charset)
+    except NotAnArticle as error:
+        err.print(f"not an article: {error.reason}")
+        sys.exit(EXIT_NOT_ARTICLE)
+    if fmt == "json":
+        click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_as_text(article))
+
+
+def _fetch(url: str) -> tuple[bytes, str | None]:
+    """One polite request with the project's user agent."""
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
+    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
+        data = response.read(FETCH_MAX_BYTES + 1)
+        charset = response.headers.get_content_charset()
+    if len(data) > FETCH_MAX_BYTES:
+        raise OSError(f"page larger than {FETCH_MAX_BYTES} bytes")
+    return data, charset
+
+
+def _url_from_page(data: bytes) -> str | None:
+    from .extract.page import Page
+
+    try:
+        page = Page(data, "file:///")
+    except NotAnArticle:
+        return None
+    return page.canonical if page.canonical.startswith("http") else None
+
+
+def _as_text(article: Article) -> str:
+    lines = [article.headline or ""]
+    if article.subtitle:
+        lines.append(article.subtitle)
+    meta = [
+        ", ".join(article.authors),
+        article.published.isoformat() if article.published else "",
+        article.url,
+    ]
+    lines += [" | ".join(m for m in meta if m), "", article.body]
+    for image in article.images:
+        credit = f" (צילום: {image.credit})" if image.credit else ""
+        lines.append(f"\n[{image.caption or ''}{credit}] {image.src or ''}")
+    return "\n".join(lines)
+
+
+@main.command("eval")
+@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--details/--no-details", default=False, help="List every mismatch.")
+def eval_command(gold_dir: Path, fmt: str, details: bool) -> None:
+    """Score extraction against gold JSON, field by field.
+
+    \b
+    GOLD_DIR holds cases.json (the shared corpus format) or NAME.html + NAME.json pairs.
+    Example:
+      newsarchive eval ../shared/corpus --details
+    """
+    from .evaluate import FIELDS, evaluate
+
+    report = evaluate(gold_dir)
+    averages = report.averages()
+    if fmt == "json":
+        payload = {
+            "averages": averages,
+            "boilerplate_hits": report.boilerplate_hits,
+            "cases": [
+                {"name": r.name, "scores": r.scores, "error": r.error, "boilerplate": r.boilerplate}
+                for r in report.results
+            ],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    console = Console(width=None if sys.stdout.isatty() else 220)
+    table = Table(title=f"Extraction quality on {gold_dir} ({len(report.results)} pages)")
+    table.add_column("page", overflow="fold")
+    shown = [f for f in FIELDS if f in averages]
+    for name in shown:
+        table.add_column(name, justify="right")
+    for result in report.results:
+        table.add_row(result.name, *[_cell(result.scores.get(name)) for name in shown])
+    table.add_row("[bold]average[/bold]", *[f"[bold]{averages[name]:.3f}[/bold]" for name in shown])
+    console.print(table)
+    console.print(f"boilerplate strings in bodies: {report.boilerplate_hits}")
+    if details:
+        for result in report.results:
+            if result.error:
+                console.print(f"[red]{result.name}: {result.error}[/red]")
+            for name, (ours, theirs) in result.mismatches.items():
+                console.print(f"[yellow]{result.name}[/yellow] {name}: ours={ours!r}\n    gold={theirs!r}")
+            for probe in result.boilerplate:
+                console.print(f"[red]{result.name}: boilerplate {probe!r} in body[/red]")
+
+
+def _cell(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if value < 1 else "1"
+
+
+if __name__ == "__main__":
+    main()

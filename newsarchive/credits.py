@@ -1,0 +1,150 @@
+"""Bylines and photo credits: names alone, without labels, roles or desk names."""
+
+from __future__ import annotations
+
+import re
+
+from .text import clean
+
+_CREDIT_LABEL = (
+    r"(?:צילום(?:\s+(?:מסך|וידאו|אילוסטרציה))?|צילומים|קרדיט|באדיבות|תמונה|איור|photo(?:graph)?|credit|©)"
+)
+# "... | צילום: X", "... (צילום: X)", "... צילום: X", "קרדיט: X", "(X)" when X is a known agency
+_CREDIT_TAIL = re.compile(
+    r"^(?P<caption>.*?)[\s|,.\-–]*(?:\(\s*" + _CREDIT_LABEL + r"\s*:?\s*(?P<paren>[^()]*?)\s*\)"
+    r"|" + _CREDIT_LABEL + r"\s*:\s*(?P<plain>.+?))\s*\.?\s*$",
+    re.I | re.S,
+)
+_EMPTY_PARENS = re.compile(r"\s*\(\s*\)\s*$")
+
+#: News agencies and wire services: real authors of a piece (unlike desks).
+AGENCIES = {
+    "רויטרס",
+    "אי-פי",
+    "אי־פי",
+    "AP",
+    "AFP",
+    "אי.אף.פי",
+    "סוכנויות הידיעות",
+    "סוכנות הידיעות",
+    "סוכנויות",
+    "בלומברג",
+    "שינחואה",
+    "אסושייטד פרס",
+    "Reuters",
+    "Bloomberg",
+    "גטי אימג'ס",
+    "Getty Images",
+}
+_AGENCY_KEYS = {a.replace("־", "-").lower() for a in AGENCIES}
+
+# Desk and brand names that stand where a byline should be, but name no person or agency.
+_DESKS = re.compile(
+    r"^(?:\(?\s*)?(?:ynet|ynet\s*news|חדשות|חדשות\s+ynet|מערכת(?:\s+\S+){0,2}|וואלה!?(?:\s*\S+)?|walla!?(?:\s*\S+)?|"
+    r"הארץ|haaretz|themarker|דה\s*מרקר|כלכליסט|calcalist|כתב(?:י|ת)?\s+\S+|מבזקים|ידיעות\s+אחרונות|"
+    r"מעריב(?:\s+online)?|ישראל\s+היום|n12|mako|חדשות\s+\d+|גלובס|globes|עדכון|עדכונים|staff)(?:\s*\)?)$",
+    re.I,
+)
+_BYLINE_LABEL = re.compile(
+    r"^\s*(?:מאת|מאתנו|מאת\s+כתבנו|כתבו|כתב|כתבה|כתבת|עורך|עורכת|ערך|ערכה|צילום|צילם|צילמה|הכינו|by)\s*[:\-]?\s*",
+    re.I,
+)
+# Roles written after a name: "ישראל ישראלי, כתב לענייני ביטחון" / "| פרשן".
+_ROLE_TAIL = re.compile(
+    r"\s*(?:[,|\-–]\s*|\s)(?:כתב(?:ת|נו)?|פרשנ?(?:ית|ה)?|עורכ(?:ת)?|עורך|מגיש(?:ה)?|צלמ(?:ת)?|צלם|שליח(?:ה|נו|תנו)?|"
+    r"הכתב(?:ת)?|הפרשן|הפרשנית)(?:\s+.*)?$",
+)
+_SPLIT = re.compile(r"\s*(?:,|;|/|\||&|\band\b|\s+ו-|\s+ו־)\s*")
+#: first names that begin with ו; such a word after a name starts a new name only with a double ו
+_VAV_NAMES = {
+    "ולדימיר",
+    "ויקטור",
+    "ויטלי",
+    "וליד",
+    "ורד",
+    "ורדה",
+    "ויויאן",
+    "וולף",
+    "ויקי",
+    "ורדית",
+    "ואדים",
+    "ואיל",
+}
+_MAX_NAME_WORDS = 5
+
+
+def split_credit(text: str | None) -> tuple[str | None, str | None]:
+    """Split "caption | צילום: X" / "caption (צילום: X)" / "קרדיט: X" into (caption, credit)."""
+    text = clean(text)
+    if not text:
+        return None, None
+    text = _EMPTY_PARENS.sub("", text)
+    match = _CREDIT_TAIL.match(text)
+    if match:
+        credit = clean(match.group("paren") or match.group("plain")).strip(" .)(")
+        caption = clean(match.group("caption")).rstrip(" |,–-")
+        return caption or None, credit or None
+    # "(רויטרס)" / "(AP)" at the end: an agency in parentheses is a credit too.
+    paren = re.match(r"^(?P<caption>.*?)\s*\((?P<credit>[^()]{2,30})\)\s*$", text)
+    if paren and is_agency(paren.group("credit")):
+        return clean(paren.group("caption")) or None, clean(paren.group("credit"))
+    return text, None
+
+
+def is_agency(name: str) -> bool:
+    return clean(name).replace("־", "-").lower() in _AGENCY_KEYS
+
+
+def is_desk(name: str) -> bool:
+    """A desk or brand name ("חדשות", "(ynet)", "מערכת וואלה") rather than a person or an agency."""
+    name = clean(name).strip("()[] ")
+    return not name or (bool(_DESKS.match(name)) and not is_agency(name))
+
+
+def parse_byline(text: str | None) -> list[str]:
+    """Names from a byline: "מאת רועי קייס וסוכנויות הידיעות" -> ["רועי קייס", "סוכנויות הידיעות"]."""
+    text = clean(text)
+    if not text:
+        return []
+    text = text.strip("()[] ")
+    names: list[str] = []
+    for part in _SPLIT.split(text):
+        for name in _split_vav(part):
+            name = _BYLINE_LABEL.sub("", name)
+            name = _ROLE_TAIL.sub("", name).strip(" .,:;-–|()")
+            if not name or is_desk(name) or len(name.split()) > _MAX_NAME_WORDS or re.search(r"\d{2}", name):
+                continue
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _split_vav(part: str) -> list[str]:
+    """Split "רויטרס ואי־פי" and "רועי קייס וסוכנויות הידיעות" at the conjunction ו glued to a word.
+
+    A word starting with ו starts a new name only after a full name (two words) or an agency, and only
+    when what follows is a full name or an agency: "ישראל וולך" stays one name.
+    """
+    words = part.split()
+    for i in range(1, len(words)):
+        word = words[i]
+        if not word.startswith("ו") or len(word) < 3 or word in _VAV_NAMES:
+            continue
+        head, rest = " ".join(words[:i]), " ".join([word[1:], *words[i + 1 :]])
+        if is_agency(rest) or is_agency(head) or (i >= 2 and len(words) - i >= 2):
+            return [head, *_split_vav(rest)]
+    return [part]
+
+
+_TRAILING_BYLINE = re.compile(r"^\(\s*([^()]{2,60}?)\s*\)$")
+
+
+def trailing_byline(paragraph: str) -> list[str] | None:
+    """ "(אלישע בן קימון)" as a last body line is the byline of a news flash: its names, else None."""
+    match = _TRAILING_BYLINE.match(clean(paragraph))
+    if not match:
+        return None
+    inner = match.group(1)
+    if len(inner.split()) > 8 or re.search(r"\d", inner) or inner.endswith((".", "?", "!")):
+        return None
+    return parse_byline(inner)

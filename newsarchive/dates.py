@@ -1,0 +1,152 @@
+"""Hebrew news dates: ISO fast path, numeric day-month-year, then Hebrew words via dateparser.
+
+Naive times are Israel time; day-month order always.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+ISRAEL = ZoneInfo("Asia/Jerusalem")
+
+# Plausible range for a news page: older dates are scanner noise, later ones a broken CMS.
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+_LATEST_SLACK = timedelta(days=2)
+
+_LABEL = re.compile(
+    r"^\s*(?:תאריך\s+)?(?:פורסם|פורסמה|עודכן|עודכנה|עדכון\s+אחרון|עדכון|תאריך\s+פרסום|תאריך|פרסום|"
+    r"published|updated|last\s+updated|posted)\s*(?:ב|on|at)?\s*[:\-–]?\s*",
+    re.I,
+)
+_ISO = re.compile(
+    r"^\s*(\d{4}-\d{2}-\d{2})(?:[T ](\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?))?"
+    r"\s*(Z|z|[+-]\d{2}:?\d{2})?\s*$"
+)
+_NUMERIC = re.compile(
+    r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)"
+    r"(?:\s*(?:[,|\-–/]|\bב?שעה\b)?\s*)*(?:(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+)
+_TIME_FIRST = re.compile(
+    r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?\s*[,|\-–]?\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)"
+)
+_CLOCK = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
+_ONE_UNIT = re.compile(r"לפני\s+(שעה|דקה|יום|שבוע|חודש|שנה)(?!\S)")
+_HEBREW_LETTERS = re.compile("[\u05d0-\u05ea]")
+# Hebrew-calendar dates ("כ״ג אדר א התשפ״ד") carry no Gregorian information dateparser understands.
+_HEBREW_CALENDAR = re.compile(r"(?:ה?תש[א-ת]?[\"״]?[א-ת]|\bבאדר\b|\bאדר\s+[אב]\b)")
+
+
+def parse_date(text: str | None, *, now: datetime | None = None) -> datetime | None:
+    """Parse a date as written on an Israeli news page; ``None`` when there is none or it is impossible.
+
+    ``now`` anchors relative forms ("אתמול, 21:10", "לפני 5 דקות"); it defaults to the current time.
+    """
+    if not text:
+        return None
+    text = text.strip()[:200]
+    if not text:
+        return None
+    result = _parse_iso(text)
+    if result is None:
+        text = _LABEL.sub("", text)
+        result = _parse_iso(text) or _parse_numeric(text) or _parse_words(text, now)
+    return result if result is not None and _plausible(result, now) else None
+
+
+def to_israel(value: datetime) -> datetime:
+    """An aware datetime in Israel time (naive values are taken to be Israel time already)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=ISRAEL)
+    return value.astimezone(ISRAEL)
+
+
+def _plausible(value: datetime, now: datetime | None) -> bool:
+    latest = (now or datetime.now(UTC)) + _LATEST_SLACK
+    if latest.tzinfo is None:
+        latest = latest.replace(tzinfo=ISRAEL)
+    return _EARLIEST <= value <= latest
+
+
+def _parse_iso(text: str) -> datetime | None:
+    match = _ISO.match(text)
+    if not match:
+        return None
+    day, clock, zone = match.groups()
+    iso = day + ("T" + clock.replace(",", ".") if clock else "")
+    if clock and len(clock.split(":")[0]) == 1:
+        iso = day + "T0" + clock
+    if zone:
+        iso += "+00:00" if zone in "Zz" else zone
+    try:
+        value = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return to_israel(value).replace(microsecond=0)
+
+
+def _make(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime | None:
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=ISRAEL)
+    except ValueError:
+        return None
+
+
+def _parse_numeric(text: str) -> datetime | None:
+    match = _NUMERIC.search(text)
+    if match:
+        day, month, year, hour, minute, second = match.groups()
+        if hour is None:
+            # "07:33 15.05.24", or a day header and a clock time side by side: the time stands apart.
+            before = _TIME_FIRST.search(text) or _CLOCK.search(text)
+            if before:
+                hour, minute, second = before.group(1), before.group(2), before.group(3)
+        return _make(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    return None
+
+
+@lru_cache(maxsize=1)
+def _dateparser():  # imported lazily: dateparser takes ~0.5 s to import and most pages never need it
+    import dateparser
+
+    return dateparser
+
+
+def _parse_words(text: str, now: datetime | None) -> datetime | None:
+    if not _HEBREW_LETTERS.search(text) and not re.search(r"[A-Za-z]{3}", text):
+        return None
+    if _HEBREW_CALENDAR.search(text) and not re.search(r"\d{4}", text):
+        return None
+    text = _ONE_UNIT.sub(r"לפני 1 \1", text).replace("|", " ")
+    base = to_israel(now or datetime.now(UTC)).replace(tzinfo=None)
+    settings = {
+        "TIMEZONE": "Asia/Jerusalem",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "DATE_ORDER": "DMY",
+        "PREFER_DATES_FROM": "past",
+        "RELATIVE_BASE": base,
+    }
+    languages = ["he", "en"] if not _HEBREW_LETTERS.search(text) else ["he"]
+    try:
+        value = _dateparser().parse(text, languages=languages, settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input; a date we cannot read is no date
+        return None
+    if value is None:
+        return None
+    # dateparser attaches pytz zones; normalise to zoneinfo so offsets print the same everywhere
+    return (
+        to_israel(value.replace(tzinfo=None)).replace(microsecond=0)
+        if value.tzinfo is None
+        else (value.astimezone(ISRAEL).replace(microsecond=0))
+    )
+
+
+def has_time_of_day(text: str) -> bool:
+    """Whether a raw date string states a time (so a midnight result is real, not a default)."""
+    return bool(re.search(r"\d{1,2}:\d{2}", text))

@@ -1,0 +1,113 @@
+"""Turning page bytes into text: declared charsets, legacy Hebrew code pages and mojibake repair."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from .article import NotAnArticle
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{2,40})""", re.I)
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([a-zA-Z0-9_.:-]{2,40})""", re.I)
+# UTF-8 Hebrew (D7 90..D7 AA) read as Latin-1/cp1252 shows as "×" followed by a C1 or Latin-1 char.
+_MOJIBAKE_HEBREW = re.compile("\u00d7[\u0080-\u00bf\u201a-\u203a\u0152-\u0178\u02c6\u02dc]")
+_MOJIBAKE_RUN = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u0178\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
+)
+_HEBREW = re.compile("[\u05d0-\u05ea]")
+_CP1252_EXTRA = {c: bytes([b]) for b in range(0x80, 0xA0) if (c := bytes([b]).decode("cp1252", "ignore"))}
+
+#: Charset labels that really mean a legacy Hebrew code page.
+_HEBREW_ALIASES = {"iso-8859-8-i": "iso-8859-8", "iso-8859-8-e": "iso-8859-8", "visual": "iso-8859-8"}
+
+
+def decode_html(data: bytes | str, declared: str | None = None) -> str:
+    """Decode a page: BOM, then the declared charset (HTTP header), then ``<meta charset>``,
+    then strict UTF-8, then windows-1255. Mojibake (UTF-8 read as Latin-1) is repaired.
+
+    Raises :class:`NotAnArticle` for empty or binary input.
+    """
+    if isinstance(data, str):
+        text = data
+    else:
+        if not data.strip():
+            raise NotAnArticle("empty page")
+        _reject_binary(data)
+        text = _decode_bytes(data, declared)
+    if not text.strip():
+        raise NotAnArticle("empty page")
+    return repair_mojibake(text)
+
+
+def _reject_binary(data: bytes) -> None:
+    head = data[:4096]
+    if head.startswith((b"\x1f\x8b", b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        raise NotAnArticle("binary data, not an HTML page")
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if controls > len(head) * 0.1 and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise NotAnArticle("binary data, not an HTML page")
+
+
+def _decode_bytes(data: bytes, declared: str | None) -> str:
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(name, errors="replace").lstrip("\ufeff")
+    candidates = [declared] if declared else []
+    match = _XML_DECL.search(data[:512]) or _META_CHARSET.search(data[:200_000])
+    if match:
+        candidates.append(match.group(1).decode("ascii"))
+    for label in candidates:
+        codec = _codec(label)
+        if codec is None:
+            continue
+        if codec == "utf-8":
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # a lying declaration: sniff instead
+        return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Legacy Israeli pages: windows-1255 is a superset of ISO-8859-8 for the letters.
+    return data.decode("windows-1255", errors="replace")
+
+
+def _codec(label: str) -> str | None:
+    label = label.strip().lower()
+    label = _HEBREW_ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    if name in {"latin-1", "iso8859-1", "cp1252", "ascii"}:
+        # Browsers treat these labels as windows-1252; a Hebrew page so labelled is really UTF-8 or
+        # windows-1255, which the sniffing below tells apart.
+        return None
+    return "utf-8" if name == "utf-8" else name
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was decoded as Latin-1/cp1252 (and saved again), run by run.
+
+    Pages with a few stray Latin-1 characters are left alone: only runs that decode as valid UTF-8
+    are replaced, and only when the page shows the Hebrew mojibake signature.
+    """
+    signature = len(_MOJIBAKE_HEBREW.findall(text, 0, 400_000))
+    if signature < 5 or signature < len(_HEBREW.findall(text, 0, 400_000)) / 4:
+        return text
+
+    def fix(match: re.Match[str]) -> str:
+        run = match.group(0)
+        try:
+            raw = b"".join(_CP1252_EXTRA.get(c) or c.encode("latin-1") for c in run)
+            return raw.decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return run
+
+    return _MOJIBAKE_RUN.sub(fix, text)

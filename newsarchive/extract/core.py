@@ -1,0 +1,242 @@
+"""extract_article: from page bytes and a URL to an :class:`Article`, field by field through the layers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..article import Article, NotAnArticle
+from ..sites import profile_for_url, site_key_for_url
+from ..text import fold_for_compare, hebrew_ratio
+from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, SiteLayer
+from .page import Page, text_of
+
+log = logging.getLogger(__name__)
+
+MIN_BODY_CHARS = 40
+_ERROR_TITLE = re.compile(
+    r"(?:^|\W)(?:404|500|403)(?:\W|$)|page not found|not found|שגיאה|"
+    r"(?:הדף|העמוד)\s+(?:המבוקש\s+)?לא\s+נמצא|"
+    r"הדף\s+שחיפשת|העמוד\s+שחיפשת|אופס",
+    re.I,
+)
+_FRONT_PAGE_PATHS = {"", "index.html", "index.htm", "index.php", "home", "default.aspx", "he", "en"}
+_LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
+_VIDEO_TYPES = re.compile(r"video", re.I)
+# Fields whose first non-empty answer wins, in layer order.
+_SIMPLE_FIELDS = ("headline", "section", "tags", "language")
+
+
+def extract_article(
+    html: bytes | str,
+    url: str,
+    *,
+    now: datetime | None = None,
+    charset: str | None = None,
+) -> Article:
+    """Extract one article. Raises :class:`NotAnArticle` (with ``reason``) for anything that is not one.
+
+    ``now`` anchors relative dates ("אתמול", "לפני 5 דקות"): pass the fetch time for stored pages.
+    ``charset`` is the encoding declared by the HTTP response, if any.
+    """
+    try:
+        return _extract(html, url, now, charset)
+    except NotAnArticle as error:
+        error.url = error.url or url
+        raise
+    except RecursionError:
+        raise NotAnArticle("the page is nested too deeply to read", url) from None
+    except MemoryError:
+        raise NotAnArticle("the page is too large to read", url) from None
+    except Exception as error:  # the library's promise: bad input never escapes as a crash
+        log.exception("extraction failed on %s", url)
+        raise NotAnArticle(f"extraction failed: {type(error).__name__}: {error}", url) from error
+
+
+def _extract(html: bytes | str, url: str, now: datetime | None, charset: str | None) -> Article:
+    page = Page(html, url, charset=charset)
+    canonical = page.canonical
+    profile = profile_for_url(canonical) or profile_for_url(url)
+    if profile and not (profile.is_article_url(canonical) or profile.is_article_url(url)):
+        raise NotAnArticle(
+            f"not an article URL of {profile.name} (a front page, section, tag or listing page)", url
+        )
+
+    layers: list[Layer] = []
+    site_layer = None
+    if profile:
+        layout = SiteLayer.pick_layout(page, profile)
+        if layout is not None:
+            site_layer = SiteLayer(page, now, profile, layout)
+            layers.append(site_layer)
+    jsonld, meta = JsonLdLayer(page, now), MetaLayer(page, now)
+    layers += [jsonld, meta]
+    # The generic layer places its article region around the site's body when there is one.
+    anchor = None
+    if site_layer is not None and site_layer.paragraphs():
+        anchor = site_layer.body_element
+    generic = GenericLayer(page, now, anchor=anchor)
+    layers.append(generic)
+
+    article = Article(url=canonical, site=profile.key if profile else site_key_for_url(canonical))
+    provenance = article.provenance
+
+    def first(field: str, order: list[Layer]) -> Any:
+        for layer in order:
+            value = getattr(layer, field)()
+            if value:
+                provenance[field] = layer.name
+                return value
+        return None
+
+    for field in _SIMPLE_FIELDS:
+        value = first(field, layers)
+        if value:
+            setattr(article, field, value)
+
+    _check_error_page(page, article.headline)
+    if not article.headline:
+        raise NotAnArticle("no headline found", url)
+
+    # articleBody in JSON-LD has no paragraph breaks and is often cut: the page's own text comes first.
+    body_layers = [*([site_layer] if site_layer else []), generic, jsonld]
+    article.paragraphs = first("paragraphs", body_layers) or []
+    body_layer = next((layer for layer in body_layers if layer.name == provenance.get("paragraphs")), None)
+    _check_is_article(page, article, generic, body_layer, has_profile=profile is not None)
+
+    article.subtitle = first("subtitle", layers) or _description_subtitle(page, jsonld, article, provenance)
+    if article.subtitle and fold_for_compare(article.subtitle) == fold_for_compare(article.headline):
+        article.subtitle = None
+        provenance.pop("subtitle", None)
+
+    authors_order = layers if body_layer is None else [*layers]
+    article.authors = first("authors", authors_order) or []
+    if not article.authors and body_layer is not None and body_layer.body_byline:
+        article.authors = body_layer.body_byline
+        provenance["authors"] = body_layer.name + ":body"
+
+    _dates(article, layers)
+    # A layout that declares where its pictures are is believed even when it finds none.
+    if site_layer is not None and site_layer.layout.images:
+        article.images = site_layer.images()
+        provenance["images"] = site_layer.name
+    else:
+        article.images = first("images", [generic]) or []
+    paywalled = first("paywalled", layers)
+    article.paywalled = bool(paywalled)
+    if article.language is None and hebrew_ratio(article.body[:2000]) > 0.5:
+        article.language = "he"
+        provenance["language"] = "generic"
+    if page.truncated:
+        article.warnings.append("page larger than the size limit: read the first part only")
+    return article
+
+
+def _dates(article: Article, layers: list[Layer]) -> None:
+    """Published and updated, reconciled across layers.
+
+    The first layer's published time wins; another layer that agrees to the minute (or by a whole number
+    of hours, a mislabelled time zone) lends it seconds. Such a skew is undone on that layer's
+    ``updated`` too. ``updated`` equal to ``published`` is no update.
+    """
+    candidates = [(layer, layer.published()) for layer in layers]
+    candidates = [(layer, value) for layer, value in candidates if value is not None]
+    if not candidates:
+        return
+    primary_layer, published = candidates[0]
+    skews: dict[str, timedelta] = {primary_layer.name: timedelta(0)}
+    for layer, value in candidates[1:]:
+        skew = _whole_hour_skew(value, published)
+        if skew is None:
+            continue
+        skews[layer.name] = skew
+        if published.second == 0 and value.second and (value - skew).replace(second=0) == published:
+            published = value - skew
+    article.published = published
+    article.provenance["published"] = primary_layer.name
+    for layer in layers:
+        updated = layer.updated()
+        if updated is None:
+            continue
+        updated = updated - skews.get(layer.name, timedelta(0))
+        article.updated = updated if updated > published else None
+        if article.updated is not None:
+            article.provenance["updated"] = layer.name
+        break
+
+
+def _whole_hour_skew(value: datetime, reference: datetime) -> timedelta | None:
+    """value - reference when it is a whole number of hours (a mislabelled or twice-applied zone), to the
+    minute; else None."""
+    difference = value.replace(second=0, microsecond=0) - reference.replace(second=0, microsecond=0)
+    hours, remainder = divmod(difference, timedelta(hours=1))
+    if remainder == timedelta(0) and abs(hours) <= 12:
+        return timedelta(hours=hours)
+    return None
+
+
+def _description_subtitle(
+    page: Page, jsonld: JsonLdLayer, article: Article, provenance: dict[str, str]
+) -> str | None:
+    """A meta/JSON-LD description is the subtitle only when it is neither the headline nor the body's text."""
+    from ..text import clean
+
+    candidates = [
+        ("jsonld", jsonld.article.get("description")),
+        ("meta", page.meta_value("og:description", "description")),
+    ]
+    body = fold_for_compare(article.body[:3000])
+    headline = fold_for_compare(article.headline or "")
+    for layer, raw in candidates:
+        text = clean(raw) if isinstance(raw, str) else ""
+        if not 20 <= len(text) <= 400:
+            continue
+        folded = fold_for_compare(text)
+        if folded.startswith(headline[:30]) or folded[:60] in body or text.endswith(("...", "…")):
+            continue
+        provenance["subtitle"] = layer
+        return text
+    return None
+
+
+def _check_error_page(page: Page, headline: str | None) -> None:
+    title = text_of(page.first("//title"))
+    for text in (headline or "", title):
+        if text and len(text) < 80 and _ERROR_TITLE.search(text):
+            raise NotAnArticle(f"error page ({text!r})")
+
+
+def _check_is_article(
+    page: Page, article: Article, generic: GenericLayer, body_layer: Layer | None, *, has_profile: bool
+) -> None:
+    path = urlsplit(article.url).path.strip("/").lower()
+    if path in _FRONT_PAGE_PATHS:
+        raise NotAnArticle("the site's front page")
+    body_chars = sum(len(p) for p in article.paragraphs)
+    declared_article = (
+        bool(page.articles_in_jsonld()) or (page.meta.get("og:type") or "").lower() == "article"
+    )
+    og_type = (page.meta.get("og:type") or "").lower()
+    if body_chars < MIN_BODY_CHARS:
+        if (
+            _VIDEO_TYPES.search(og_type)
+            or page.first("//video | //iframe[contains(@src,'youtube') or contains(@src,'player')]")
+            is not None
+        ):
+            raise NotAnArticle("video page without article text")
+        raise NotAnArticle(f"empty body ({body_chars} characters of text)")
+    if not has_profile and not declared_article:
+        kinds = {str(obj.get("@type", "")).lower() for obj in page.jsonld}
+        if kinds & _LISTING_TYPES:
+            raise NotAnArticle(f"listing page (JSON-LD {', '.join(sorted(kinds & _LISTING_TYPES))})")
+        if generic.headline_element is None:
+            raise NotAnArticle("no visible headline and no article metadata")
+    if not has_profile and not declared_article and body_layer is generic:
+        dominance = generic.dominance()
+        if dominance < 0.3:
+            raise NotAnArticle(
+                f"listing page: the main text block holds only {dominance:.0%} of the page's paragraphs"
+            )

@@ -1,0 +1,180 @@
+"""Article pictures with their captions and photo credits."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from ..article import Image
+from ..credits import split_credit
+from ..sites.base import ImageRule
+from ..text import clean
+from .page import Page, text_of
+
+_NOT_A_PHOTO = re.compile(
+    r"logo|icon|avatar|spacer|pixel|blank|sprite|button|banner|/ads?/|placeholder|loader|\.svg(?:$|\?)|"
+    r"\.gif(?:$|\?)|default|defualt|data:image|1x1|tracking|emoji|flag",
+    re.I,
+)
+# Posters of players and thumbnails of related stories are not the article's pictures.
+_NOT_ARTICLE_CONTAINER = re.compile(
+    r"video|player|related|recommend|promo|taboola|outbrain|teaser|share|social|avatar|author|writer|"
+    r"comment|talkback|\bads?\b|banner|logo",
+    re.I,
+)
+_SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-full-src", "src")
+_CAPTION_MARKERS = re.compile(r"caption|credit|imageinfo|image-info|photo-text|img-text|legend", re.I)
+
+
+def images_by_rules(page: Page, rules: tuple[ImageRule, ...]) -> list[Image]:
+    found: list[Image] = []
+    for rule in rules:
+        for item in page.select(rule.item):
+            image = _image_from_rule(page, rule, item)
+            if image is not None:
+                found.append(image)
+    return _dedupe(found)
+
+
+def _image_from_rule(page: Page, rule: ImageRule, item: etree._Element) -> Image | None:
+    src = None
+    if rule.link:
+        link = page.first(rule.link, item)
+        src = page.absolute(link.get("href")) if link is not None else None
+    img = page.first(rule.img, item) if rule.img else None
+    if src is None and img is not None:
+        src = _src(page, img, rule.src)
+    caption_el = page.first(rule.caption, item) if rule.caption else None
+    credit_el = page.first(rule.credit, item) if rule.credit else None
+    caption_text = text_of(caption_el)
+    credit_text = text_of(credit_el)
+    if credit_text and caption_text.endswith(credit_text):
+        caption_text = caption_text[: -len(credit_text)].strip()
+    if not caption_text and rule.caption_from_alt and img is not None:
+        caption_text = clean(img.get("alt"))
+    caption, credit_in_caption = split_credit(caption_text)
+    credit = None
+    if credit_text:
+        label_split = split_credit(credit_text)
+        credit = label_split[1] or label_split[0]
+    credit = credit or credit_in_caption
+    if src is None and caption is None and credit is None:
+        return None
+    return Image(src=src, caption=caption, credit=credit)
+
+
+def _src(page: Page, img: etree._Element, attributes: tuple[str, ...] = _SRC_ATTRIBUTES) -> str | None:
+    for attribute in attributes:
+        value = img.get(attribute)
+        if value and not value.startswith("data:"):
+            return page.absolute(value.split(",")[0].split()[0] if attribute.endswith("srcset") else value)
+    srcset = img.get("srcset") or img.get("data-srcset")
+    if srcset:
+        return page.absolute(srcset.split(",")[-1].split()[0])
+    return None
+
+
+def images_generic(page: Page, region: etree._Element | None) -> list[Image]:
+    """Figures with figcaptions, and pictures followed by a caption block, inside the article region."""
+    if region is None:
+        return []
+    found: list[Image] = []
+    claimed: set[etree._Element] = set()
+    for figure in region.iter("figure"):
+        if _inside_foreign_block(figure, region):
+            continue
+        img = next(figure.iter("img"), None)
+        caption_el = next(figure.iter("figcaption"), None)
+        image = _make(page, img, text_of(caption_el))
+        if image is not None:
+            found.append(image)
+            claimed.update(figure.iter())
+    for caption_el in region.iter("figcaption"):
+        if caption_el in claimed or _inside_foreign_block(caption_el, region):
+            continue
+        # A figcaption whose <img> is loaded by script: the saved page has the caption only.
+        parent = caption_el.getparent()
+        img = next(parent.iter("img"), None) if parent is not None else None
+        image = _make(page, img, text_of(caption_el), keep_without_src=True)
+        if image is not None:
+            found.append(image)
+            claimed.update(parent.iter() if parent is not None else ())
+    for img in region.iter("img"):
+        if img in claimed or _inside_foreign_block(img, region):
+            continue
+        caption = _caption_near(img)
+        image = _make(page, img, caption)
+        if image is not None and (caption or _looks_like_photo(img)):
+            found.append(image)
+    return _dedupe(found)
+
+
+def _make(
+    page: Page, img: etree._Element | None, caption_text: str, keep_without_src: bool = False
+) -> Image | None:
+    src = _src(page, img) if img is not None else None
+    if src and _NOT_A_PHOTO.search(src):
+        return None
+    if not caption_text and img is not None:
+        caption_text = clean(img.get("alt"))
+        caption, credit = split_credit(caption_text) if caption_text else (None, None)
+        # an alt text that is only the file name is no caption
+        if caption and re.search(r"\.(?:jpe?g|png|webp)$", caption, re.I):
+            caption = None
+    else:
+        caption, credit = split_credit(caption_text)
+    if src is None and not (keep_without_src and (caption or credit)):
+        return None
+    return Image(src=src, caption=caption, credit=credit)
+
+
+def _caption_near(img: etree._Element) -> str:
+    """The caption block that follows a picture within its wrapper (two levels up at most)."""
+    node = img
+    for _ in range(3):
+        parent = node.getparent()
+        if parent is None:
+            break
+        for sibling in node.itersiblings():
+            if not isinstance(sibling.tag, str):
+                continue
+            marks = (sibling.get("class") or "") + " " + (sibling.get("id") or "")
+            if _CAPTION_MARKERS.search(marks):
+                return text_of(sibling)
+            if sibling.tag in ("p", "div", "h2", "h3") and text_of(sibling):
+                break
+        node = parent
+    return ""
+
+
+def _looks_like_photo(img: etree._Element) -> bool:
+    for attribute in ("width", "height"):
+        value = img.get(attribute, "")
+        if value.isdigit() and int(value) < 150:
+            return False
+    return True
+
+
+def _inside_foreign_block(element: etree._Element, region: etree._Element) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor is region:
+            return False
+        marks = (ancestor.get("class") or "") + " " + (ancestor.get("id") or "")
+        if ancestor.tag in ("aside", "nav", "footer"):
+            return True
+        if marks.strip() and _NOT_ARTICLE_CONTAINER.search(marks):
+            return True
+    return False
+
+
+def _dedupe(images: list[Image]) -> list[Image]:
+    seen: set[tuple[str | None, str | None]] = set()
+    unique: list[Image] = []
+    for image in images:
+        key = (image.src, image.caption) if image.src else (None, image.caption)
+        if key in seen:
+            continue
+        seen.add(key)
+        unique.append(image)
+    return unique

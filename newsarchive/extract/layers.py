@@ -1,0 +1,633 @@
+"""The extraction layers. Each answers, field by field, what it knows; the first layer with an answer wins.
+
+Order: the site's own rules, then JSON-LD, then meta tags, then generic heuristics that work on any page.
+Every method is cheap to call twice (results are cached) and never raises on odd markup.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+from functools import cached_property
+
+from lxml import etree
+
+from ..article import Image
+from ..credits import is_agency, is_desk, parse_byline, trailing_byline
+from ..dates import parse_date
+from ..sites.base import Layout, SiteProfile
+from ..text import clean, fold_for_compare
+from .blocks import BOILERPLATE_MARKERS, Block, blocks, body_paragraphs, is_boilerplate_element
+from .images import images_by_rules, images_generic
+from .page import Page, jsonld_text, text_of
+
+
+class Layer:
+    name = "layer"
+    body_element: etree._Element | None = None
+
+    def __init__(self, page: Page, now: datetime | None) -> None:
+        self.page = page
+        self.now = now
+        self.body_byline: list[str] | None = None
+
+    def headline(self) -> str | None:
+        return None
+
+    def subtitle(self) -> str | None:
+        return None
+
+    def authors(self) -> list[str]:
+        return []
+
+    def published(self) -> datetime | None:
+        return None
+
+    def updated(self) -> datetime | None:
+        return None
+
+    def paragraphs(self) -> list[str]:
+        return []
+
+    def images(self) -> list[Image]:
+        return []
+
+    def section(self) -> str | None:
+        return None
+
+    def tags(self) -> list[str]:
+        return []
+
+    def paywalled(self) -> bool | None:
+        return None
+
+    def language(self) -> str | None:
+        return None
+
+    def _finish_body(self, found: list[Block]) -> list[str]:
+        """Boilerplate out; a trailing "(name)" line is the byline, not body."""
+        paragraphs = body_paragraphs(found)
+        if paragraphs:
+            names = trailing_byline(paragraphs[-1])
+            if names is not None:
+                paragraphs.pop()
+                self.body_byline = names
+        return paragraphs
+
+
+def _names(texts: list[str], desks: tuple[str, ...] = ()) -> list[str]:
+    desk_keys = {fold_for_compare(d) for d in desks}
+    names: list[str] = []
+    for text in texts:
+        for name in parse_byline(text):
+            if fold_for_compare(name) in desk_keys or name in names:
+                continue
+            names.append(name)
+    return names
+
+
+def _unique(texts: list[str]) -> list[str]:
+    out: list[str] = []
+    for text in texts:
+        text = clean(text).strip(" ,:|#")
+        if text and text not in out and not text.endswith(":"):
+            out.append(text)
+    return out
+
+
+class SiteLayer(Layer):
+    def __init__(self, page: Page, now: datetime | None, profile: SiteProfile, layout: Layout) -> None:
+        super().__init__(page, now)
+        self.profile = profile
+        self.layout = layout
+        self.name = f"site:{profile.key}"
+
+    @staticmethod
+    def pick_layout(page: Page, profile: SiteProfile) -> Layout | None:
+        return next((layout for layout in profile.layouts if page.first(layout.detect) is not None), None)
+
+    def headline(self) -> str | None:
+        if not self.layout.headline:
+            return None
+        element = self.page.first(self.layout.headline)
+        if element is None:
+            return None
+        if self.layout.headline_drop:
+            element = copy.deepcopy(element)
+            for kicker in self.page.select(self.layout.headline_drop, element):
+                if kicker is not element:
+                    _drop(kicker)
+        return text_of(element) or None
+
+    def subtitle(self) -> str | None:
+        if not self.layout.subtitle:
+            return None
+        return text_of(self.page.first(self.layout.subtitle)) or None
+
+    def authors(self) -> list[str]:
+        names: list[str] = []
+        if self.layout.byline:
+            names = _names([text_of(e) for e in self.page.select(self.layout.byline)], self.profile.desks)
+        if not names:
+            self.paragraphs()
+            names = [n for n in self.body_byline or [] if not is_desk(n)]
+        return names
+
+    def published(self) -> datetime | None:
+        pieces = []
+        for selector in self.layout.published:
+            for element in self.page.select(selector)[:8]:
+                value = next((element.get(a) for a in self.layout.published_attr if element.get(a)), None)
+                value = value or text_of(element)
+                if value:
+                    pieces.append(value)
+                    if value is not None and element.get(self.layout.published_attr[0]):
+                        break
+        return parse_date(" ".join(p for p in pieces if p), now=self.now) if pieces else None
+
+    @cached_property
+    def _body(self) -> list[str]:
+        if not self.layout.body:
+            return []
+        element = self.page.first(self.layout.body)
+        if element is None:
+            return []
+        self.body_element = element
+        dropped = set(self.page.select(self.layout.drop, element)) if self.layout.drop else set()
+
+        def skip(node: etree._Element) -> bool:
+            return node in dropped or is_boilerplate_element(node)
+
+        if self.layout.paragraphs:
+            found = [b for p in self.page.select(self.layout.paragraphs, element) for b in blocks(p, skip)]
+        else:
+            found = blocks(element, skip)
+        return self._finish_body(found)
+
+    def paragraphs(self) -> list[str]:
+        return list(self._body)
+
+    def images(self) -> list[Image]:
+        return images_by_rules(self.page, self.layout.images) if self.layout.images else []
+
+    def section(self) -> str | None:
+        if not self.layout.section:
+            return None
+        items = _unique([text_of(e) for e in self.page.select(self.layout.section)])
+        return items[-1] if items else None
+
+    def tags(self) -> list[str]:
+        if not self.layout.tags:
+            return []
+        return _unique([text_of(e) for e in self.page.select(self.layout.tags)])
+
+    def paywalled(self) -> bool | None:
+        if self.profile.paywall_url and re.search(self.profile.paywall_url, self.page.canonical):
+            return True
+        if self.layout.paywall and self.page.first(self.layout.paywall) is not None:
+            return True
+        return None
+
+    def language(self) -> str | None:
+        return self.profile.language
+
+
+class JsonLdLayer(Layer):
+    name = "jsonld"
+
+    @cached_property
+    def article(self) -> dict:
+        found = self.page.articles_in_jsonld()
+        found.sort(key=lambda obj: "newsarticle" not in str(obj.get("@type")).lower())
+        return found[0] if found else {}
+
+    def headline(self) -> str | None:
+        return jsonld_text(self.article.get("headline") or self.article.get("name")) or None
+
+    def subtitle(self) -> str | None:
+        return jsonld_text(self.article.get("alternativeHeadline")) or None
+
+    def authors(self) -> list[str]:
+        raw = self.article.get("author") or self.article.get("creator")
+        entries = raw if isinstance(raw, list) else [raw]
+        texts = []
+        for entry in entries[:20]:
+            if isinstance(entry, dict):
+                name = jsonld_text(entry.get("name"))
+                if str(entry.get("@type", "")).lower() == "organization" and not is_agency(name):
+                    continue
+                texts.append(name)
+            elif isinstance(entry, str) and not entry.startswith("http"):
+                texts.append(entry)
+        return _names(texts)
+
+    def published(self) -> datetime | None:
+        return parse_date(jsonld_text(self.article.get("datePublished")) or None, now=self.now)
+
+    def updated(self) -> datetime | None:
+        return parse_date(jsonld_text(self.article.get("dateModified")) or None, now=self.now)
+
+    def paragraphs(self) -> list[str]:
+        body = self.article.get("articleBody")
+        if not isinstance(body, str):
+            return []
+        return self._finish_body(
+            [
+                Block(clean(line), 0, self.page.root)
+                for line in re.split(r"\n\s*\n|\r?\n", body)
+                if clean(line)
+            ]
+        )
+
+    def section(self) -> str | None:
+        section = self.article.get("articleSection")
+        if isinstance(section, list):
+            section = next((s for s in reversed(section) if isinstance(s, str) and s.strip()), None)
+        if isinstance(section, str) and clean(section):
+            return jsonld_text(section)
+        return self._breadcrumb()
+
+    def _breadcrumb(self) -> str | None:
+        lists = list(self.page.objects_of_type("BreadcrumbList"))
+        for obj in self.page.jsonld:
+            nested = obj.get("breadcrumb")
+            if isinstance(nested, dict):
+                lists.append(nested)
+        for crumbs in lists:
+            items = crumbs.get("itemListElement")
+            if not isinstance(items, list) or not items:
+                continue
+            names = []
+            for item in items:
+                if not isinstance(item, dict):
+                    continue
+                name = jsonld_text(item.get("name")) or jsonld_text(item.get("item"))
+                if name:
+                    names.append(name)
+            if names:
+                return names[-1]
+        return None
+
+    def tags(self) -> list[str]:
+        keywords = self.article.get("keywords")
+        if isinstance(keywords, str):
+            keywords = keywords.split(",")
+        if not isinstance(keywords, list):
+            return []
+        return _unique([jsonld_text(k) for k in keywords if isinstance(k, str)])
+
+    def paywalled(self) -> bool | None:
+        free = self.article.get("isAccessibleForFree")
+        if isinstance(free, str):
+            free = free.strip().lower() not in ("false", "no", "0")
+        if free is False:
+            return True
+        parts = self.article.get("hasPart")
+        for part in parts if isinstance(parts, list) else [parts]:
+            if isinstance(part, dict) and str(part.get("isAccessibleForFree")).lower() == "false":
+                return True
+        return None
+
+    def language(self) -> str | None:
+        return _language_code(jsonld_text(self.article.get("inLanguage")))
+
+
+_TITLE_SUFFIX = re.compile(r"^(?P<title>.+?)\s+[-|–—:]\s+(?P<suffix>[^-|–—]{1,40})$")
+
+
+class MetaLayer(Layer):
+    name = "meta"
+
+    def headline(self) -> str | None:
+        title = clean(self.page.meta_value("og:title", "twitter:title", "title"))
+        if not title:
+            title_element = self.page.first("//title")
+            title = text_of(title_element)
+        if not title:
+            return None
+        # The visible h1, when it is the same title, is the exact form (no site suffix).
+        folded = fold_for_compare(title)
+        for h1 in self.page.select("//h1"):
+            text = text_of(h1)
+            if len(text) > 10 and fold_for_compare(text) and fold_for_compare(text) in folded:
+                return text
+        return _strip_site_suffix(title, self.page.meta_value("og:site_name"))
+
+    def authors(self) -> list[str]:
+        texts = []
+        for key in ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl"):
+            value = self.page.meta.get(key)
+            if value and not value.startswith("http"):
+                texts.append(value)
+        return _names(texts)
+
+    def published(self) -> datetime | None:
+        return self._date(
+            "article:published_time",
+            "og:published_time",
+            "article:published",
+            "published_time",
+            "publish-date",
+            "pubdate",
+            "date",
+            "dc.date",
+            "dc.date.issued",
+            "sailthru.date",
+            "parsely-pub-date",
+            "datepublished",
+            "vr:published_time",
+        )
+
+    def updated(self) -> datetime | None:
+        return self._date(
+            "article:modified_time", "og:updated_time", "modified_time", "datemodified", "last-modified"
+        )
+
+    def _date(self, *keys: str) -> datetime | None:
+        for key in keys:
+            value = parse_date(self.page.meta.get(key), now=self.now)
+            if value is not None:
+                return value
+        return None
+
+    def section(self) -> str | None:
+        return clean(self.page.meta_value("article:section")) or None
+
+    def tags(self) -> list[str]:
+        values = [
+            clean(m.get("content"))
+            for m in self.page.select("//meta[@property='article:tag' or @name='article:tag']")
+        ]
+        if not values and self.page.meta.get("news_keywords"):
+            values = self.page.meta["news_keywords"].split(",")
+        return _unique(values)
+
+    def paywalled(self) -> bool | None:
+        tier = (self.page.meta.get("article:content_tier") or "").strip().lower()
+        if tier in ("locked", "metered", "premium"):
+            return True
+        if (self.page.meta.get("og:ispay") or "").strip() == "1":
+            return True
+        return None
+
+    def language(self) -> str | None:
+        return _language_code(self.page.meta_value("og:locale", "content-language", "language"))
+
+
+def _strip_site_suffix(title: str, site_name: str | None) -> str:
+    if site_name and clean(site_name):
+        site = clean(site_name)
+        for separator in (" - ", " | ", " – ", " — "):
+            if title.endswith(separator + site) or site in title.rsplit(separator, 1)[-1]:
+                head = title.rsplit(separator, 1)[0]
+                if len(head) > 5:
+                    return clean(head)
+    match = _TITLE_SUFFIX.match(title)
+    if match and len(match.group("title").split()) >= 3 and len(match.group("suffix").split()) <= 3:
+        return clean(match.group("title"))
+    return title
+
+
+def _language_code(value: str | None) -> str | None:
+    value = clean(value).lower()
+    if not value:
+        return None
+    return re.split(r"[-_]", value)[0][:3] or None
+
+
+_BYLINE_MARKERS = re.compile(r"author|byline|writer|reporter|credit-name|מאת", re.I)
+_DATE_MARKERS = re.compile(r"date|time|publish|posted|timestamp", re.I)
+_SUBTITLE_MARKERS = re.compile(
+    r"sub-?title|subhead|sub_title|lead|dek|excerpt|summary|teaser|standfirst|intro", re.I
+)
+_NOT_BYLINE_CONTEXT = re.compile(r"comment|talkback|related|recommend|teaser|promo|footer", re.I)
+
+
+class GenericLayer(Layer):
+    """Conventional markup on any site: h1, the densest run of paragraphs, byline-like blocks."""
+
+    name = "generic"
+
+    def __init__(self, page: Page, now: datetime | None, anchor: etree._Element | None = None) -> None:
+        super().__init__(page, now)
+        self.anchor = anchor  # a body element found by an earlier layer, to place the article region
+
+    @cached_property
+    def headline_element(self) -> etree._Element | None:
+        candidates = [h for h in self.page.select("//h1") if text_of(h) and not _is_link_list(h)]
+        if not candidates:
+            return None
+        if len(candidates) == 1:
+            return candidates[0]
+        reference = fold_for_compare(
+            self.page.meta_value("og:title", "twitter:title") or text_of(self.page.first("//title")) or ""
+        )
+
+        def score(h1: etree._Element) -> tuple[int, int]:
+            text = fold_for_compare(text_of(h1))
+            return (1 if text and text in reference else 0, len(text))
+
+        return max(candidates, key=score)
+
+    def headline(self) -> str | None:
+        return text_of(self.headline_element) or None
+
+    def subtitle(self) -> str | None:
+        h1 = self.headline_element
+        if h1 is None:
+            return None
+        headline = text_of(h1)
+        node = h1
+        for _ in range(3):
+            for sibling in node.itersiblings():
+                if not isinstance(sibling.tag, str):
+                    continue
+                text = text_of(sibling)
+                marks = (sibling.get("class") or "") + " " + (sibling.get("id") or "")
+                is_candidate = sibling.tag in ("h2", "p") or _SUBTITLE_MARKERS.search(marks)
+                if (
+                    is_candidate
+                    and 15 <= len(text) <= 400
+                    and text != headline
+                    and not BOILERPLATE_MARKERS.search(marks)
+                ):
+                    return text
+                if text:
+                    break
+            node = node.getparent()
+            if node is None:
+                break
+        return None
+
+    @cached_property
+    def region(self) -> etree._Element | None:
+        """The smallest element holding both the headline and the body."""
+        body = self.anchor if self.anchor is not None else self._densest
+        h1 = self.headline_element
+        if body is None:
+            return h1.getparent() if h1 is not None else None
+        if h1 is None:
+            return body
+        body_ancestors = set(body.iterancestors())
+        body_ancestors.add(body)
+        for ancestor in h1.iterancestors():
+            if ancestor in body_ancestors:
+                return ancestor if ancestor.tag not in ("body", "html") else body
+        return body
+
+    def authors(self) -> list[str]:
+        region = self.region
+        scopes = [region] if region is not None else []
+        scopes.append(self.page.root)
+        for scope in scopes:
+            texts = []
+            for element in self.page.select(
+                ".//*[@rel='author' or @itemprop='author' or contains(@class,'author')"
+                " or contains(@class,'byline')"
+                " or contains(@class,'Author') or contains(@class,'Byline') or contains(@class,'writer')"
+                " or contains(@class,'reporter')]",
+                scope,
+            ):
+                if _inside(element, _NOT_BYLINE_CONTEXT, scope):
+                    continue
+                text = text_of(element)
+                if 2 <= len(text) <= 80:
+                    texts.append(text)
+            names = _names(texts)
+            if names:
+                return names[:8]
+        self.paragraphs()
+        return [n for n in self.body_byline or [] if not is_desk(n)]
+
+    def published(self) -> datetime | None:
+        region = self.region if self.region is not None else self.page.root
+        for scope in (region, self.page.root):
+            for element in self.page.select(".//time[@datetime] | .//*[@itemprop='datePublished']", scope):
+                value = parse_date(
+                    element.get("datetime") or element.get("content") or text_of(element), now=self.now
+                )
+                if value is not None:
+                    return value
+            for element in self.page.select(
+                ".//*[contains(@class,'date') or contains(@class,'Date') or contains(@class,'time') or "
+                "contains(@class,'Time') or contains(@class,'publish')]",
+                scope,
+            ):
+                text = text_of(element)
+                if 6 <= len(text) <= 80:
+                    value = parse_date(text, now=self.now)
+                    if value is not None:
+                        return value
+        return None
+
+    @cached_property
+    def _scored(self) -> tuple[etree._Element | None, float, float]:
+        """(best container, its score, total paragraph text on the page)."""
+        scores: dict[etree._Element, float] = {}
+        total = 0.0
+        for element in self.page.select(
+            "//p | //div[text()[string-length(normalize-space()) > 40]]"
+            " | //article[text()[string-length(normalize-space()) > 40]]"
+        ):
+            text = text_of(element)
+            if len(text) < 25:
+                continue
+            if _inside(element, BOILERPLATE_MARKERS, None) or _inside_tags(
+                element, ("nav", "footer", "aside", "form")
+            ):
+                continue
+            links = sum(len(clean("".join(a.itertext()))) for a in element.iter("a"))
+            weight = len(text) * max(0.0, 1 - links / max(len(text), 1)) ** 2
+            total += weight
+            parent = element.getparent()
+            if parent is None:
+                continue
+            scores[parent] = scores.get(parent, 0.0) + weight
+            grand = parent.getparent()
+            if grand is not None and grand.tag not in ("body", "html"):
+                scores[grand] = scores.get(grand, 0.0) + weight * 0.5
+        if not scores:
+            return None, 0.0, 0.0
+        best = max(scores, key=lambda e: scores[e])
+        return best, scores[best], total
+
+    @property
+    def _densest(self) -> etree._Element | None:
+        return self._scored[0]
+
+    def dominance(self) -> float:
+        """Share of the page's paragraph text that sits in the chosen body: low on listings."""
+        _, best, total = self._scored
+        return best / total if total else 0.0
+
+    @cached_property
+    def _body(self) -> list[str]:
+        element = self._densest
+        if element is None:
+            return []
+        self.body_element = element
+        return self._finish_body(blocks(element))
+
+    def paragraphs(self) -> list[str]:
+        return list(self._body)
+
+    def images(self) -> list[Image]:
+        return images_generic(self.page, self.region)
+
+    def section(self) -> str | None:
+        for element in self.page.select(
+            "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb') or @aria-label='breadcrumb'"
+            " or @aria-label='Breadcrumb']"
+        ):
+            items = _unique(
+                [text_of(a) for a in element.iter("a")] + [text_of(li) for li in element.iter("li")][-1:]
+            )
+            if items:
+                return items[-1]
+        return None
+
+    def tags(self) -> list[str]:
+        for element in self.page.select(
+            "//*[contains(@class,'tags') or contains(@class,'Tags') or @rel='tag'"
+            " or contains(@class,'keywords')]"
+        ):
+            items = _unique([text_of(a) for a in element.iter("a") if len(text_of(a)) < 40])
+            if items:
+                return items[:30]
+        return []
+
+    def language(self) -> str | None:
+        return _language_code(self.page.lang)
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove an element but keep the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _is_link_list(element: etree._Element) -> bool:
+    return any(child.tag in ("ul", "ol", "nav") for child in element)
+
+
+def _inside(element: etree._Element, markers: re.Pattern[str], stop: etree._Element | None) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor is stop:
+            return False
+        marks = (ancestor.get("class") or "") + " " + (ancestor.get("id") or "")
+        if marks.strip() and markers.search(marks):
+            return True
+    return False
+
+
+def _inside_tags(element: etree._Element, tags: tuple[str, ...]) -> bool:
+    return any(ancestor.tag in tags for ancestor in element.iterancestors())

@@ -1,0 +1,197 @@
+"""A parsed page: the lxml tree plus the metadata every layer reads (meta tags, JSON-LD, URLs)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+
+from cssselect import HTMLTranslator
+from lxml import etree
+
+from ..article import NotAnArticle
+from ..encoding import decode_html
+from ..text import clean
+
+MAX_PAGE_CHARS = 8_000_000
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+_TRANSLATOR = HTMLTranslator()
+_JSON_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_JSON_CONTROL = re.compile(r"[\x00-\x1f]")
+
+ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "blogposting",
+    "liveblogposting",
+    "report",
+    "scholarlyarticle",
+}
+
+
+@lru_cache(maxsize=512)
+def xpath(css_or_xpath: str) -> etree.XPath:
+    """Compile a CSS selector (or an XPath starting with '/' or '.') once."""
+    if css_or_xpath.startswith(("/", "./", "(")):
+        return etree.XPath(css_or_xpath)
+    return etree.XPath(_TRANSLATOR.css_to_xpath(css_or_xpath, prefix="descendant-or-self::"))
+
+
+class Page:
+    """One HTML document, parsed once, with the lookups that the extraction layers share."""
+
+    def __init__(self, html_data: bytes | str, url: str, *, charset: str | None = None) -> None:
+        text = decode_html(html_data, charset)
+        self.truncated = len(text) > MAX_PAGE_CHARS
+        if self.truncated:
+            text = text[:MAX_PAGE_CHARS]
+        try:
+            root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _PARSER)
+        except (etree.ParserError, ValueError) as error:
+            raise NotAnArticle(f"unparseable HTML: {error}", url) from None
+        if root is None or not isinstance(root.tag, str):
+            raise NotAnArticle("no HTML document in the input", url)
+        self.url = url
+        self.jsonld = list(_read_jsonld(root))
+        etree.strip_elements(root, "script", "style", "template", "svg", etree.Comment, with_tail=False)
+        self.root = root
+        self.meta = _read_meta(root)
+        self.lang = clean(root.get("lang") or "") or None
+        self.canonical = self._canonical()
+
+    def select(self, selector: str, context: etree._Element | None = None) -> list[etree._Element]:
+        result = xpath(selector)(self.root if context is None else context)
+        return [e for e in result if isinstance(e, etree._Element)] if isinstance(result, list) else []
+
+    def first(self, selector: str, context: etree._Element | None = None) -> etree._Element | None:
+        found = self.select(selector, context)
+        return found[0] if found else None
+
+    def absolute(self, link: str | None) -> str | None:
+        link = (link or "").strip()
+        if not link or link.startswith(("data:", "javascript:", "about:")):
+            return None
+        try:
+            return urljoin(self.canonical or self.url, link)
+        except ValueError:
+            return None
+
+    def meta_value(self, *names: str) -> str | None:
+        for name in names:
+            value = self.meta.get(name.lower())
+            if value:
+                return value
+        return None
+
+    def articles_in_jsonld(self) -> list[dict]:
+        return [obj for obj in self.jsonld if _types(obj) & ARTICLE_TYPES]
+
+    def objects_of_type(self, *names: str) -> Iterator[dict]:
+        wanted = {n.lower() for n in names}
+        for obj in self.jsonld:
+            if _types(obj) & wanted:
+                yield obj
+
+    def _canonical(self) -> str:
+        for link in self.root.iterfind(".//link"):
+            rel = (link.get("rel") or "").lower().split()
+            if "canonical" in rel and (href := self._resolve(link.get("href"))):
+                return href
+        og_url = self._resolve(self.meta.get("og:url"))
+        return og_url or self.url
+
+    def _resolve(self, link: str | None) -> str | None:
+        link = clean(link)
+        if not link:
+            return None
+        try:
+            resolved = urljoin(self.url, link)
+        except ValueError:
+            return None
+        parts = urlsplit(resolved)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return None
+        return resolved
+
+
+def text_of(element: etree._Element | None) -> str:
+    if element is None:
+        return ""
+    return clean("".join(element.itertext()))
+
+
+def _read_meta(root: etree._Element) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for element in root.iterfind(".//meta"):
+        key = element.get("property") or element.get("name") or element.get("itemprop")
+        content = element.get("content")
+        if key and content is not None:
+            key = key.strip().lower()
+            if key not in meta or not meta[key].strip():
+                meta[key] = content
+    return meta
+
+
+def _types(obj: dict) -> set[str]:
+    kind = obj.get("@type")
+    if isinstance(kind, str):
+        return {kind.lower()}
+    if isinstance(kind, list):
+        return {k.lower() for k in kind if isinstance(k, str)}
+    return set()
+
+
+def _read_jsonld(root: etree._Element) -> Iterator[dict]:
+    for script in root.iterfind(".//script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        data = _loads(script.text or "")
+        yield from _flatten(data, depth=0)
+
+
+def _loads(raw: str) -> object:
+    raw = raw.strip().removeprefix("<!--").removesuffix("-->").strip()
+    if not raw or len(raw) > 2_000_000:
+        return None
+    for attempt in (raw, _JSON_TRAILING_COMMA.sub(r"\1", _JSON_CONTROL.sub(" ", raw))):
+        try:
+            return json.loads(attempt)
+        except (ValueError, RecursionError):
+            continue
+    return None
+
+
+def _flatten(data: object, depth: int) -> Iterator[dict]:
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for item in data[:200]:
+            yield from _flatten(item, depth + 1)
+    elif isinstance(data, dict):
+        graph = data.get("@graph")
+        if isinstance(graph, list):
+            yield from _flatten(graph, depth + 1)
+        if "@type" in data:
+            yield data
+
+
+def jsonld_text(value: object) -> str:
+    """A JSON-LD string value with HTML entities (and stray tags) removed."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str | dict)), None)
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value") or value.get("text")
+    if not isinstance(value, str):
+        return ""
+    value = html.unescape(value)
+    if "<" in value:
+        value = re.sub(r"<[^>]{0,200}>", " ", value)
+    return clean(value)

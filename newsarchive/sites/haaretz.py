@@ -1,0 +1,63 @@
+"""haaretz.co.il. TheMarker runs on the same platform (see themarker.py)."""
+
+from .base import ImageRule, Layout, SiteProfile
+
+#: The 2020s platform: data-test attributes mark the parts.
+CURRENT = Layout(
+    name="platform-2020",
+    detect="[data-test='articleBody']",
+    headline="h1",
+    subtitle="[data-test='articleSubtitle'], h1 + p",
+    byline=(
+        "[data-test='articleLayoutRow'] address a[href*='/writers/'], address a[href*='/writers/'], address"
+    ),
+    published=("time[datetime]",),
+    body="[data-test='articleBody']",
+    drop="[data-test*='relatedArticles'], [data-test*='tags'], [data-test*='newsletter']",
+    images=(
+        ImageRule(
+            item="[data-test='articleBody'] figure, [data-test='articleHeader'] figure", caption="figcaption"
+        ),
+    ),
+    section="nav span > a, nav[aria-label] a",
+    tags="[data-test*='tags'] a",
+)
+
+#: The Polopoly design of the early 2010s: #article-box.
+POLOPOLY_2013 = Layout(
+    name="polopoly-2013",
+    detect="#article-box",
+    headline="h1.mainTitle",
+    headline_drop="span.exclusive",
+    subtitle="h2.subtitle",
+    byline="ul.author-bar .autorBarWriters",
+    published=("ul.author-bar li",),
+    body="#article-box",
+    paragraphs="./p",
+    images=(
+        ImageRule(item="ul.slideshow > li", link="a[href*='polopoly_fs']", caption="h3", credit="p"),
+        ImageRule(item=".inArticleHoldImage", caption=".caption", credit=".credit"),
+    ),
+    section="h1.section-head a",
+    tags="ul.htztags a",
+)
+
+#: 2019: the "l-article" design.
+L_ARTICLE_2019 = Layout(
+    name="l-article-2019",
+    detect=".l-article__entry-wrapper",
+    headline="h1",
+    body=".l-article__entry-wrapper",
+    paragraphs=".t-body-text",
+)
+
+HAARETZ = SiteProfile(
+    key="haaretz",
+    name="הארץ",
+    domains=("haaretz.co.il",),
+    article_url=r"(?:^|/)\.?(?:premium-)?1\.\d{5,}|/ty-article[a-z-]*/",
+    layouts=(CURRENT, L_ARTICLE_2019, POLOPOLY_2013),
+    paywall_url=r"\.premium",
+    desks=("הארץ", "haaretz"),
+    feeds=("https://www.haaretz.co.il/cmlink/1.1617539", "https://www.haaretz.co.il/cmlink/1.1470869"),
+)

@@ -1,0 +1,46 @@
+"""Text hygiene shared by every layer: one normal form for all strings we store."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# LRM, RLM, ALM, the embedding/override/isolate controls, zero-width characters and the BOM: invisible,
+# and they break equality and search.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff\u00ad]")
+# Every kind of space (NBSP, thin spaces, ideographic space...) and line breaks fold into one space.
+_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
+def clean(text: str | None) -> str:
+    """NFC, entities decoded, invisible marks removed, whitespace collapsed and trimmed."""
+    if not text:
+        return ""
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_or_none(text: str | None) -> str | None:
+    cleaned = clean(text)
+    return cleaned or None
+
+
+def hebrew_ratio(text: str) -> float:
+    """Share of Hebrew letters among Hebrew and Latin letters (0 when there are none)."""
+    hebrew = len(_HEBREW_LETTER.findall(text))
+    latin = len(_LATIN_LETTER.findall(text))
+    return hebrew / (hebrew + latin) if hebrew + latin else 0.0
+
+
+def fold_for_compare(text: str) -> str:
+    """A loose key for comparing two strings that should say the same thing."""
+    text = clean(text).replace("״", '"').replace("׳", "'")
+    return re.sub(r"[\W_]+", "", text).lower()
