@@ -111,7 +111,10 @@ def _as_text(article: Article) -> str:
 @click.argument("gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--details/--no-details", default=False, help="List every mismatch.")
-def eval_command(gold_dir: Path, fmt: str, details: bool) -> None:
+@click.option(
+    "--site-rules/--no-site-rules", default=True, help="--no-site-rules scores the generic layers alone."
+)
+def eval_command(gold_dir: Path, fmt: str, details: bool, site_rules: bool) -> None:
     """Score extraction against gold JSON, field by field.
 
     \b
@@ -121,7 +124,7 @@ def eval_command(gold_dir: Path, fmt: str, details: bool) -> None:
     """
     from .evaluate import FIELDS, evaluate
 
-    report = evaluate(gold_dir)
+    report = evaluate(gold_dir, site_rules=site_rules)
     averages = report.averages()
     if fmt == "json":
         payload = {

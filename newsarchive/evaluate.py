@@ -119,14 +119,16 @@ def load_cases(folder: Path) -> list[GoldCase]:
     return cases
 
 
-def evaluate(folder: Path) -> Report:
-    return Report([score_case(case) for case in load_cases(folder)])
+def evaluate(folder: Path, *, site_rules: bool = True) -> Report:
+    return Report([score_case(case, site_rules=site_rules) for case in load_cases(folder)])
 
 
-def score_case(case: GoldCase) -> CaseResult:
+def score_case(case: GoldCase, *, site_rules: bool = True) -> CaseResult:
     result = CaseResult(case.name)
     try:
-        article = extract_article(case.html_path.read_bytes(), case.url, now=_gold_now(case.gold))
+        article = extract_article(
+            case.html_path.read_bytes(), case.url, now=_gold_now(case.gold), site_rules=site_rules
+        )
     except NotAnArticle as error:
         result.scores["detection"] = 0.0 if case.is_article else 1.0
         if case.is_article:

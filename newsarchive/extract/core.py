@@ -36,14 +36,16 @@ def extract_article(
     *,
     now: datetime | None = None,
     charset: str | None = None,
+    site_rules: bool = True,
 ) -> Article:
     """Extract one article. Raises :class:`NotAnArticle` (with ``reason``) for anything that is not one.
 
     ``now`` anchors relative dates ("אתמול", "לפני 5 דקות"): pass the fetch time for stored pages.
     ``charset`` is the encoding declared by the HTTP response, if any.
+    ``site_rules=False`` ignores site profiles (to measure the generic layers alone).
     """
     try:
-        return _extract(html, url, now, charset)
+        return _extract(html, url, now, charset, site_rules)
     except NotAnArticle as error:
         error.url = error.url or url
         raise
@@ -56,10 +58,10 @@ def extract_article(
         raise NotAnArticle(f"extraction failed: {type(error).__name__}: {error}", url) from error
 
 
-def _extract(html: bytes | str, url: str, now: datetime | None, charset: str | None) -> Article:
+def _extract(html: bytes | str, url: str, now: datetime | None, charset: str | None, site_rules: bool) -> Article:
     page = Page(html, url, charset=charset)
     canonical = page.canonical
-    profile = profile_for_url(canonical) or profile_for_url(url)
+    profile = (profile_for_url(canonical) or profile_for_url(url)) if site_rules else None
     if profile and not (profile.is_article_url(canonical) or profile.is_article_url(url)):
         raise NotAnArticle(
             f"not an article URL of {profile.name} (a front page, section, tag or listing page)", url
