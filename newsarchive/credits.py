@@ -46,13 +46,20 @@ _DESKS = re.compile(
     re.I,
 )
 _BYLINE_LABEL = re.compile(
-    r"^\s*(?:מאת|מאתנו|מאת\s+כתבנו|כתבו|כתב|כתבה|כתבת|עורך|עורכת|ערך|ערכה|צילום|צילם|צילמה|הכינו|by)\s*[:\-]?\s*",
+    r"^\s*(?:(?:מאת|מאתנו|מאת\s+כתבנו|by)\s*:?|(?:כתבו|כתב|כתבה|כתבת|עורך|עורכת|ערך|ערכה|צילום|צילם|צילמה|הכינו)\s*:)\s*",
+    re.I,
+)
+# A part of a byline that is a role, not a name: "יוסי יהושוע, כתב לענייני צבא".
+_ROLE_PART = re.compile(
+    r"^(?:ה?כתב(?:ת|נו|ים)?|ה?פרשן|ה?פרשנית|ה?פרשנים|ה?עורך|ה?עורכת|ה?מגיש|ה?מגישה|ה?צלם|ה?צלמת|"
+    r"ה?שליח|ה?שליחה|שליחנו|סגן|סגנית|מנהל|מנהלת|יועץ|יועצת|חוקר|חוקרת|"
+    r"staff|correspondent|reporter|editor)(?:\s|$)",
     re.I,
 )
 # Roles written after a name: "ישראל ישראלי, כתב לענייני ביטחון" / "| פרשן".
 _ROLE_TAIL = re.compile(
-    r"\s*(?:[,|\-–]\s*|\s)(?:כתב(?:ת|נו)?|פרשנ?(?:ית|ה)?|עורכ(?:ת)?|עורך|מגיש(?:ה)?|צלמ(?:ת)?|צלם|שליח(?:ה|נו|תנו)?|"
-    r"הכתב(?:ת)?|הפרשן|הפרשנית)(?:\s+.*)?$",
+    r"\s*(?:[,|\-–]\s*|\s)(?:ה?כתב(?:ת|נו)?|ה?פרשן|ה?פרשנית|ה?עורך|ה?עורכת|ה?מגיש|ה?מגישה|ה?צלם|ה?צלמת|"
+    r"ה?שליח|ה?שליחה|שליחנו)(?:\s+.*)?$",
 )
 _SPLIT = re.compile(r"\s*(?:,|;|/|\||&|\band\b|\s+ו-|\s+ו־)\s*")
 #: first names that begin with ו; such a word after a name starts a new name only with a double ו
@@ -71,6 +78,15 @@ _VAV_NAMES = {
     "ואיל",
 }
 _MAX_NAME_WORDS = 5
+# A byline block often goes on with the date: "רועי קייס פורסם: 24.01.14 , 07:34".
+_DATE_TAIL = re.compile(
+    r"\s*(?:\|\s*)?(?:פורסם|פורסמה|עודכן|עודכנה|עדכון\s+אחרון|published|updated|\d{1,2}[./:]\d)", re.I
+)
+_NOT_NAME = re.compile(
+    r"[?!@/\\:=<>{}\[\]#%*+]|\d|הדפס|טעות|פנייה|פניה|שתפו|שתף|תגובה|תגובות|לכתב|לכתבה|כתבות|צור\s+קשר|עקבו|הירשמ|הרשמ|"
+    r"מאמרים|לכל\s+ה|קראו|דווחו|שלחו|\bprint\b|\bshare\b|\bfollow\b|\bemail\b|\bmore\b|\bread\b",
+    re.I,
+)
 
 
 def split_credit(text: str | None) -> tuple[str | None, str | None]:
@@ -106,17 +122,29 @@ def parse_byline(text: str | None) -> list[str]:
     text = clean(text)
     if not text:
         return []
+    text = _DATE_TAIL.split(text, maxsplit=1)[0]
     text = text.strip("()[] ")
     names: list[str] = []
     for part in _SPLIT.split(text):
+        if _ROLE_PART.match(part):
+            continue
         for name in _split_vav(part):
             name = _BYLINE_LABEL.sub("", name)
             name = _ROLE_TAIL.sub("", name).strip(" .,:;-–|()")
-            if not name or is_desk(name) or len(name.split()) > _MAX_NAME_WORDS or re.search(r"\d{2}", name):
-                continue
-            if name not in names:
+            if name and not is_desk(name) and looks_like_name(name) and name not in names:
                 names.append(name)
     return names
+
+
+def looks_like_name(name: str) -> bool:
+    """A person's or agency's name: a few words of letters, no digits, no UI text."""
+    words = name.split()
+    if not 1 <= len(words) <= _MAX_NAME_WORDS or _NOT_NAME.search(name):
+        return False
+    if is_agency(name):
+        return True
+    letters = sum(ch.isalpha() for ch in name)
+    return letters >= 3 and all(sum(ch.isalpha() for ch in w) >= 2 or w in ("ה", "ו") for w in words)
 
 
 def _split_vav(part: str) -> list[str]:

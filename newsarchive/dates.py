@@ -147,6 +147,14 @@ def _parse_words(text: str, now: datetime | None) -> datetime | None:
     )
 
 
+_ZONE = re.compile(r"(?:\d[Zz]|[+-]\d{2}:?\d{2}|\b(?:GMT|UTC)\b)\s*$")
+
+
+def is_zoned(text: str | None) -> bool:
+    """Whether a date string states its zone ("...Z", "+03:00", "GMT"), rather than a wall-clock time."""
+    return bool(text) and bool(_ZONE.search(text.strip()))
+
+
 def has_time_of_day(text: str) -> bool:
     """Whether a raw date string states a time (so a midnight result is real, not a default)."""
     return bool(re.search(r"\d{1,2}:\d{2}", text))

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..article import Article, NotAnArticle
+from ..dates import is_zoned
 from ..sites import profile_for_url, site_key_for_url
 from ..text import fold_for_compare, hebrew_ratio
 from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, SiteLayer
@@ -58,7 +59,9 @@ def extract_article(
         raise NotAnArticle(f"extraction failed: {type(error).__name__}: {error}", url) from error
 
 
-def _extract(html: bytes | str, url: str, now: datetime | None, charset: str | None, site_rules: bool) -> Article:
+def _extract(
+    html: bytes | str, url: str, now: datetime | None, charset: str | None, site_rules: bool
+) -> Article:
     page = Page(html, url, charset=charset)
     canonical = page.canonical
     profile = (profile_for_url(canonical) or profile_for_url(url)) if site_rules else None
@@ -140,19 +143,30 @@ def _extract(html: bytes | str, url: str, now: datetime | None, charset: str | N
 def _dates(article: Article, layers: list[Layer]) -> None:
     """Published and updated, reconciled across layers.
 
-    The first layer's published time wins; another layer that agrees to the minute (or by a whole number
-    of hours, a mislabelled time zone) lends it seconds. Such a skew is undone on that layer's
-    ``updated`` too. ``updated`` equal to ``published`` is no update.
+    The first layer's published time wins, with two repairs. A zoned time ("...Z") that differs from a
+    wall-clock time on the page by whole hours, to the minute, is a mislabelled zone (ynet's JSON-LD, for
+    one): the wall-clock time wins, as readers see it. And a minute-precision time takes its seconds from
+    a candidate that agrees. Such a skew is undone on that layer's ``updated`` too; ``updated`` equal to
+    or before ``published`` is no update.
     """
-    candidates = [(layer, layer.published()) for layer in layers]
-    candidates = [(layer, value) for layer, value in candidates if value is not None]
+    candidates = []
+    for layer in layers:
+        value = layer.published()
+        if value is not None:
+            candidates.append((layer, value, is_zoned(layer.published_text())))
     if not candidates:
         return
-    primary_layer, published = candidates[0]
+    primary_layer, published, primary_zoned = candidates[0]
+    if primary_zoned:
+        for layer, value, zoned in candidates[1:]:
+            skew = _whole_hour_skew(published, value)
+            if not zoned and skew:
+                primary_layer, published = layer, value
+                break
     skews: dict[str, timedelta] = {primary_layer.name: timedelta(0)}
-    for layer, value in candidates[1:]:
+    for layer, value, _ in candidates:
         skew = _whole_hour_skew(value, published)
-        if skew is None:
+        if skew is None or layer is primary_layer:
             continue
         skews[layer.name] = skew
         if published.second == 0 and value.second and (value - skew).replace(second=0) == published:

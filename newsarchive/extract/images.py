@@ -75,8 +75,11 @@ def _src(page: Page, img: etree._Element, attributes: tuple[str, ...] = _SRC_ATT
     return None
 
 
-def images_generic(page: Page, region: etree._Element | None) -> list[Image]:
-    """Figures with figcaptions, and pictures followed by a caption block, inside the article region."""
+def images_generic(
+    page: Page, region: etree._Element | None, body: etree._Element | None = None
+) -> list[Image]:
+    """Figures with figcaptions, and pictures followed by a caption block, inside the article region;
+    pictures without any caption only inside the body itself."""
     if region is None:
         return []
     found: list[Image] = []
@@ -100,12 +103,14 @@ def images_generic(page: Page, region: etree._Element | None) -> list[Image]:
         if image is not None:
             found.append(image)
             claimed.update(parent.iter() if parent is not None else ())
+    body_images = set(body.iter("img")) if body is not None else set()
     for img in region.iter("img"):
         if img in claimed or _inside_foreign_block(img, region):
             continue
         caption = _caption_near(img)
+        in_body = img in body_images
         image = _make(page, img, caption)
-        if image is not None and (caption or _looks_like_photo(img)):
+        if image is not None and (caption or (in_body and _looks_like_photo(img))):
             found.append(image)
     return _dedupe(found)
 

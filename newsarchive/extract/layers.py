@@ -15,7 +15,7 @@ from lxml import etree
 
 from ..article import Image
 from ..credits import is_agency, is_desk, parse_byline, trailing_byline
-from ..dates import parse_date
+from ..dates import has_time_of_day, parse_date
 from ..sites.base import Layout, SiteProfile
 from ..text import clean, fold_for_compare
 from .blocks import BOILERPLATE_MARKERS, Block, blocks, body_paragraphs, is_boilerplate_element
@@ -41,11 +41,18 @@ class Layer:
     def authors(self) -> list[str]:
         return []
 
-    def published(self) -> datetime | None:
+    def published_text(self) -> str | None:
+        """The date string this layer reads as the publication time (parsed by :meth:`published`)."""
         return None
 
-    def updated(self) -> datetime | None:
+    def updated_text(self) -> str | None:
         return None
+
+    def published(self) -> datetime | None:
+        return parse_date(self.published_text(), now=self.now)
+
+    def updated(self) -> datetime | None:
+        return parse_date(self.updated_text(), now=self.now)
 
     def paragraphs(self) -> list[str]:
         return []
@@ -134,17 +141,18 @@ class SiteLayer(Layer):
             names = [n for n in self.body_byline or [] if not is_desk(n)]
         return names
 
-    def published(self) -> datetime | None:
+    def published_text(self) -> str | None:
+        """Texts (or date attributes) of the date selectors, joined: a day header plus a clock time."""
         pieces = []
         for selector in self.layout.published:
             for element in self.page.select(selector)[:8]:
-                value = next((element.get(a) for a in self.layout.published_attr if element.get(a)), None)
-                value = value or text_of(element)
-                if value:
-                    pieces.append(value)
-                    if value is not None and element.get(self.layout.published_attr[0]):
-                        break
-        return parse_date(" ".join(p for p in pieces if p), now=self.now) if pieces else None
+                attribute = next((element.get(a) for a in self.layout.published_attr if element.get(a)), None)
+                if attribute:
+                    pieces.append(attribute)
+                    break
+                if text := text_of(element):
+                    pieces.append(text)
+        return " ".join(pieces) or None
 
     @cached_property
     def _body(self) -> list[str]:
@@ -222,11 +230,11 @@ class JsonLdLayer(Layer):
                 texts.append(entry)
         return _names(texts)
 
-    def published(self) -> datetime | None:
-        return parse_date(jsonld_text(self.article.get("datePublished")) or None, now=self.now)
+    def published_text(self) -> str | None:
+        return jsonld_text(self.article.get("datePublished")) or None
 
-    def updated(self) -> datetime | None:
-        return parse_date(jsonld_text(self.article.get("dateModified")) or None, now=self.now)
+    def updated_text(self) -> str | None:
+        return jsonld_text(self.article.get("dateModified")) or None
 
     def paragraphs(self) -> list[str]:
         body = self.article.get("articleBody")
@@ -322,7 +330,7 @@ class MetaLayer(Layer):
                 texts.append(value)
         return _names(texts)
 
-    def published(self) -> datetime | None:
+    def published_text(self) -> str | None:
         return self._date(
             "article:published_time",
             "og:published_time",
@@ -344,11 +352,11 @@ class MetaLayer(Layer):
             "article:modified_time", "og:updated_time", "modified_time", "datemodified", "last-modified"
         )
 
-    def _date(self, *keys: str) -> datetime | None:
+    def _date(self, *keys: str) -> str | None:
         for key in keys:
-            value = parse_date(self.page.meta.get(key), now=self.now)
-            if value is not None:
-                return value
+            raw = self.page.meta.get(key)
+            if parse_date(raw, now=self.now) is not None:
+                return raw
         return None
 
     def section(self) -> str | None:
@@ -396,12 +404,24 @@ def _language_code(value: str | None) -> str | None:
     return re.split(r"[-_]", value)[0][:3] or None
 
 
-_BYLINE_MARKERS = re.compile(r"author|byline|writer|reporter|credit-name|מאת", re.I)
-_DATE_MARKERS = re.compile(r"date|time|publish|posted|timestamp", re.I)
+# Paragraph-like blocks: <p>, and text-only <div>s (editors that wrap each paragraph in divs and spans).
+_TEXT_BLOCKS = (
+    "//p | //div[text()[string-length(normalize-space()) > 40]]"
+    " | //article[text()[string-length(normalize-space()) > 40]]"
+    " | //div[not(.//p or .//div or .//section or .//ul or .//table)][string-length(normalize-space()) > 40]"
+)
+_DATE_ELEMENTS = (
+    ".//*[contains(@class,'date') or contains(@class,'Date') or contains(@class,'time') or "
+    "contains(@class,'Time') or contains(@class,'publish')]"
+)
+_CLOCK = re.compile(r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
+_LABELLED_DATE = re.compile(
+    r"(?:פורסם|פורסמה|עודכן|published|posted)\s*:?\s*.{0,20}?\d{1,2}[./-]\d{1,2}[./-]\d{2}", re.I
+)
 _SUBTITLE_MARKERS = re.compile(
     r"sub-?title|subhead|sub_title|lead|dek|excerpt|summary|teaser|standfirst|intro", re.I
 )
-_NOT_BYLINE_CONTEXT = re.compile(r"comment|talkback|related|recommend|teaser|promo|footer", re.I)
+_FOREIGN_CONTEXT = re.compile(r"comment|talkback|related|recommend|teaser|promo", re.I)
 
 
 class GenericLayer(Layer):
@@ -489,7 +509,7 @@ class GenericLayer(Layer):
                 " or contains(@class,'reporter')]",
                 scope,
             ):
-                if _inside(element, _NOT_BYLINE_CONTEXT, scope):
+                if _inside(element, _FOREIGN_CONTEXT, scope):
                     continue
                 text = text_of(element)
                 if 2 <= len(text) <= 80:
@@ -500,25 +520,29 @@ class GenericLayer(Layer):
         self.paragraphs()
         return [n for n in self.body_byline or [] if not is_desk(n)]
 
-    def published(self) -> datetime | None:
+    def published_text(self) -> str | None:
         region = self.region if self.region is not None else self.page.root
         for scope in (region, self.page.root):
             for element in self.page.select(".//time[@datetime] | .//*[@itemprop='datePublished']", scope):
-                value = parse_date(
-                    element.get("datetime") or element.get("content") or text_of(element), now=self.now
-                )
-                if value is not None:
-                    return value
-            for element in self.page.select(
-                ".//*[contains(@class,'date') or contains(@class,'Date') or contains(@class,'time') or "
-                "contains(@class,'Time') or contains(@class,'publish')]",
-                scope,
-            ):
+                raw = element.get("datetime") or element.get("content") or text_of(element)
+                if (
+                    not _inside(element, _FOREIGN_CONTEXT, scope)
+                    and parse_date(raw, now=self.now) is not None
+                ):
+                    return raw
+            for element in self.page.select(_DATE_ELEMENTS, scope):
                 text = text_of(element)
-                if 6 <= len(text) <= 80:
-                    value = parse_date(text, now=self.now)
-                    if value is not None:
-                        return value
+                if not 6 <= len(text) <= 80 or _inside(element, _FOREIGN_CONTEXT, scope):
+                    continue
+                if parse_date(text, now=self.now) is not None:
+                    return text if has_time_of_day(text) else _with_nearby_clock(element, text)
+        # "פורסם: 24.01.14 , 07:34" in a block with no telling class, near the headline
+        h1 = self.headline_element
+        near = [h1.getparent()] if h1 is not None and h1.getparent() is not None else []
+        for scope in [*near, region, self.page.root]:
+            for text in scope.itertext():
+                if _LABELLED_DATE.search(text) and parse_date(text, now=self.now) is not None:
+                    return clean(text)
         return None
 
     @cached_property
@@ -526,10 +550,7 @@ class GenericLayer(Layer):
         """(best container, its score, total paragraph text on the page)."""
         scores: dict[etree._Element, float] = {}
         total = 0.0
-        for element in self.page.select(
-            "//p | //div[text()[string-length(normalize-space()) > 40]]"
-            " | //article[text()[string-length(normalize-space()) > 40]]"
-        ):
+        for element in self.page.select(_TEXT_BLOCKS):
             text = text_of(element)
             if len(text) < 25:
                 continue
@@ -538,7 +559,9 @@ class GenericLayer(Layer):
             ):
                 continue
             links = sum(len(clean("".join(a.itertext()))) for a in element.iter("a"))
-            weight = len(text) * max(0.0, 1 - links / max(len(text), 1)) ** 2
+            if links > len(text) / 2:
+                continue  # menus and lists of headlines
+            weight = len(text) * (1 - links / len(text)) ** 2
             total += weight
             parent = element.getparent()
             if parent is None:
@@ -550,7 +573,14 @@ class GenericLayer(Layer):
         if not scores:
             return None, 0.0, 0.0
         best = max(scores, key=lambda e: scores[e])
-        return best, scores[best], total
+        score = scores[best]
+        # One wrapper per paragraph (React editors): the run of like siblings is the body.
+        for _ in range(2):
+            parent = best.getparent()
+            if parent is None or parent.tag in ("body", "html") or not _has_like_sibling(best):
+                break
+            best, score = parent, max(score, scores.get(parent, 0.0))
+        return best, score, total
 
     @property
     def _densest(self) -> etree._Element | None:
@@ -573,7 +603,8 @@ class GenericLayer(Layer):
         return list(self._body)
 
     def images(self) -> list[Image]:
-        return images_generic(self.page, self.region)
+        body = self.anchor if self.anchor is not None else self._densest
+        return images_generic(self.page, self.region, body)
 
     def section(self) -> str | None:
         for element in self.page.select(
@@ -592,13 +623,43 @@ class GenericLayer(Layer):
             "//*[contains(@class,'tags') or contains(@class,'Tags') or @rel='tag'"
             " or contains(@class,'keywords')]"
         ):
-            items = _unique([text_of(a) for a in element.iter("a") if len(text_of(a)) < 40])
+            items = _unique([text_of(a) for a in element.iter("a") if a.get("href") and len(text_of(a)) < 40])
             if items:
                 return items[:30]
         return []
 
     def language(self) -> str | None:
         return _language_code(self.page.lang)
+
+
+def _with_nearby_clock(element: etree._Element, date_text: str) -> str:
+    """A day with no time ("יום שישי 22.05.2020"): the first clock time in its neighbourhood completes it."""
+    node = element
+    for _ in range(2):
+        node = node.getparent()
+        if node is None:
+            break
+        text = text_of(node)
+        if len(text) > 3000:
+            break
+        after = text.split(date_text, 1)[-1]
+        clock = _CLOCK.search(after)
+        if clock:
+            return f"{date_text} {clock.group(0)}"
+    return date_text
+
+
+def _has_like_sibling(element: etree._Element) -> bool:
+    """Another element with the same tag and class beside this one, holding text."""
+    parent = element.getparent()
+    if parent is None:
+        return False
+    for sibling in parent:
+        if sibling is element or sibling.tag != element.tag or sibling.get("class") != element.get("class"):
+            continue
+        if len(text_of(sibling)) >= 8:
+            return True
+    return False
 
 
 def _drop(element: etree._Element) -> None:
