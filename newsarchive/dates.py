@@ -34,6 +34,11 @@ _TIME_FIRST = re.compile(
 )
 _CLOCK = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
 _ONE_UNIT = re.compile(r"לפני\s+(שעה|דקה|יום|שבוע|חודש|שנה)(?!\S)")
+_DATE_WORDS = re.compile(
+    r"\d|אתמול|היום|שלשום|לפני|ינואר|פברואר|מרץ|מרס|אפריל|מאי|יוני|יולי|אוגוסט|ספטמבר|אוקטובר|נובמבר|דצמבר|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|yesterday|today|ago",
+    re.I,
+)
 _HEBREW_LETTERS = re.compile("[\u05d0-\u05ea]")
 # Hebrew-calendar dates ("כ״ג אדר א התשפ״ד") carry no Gregorian information dateparser understands.
 _HEBREW_CALENDAR = re.compile(r"(?:ה?תש[א-ת]?[\"״]?[א-ת]|\bבאדר\b|\bאדר\s+[אב]\b)")
@@ -119,8 +124,8 @@ def _dateparser():  # imported lazily: dateparser takes ~0.5 s to import and mos
 
 
 def _parse_words(text: str, now: datetime | None) -> datetime | None:
-    if not _HEBREW_LETTERS.search(text) and not re.search(r"[A-Za-z]{3}", text):
-        return None
+    if not _DATE_WORDS.search(text):
+        return None  # dateparser is slow, and a string with neither digits nor date words holds no date
     if _HEBREW_CALENDAR.search(text) and not re.search(r"\d{4}", text):
         return None
     text = _ONE_UNIT.sub(r"לפני 1 \1", text).replace("|", " ")

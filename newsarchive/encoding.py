@@ -17,6 +17,7 @@ _MOJIBAKE_RUN = re.compile(
 _HEBREW = re.compile("[\u05d0-\u05ea]")
 _CP1252_EXTRA = {c: bytes([b]) for b in range(0x80, 0xA0) if (c := bytes([b]).decode("cp1252", "ignore"))}
 
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 #: Charset labels that really mean a legacy Hebrew code page.
 _HEBREW_ALIASES = {"iso-8859-8-i": "iso-8859-8", "iso-8859-8-e": "iso-8859-8", "visual": "iso-8859-8"}
 
@@ -43,7 +44,7 @@ def _reject_binary(data: bytes) -> None:
     head = data[:4096]
     if head.startswith((b"\x1f\x8b", b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
         raise NotAnArticle("binary data, not an HTML page")
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if controls > len(head) * 0.1 and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise NotAnArticle("binary data, not an HTML page")
 

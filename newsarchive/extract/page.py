@@ -63,13 +63,19 @@ class Page:
         self.jsonld = list(_read_jsonld(root))
         etree.strip_elements(root, "script", "style", "template", "svg", etree.Comment, with_tail=False)
         self.root = root
+        self._selected: dict[str, list[etree._Element]] = {}
         self.meta = _read_meta(root)
         self.lang = clean(root.get("lang") or "") or None
         self.canonical = self._canonical()
 
     def select(self, selector: str, context: etree._Element | None = None) -> list[etree._Element]:
+        if context is None and selector in self._selected:
+            return self._selected[selector]
         result = xpath(selector)(self.root if context is None else context)
-        return [e for e in result if isinstance(e, etree._Element)] if isinstance(result, list) else []
+        found = [e for e in result if isinstance(e, etree._Element)] if isinstance(result, list) else []
+        if context is None:
+            self._selected[selector] = found
+        return found
 
     def first(self, selector: str, context: etree._Element | None = None) -> etree._Element | None:
         found = self.select(selector, context)
