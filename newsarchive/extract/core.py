@@ -152,7 +152,7 @@ def _dates(article: Article, layers: list[Layer]) -> None:
     candidates = []
     for layer in layers:
         if isinstance(layer, GenericLayer) and candidates and any(not zoned for *_, zoned in candidates):
-            break  # the page's own heuristics are only needed when nothing better, or nothing local, was found
+            break  # heuristics are needed only when no layer found a date, or only zoned ones
         value = layer.published()
         if value is not None:
             candidates.append((layer, value, is_zoned(layer.published_text())))
