@@ -26,6 +26,7 @@ _ERROR_TITLE = re.compile(
 )
 _FRONT_PAGE_PATHS = {"", "index.html", "index.htm", "index.php", "home", "default.aspx", "he", "en"}
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
+_LINKED_HEADINGS = ".//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4]"
 _VIDEO_TYPES = re.compile(r"video", re.I)
 # Fields whose first non-empty answer wins, in layer order.
 _SIMPLE_FIELDS = ("headline", "section", "tags", "language")
@@ -253,6 +254,10 @@ def _check_is_article(
         if generic.headline_element is None:
             raise NotAnArticle("no visible headline and no article metadata")
     if not has_profile and not declared_article and body_layer is generic:
+        container = generic.body_element
+        teasers = len(page.select(_LINKED_HEADINGS, container)) if container is not None else 0
+        if teasers >= 3:
+            raise NotAnArticle(f"listing page: {teasers} linked headlines in the main text block")
         dominance = generic.dominance()
         if dominance < 0.3:
             raise NotAnArticle(

@@ -58,10 +58,23 @@ def _image_from_rule(page: Page, rule: ImageRule, item: etree._Element) -> Image
     if credit_text:
         label_split = split_credit(credit_text)
         credit = label_split[1] or label_split[0]
-    credit = credit or credit_in_caption
+    credit = credit or credit_in_caption or _credit_in_alt(img)
     if src is None and caption is None and credit is None:
         return None
     return Image(src=src, caption=caption, credit=credit)
+
+
+def _credit_in_alt(img: etree._Element | None) -> str | None:
+    """ "... (צילום: X)" in the alt or title text of the picture itself."""
+    if img is None:
+        return None
+    for attribute in ("alt", "title", "data-credit"):
+        text = clean(img.get(attribute))
+        if text:
+            credit = split_credit(text)[1] if attribute != "data-credit" else text
+            if credit:
+                return credit
+    return None
 
 
 def _src(page: Page, img: etree._Element, attributes: tuple[str, ...] = _SRC_ATTRIBUTES) -> str | None:
@@ -129,6 +142,7 @@ def _make(
             caption = None
     else:
         caption, credit = split_credit(caption_text)
+    credit = credit or _credit_in_alt(img)
     if src is None and not (keep_without_src and (caption or credit)):
         return None
     return Image(src=src, caption=caption, credit=credit)

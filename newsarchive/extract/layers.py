@@ -308,17 +308,21 @@ class MetaLayer(Layer):
     name = "meta"
 
     def headline(self) -> str | None:
-        title = clean(self.page.meta_value("og:title", "twitter:title", "title"))
+        title = clean(self.page.meta_value("og:title", "twitter:title"))
+        h1s = [text for h1 in self.page.select("//h1") if len(text := text_of(h1)) > 10]
         if not title:
-            title_element = self.page.first("//title")
-            title = text_of(title_element)
-        if not title:
-            return None
-        # The visible h1, when it is the same title, is the exact form (no site suffix).
-        folded = fold_for_compare(title)
-        for h1 in self.page.select("//h1"):
-            text = text_of(h1)
-            if len(text) > 10 and fold_for_compare(text) and fold_for_compare(text) in folded:
+            if h1s:
+                return None  # a bare <title> is weaker than the page's visible headline
+            title = clean(self.page.meta_value("title")) or text_of(self.page.first("//title"))
+            if not title:
+                return None
+        # The visible h1, when it is the same title, is the exact form (no site name around it).
+        title_words = set(title.split())
+        for text in h1s:
+            words = text.split()
+            if fold_for_compare(text) in fold_for_compare(title) or (
+                len(words) >= 3 and sum(w in title_words for w in words) >= 0.6 * len(words)
+            ):
                 return text
         return _strip_site_suffix(title, self.page.meta_value("og:site_name"))
 
