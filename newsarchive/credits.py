@@ -11,7 +11,7 @@ _CREDIT_LABEL = (
 )
 # "... | צילום: X", "... (צילום: X)", "... צילום: X", "קרדיט: X", "(X)" when X is a known agency
 _CREDIT_TAIL = re.compile(
-    r"^(?P<caption>.*?)[\s|,.\-–]*(?:\(\s*" + _CREDIT_LABEL + r"\s*:?\s*(?P<paren>[^()]*?)\s*\)"
+    r"^(?P<caption>.*?)[\s|,\-–]*(?:\(\s*" + _CREDIT_LABEL + r"\s*:?\s*(?P<paren>[^()]*?)\s*\)"
     r"|" + _CREDIT_LABEL + r"\s*:\s*(?P<plain>.+?))\s*\.?\s*$",
     re.I | re.S,
 )

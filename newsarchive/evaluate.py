@@ -134,6 +134,15 @@ def score_case(case: GoldCase, *, site_rules: bool = True) -> CaseResult:
         if case.is_article:
             result.error = error.reason
         return result
+    return score_article(article, case)
+
+
+def score_article(article: Article | None, case: GoldCase) -> CaseResult:
+    """Score any extractor's output (``None`` = it said "not an article") against one gold case."""
+    result = CaseResult(case.name)
+    if article is None:
+        result.scores["detection"] = 0.0 if case.is_article else 1.0
+        return result
     result.scores["detection"] = 1.0 if case.is_article else 0.0
     if not case.is_article:
         result.error = "extracted an article from a page that is not one"

@@ -89,6 +89,8 @@ def _extract(
 
     article = Article(url=canonical, site=profile.key if profile else site_key_for_url(canonical))
     provenance = article.provenance
+    if site_layer is not None:
+        provenance["layout"] = f"{site_layer.profile.key}:{site_layer.layout.name}"
 
     def first(field: str, order: list[Layer]) -> Any:
         for layer in order:

@@ -19,6 +19,7 @@ from ..text import clean
 MAX_PAGE_CHARS = 8_000_000
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
 _TRANSLATOR = HTMLTranslator()
+_HUGE_TAG = re.compile(r"<([a-zA-Z][\w:-]{0,30})\s[^<>]{20000,}>")
 _JSON_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _JSON_CONTROL = re.compile(r"[\x00-\x1f]")
 
@@ -53,6 +54,8 @@ class Page:
         self.truncated = len(text) > MAX_PAGE_CHARS
         if self.truncated:
             text = text[:MAX_PAGE_CHARS]
+        # libxml2 checks attributes pairwise: a tag with tens of thousands of them takes minutes to parse.
+        text = _HUGE_TAG.sub(r"<\1>", text)
         try:
             root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _PARSER)
         except (etree.ParserError, ValueError) as error:

@@ -1,0 +1,118 @@
+"""Extraction speed and memory: newsarchive vs trafilatura on the same pages, in one run.
+
+    python benchmarks/extract_speed.py                  # ../shared/corpus pages (fixtures if absent)
+    python benchmarks/extract_speed.py --pages 10000    # memory over 10,000 extractions
+
+Needs the bench extra: pip install -e '.[bench]'. Prints a table and JSON; docs/benchmarks.md records runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import logging
+import platform
+import statistics
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpus"
+
+
+def load_pages() -> list[tuple[bytes, str]]:
+    if (SHARED / "cases.json").exists():
+        cases = json.loads((SHARED / "cases.json").read_text(encoding="utf-8"))
+        return [((SHARED / c["file"]).read_bytes(), c["url"]) for c in cases if c["file"].endswith(".html")]
+    pages = []
+    for gold in sorted((ROOT / "tests" / "fixtures").rglob("*.json")):
+        pages.append(
+            (gold.with_suffix(".html").read_bytes(), json.loads(gold.read_text(encoding="utf-8"))["url"])
+        )
+    return pages
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_newsarchive(pages: list[tuple[bytes, str]], rounds: int) -> float:
+    from newsarchive import NotAnArticle, extract_article
+
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for html, url in pages:
+            try:
+                extract_article(html, url)
+            except NotAnArticle:
+                pass
+    return rounds * len(pages) / (time.perf_counter() - started)
+
+
+def run_trafilatura(pages: list[tuple[bytes, str]], rounds: int) -> float:
+    from trafilatura import bare_extraction
+
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for html, url in pages:
+            bare_extraction(html, url=url, with_metadata=True)
+    return rounds * len(pages) / (time.perf_counter() - started)
+
+
+def memory_profile(pages: list[tuple[bytes, str]], total: int) -> list[tuple[int, float]]:
+    from newsarchive import NotAnArticle, extract_article
+
+    samples = []
+    for n in range(1, total + 1):
+        html, url = pages[n % len(pages)]
+        try:
+            extract_article(html, url)
+        except NotAnArticle:
+            pass
+        if n % (total // 10) == 0:
+            gc.collect()
+            samples.append((n, rss_mb()))
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="alternating timed rounds per tool")
+    parser.add_argument("--pages", type=int, default=10_000, help="extractions for the memory profile")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # trafilatura logs every page it finds no date in
+    pages = load_pages()
+    average_kb = sum(len(h) for h, _ in pages) / len(pages) / 1024
+    run_newsarchive(pages, 1)  # warm up: imports, compiled selectors
+    run_trafilatura(pages, 1)
+    ours, theirs = [], []
+    for _ in range(args.repeats):  # alternate, so both tools see the same machine load
+        ours.append(run_newsarchive(pages, 3))
+        theirs.append(run_trafilatura(pages, 1))
+    samples = memory_profile(pages, args.pages)
+    result = {
+        "machine": f"{platform.node()} {platform.machine()} {platform.python_version()}",
+        "pages": len(pages),
+        "average_page_kb": round(average_kb, 1),
+        "newsarchive_pages_per_s": round(statistics.median(ours), 1),
+        "trafilatura_pages_per_s": round(statistics.median(theirs), 1),
+        "speedup": round(statistics.median(ours) / statistics.median(theirs), 1),
+        "rss_mb_by_pages": [(n, round(mb, 1)) for n, mb in samples],
+        "rss_growth_mb_after_first_tenth": round(samples[-1][1] - samples[0][1], 1),
+    }
+    print(
+        f"{len(pages)} pages of {average_kb:.0f} KB on average; median of {args.repeats} alternating rounds"
+    )
+    print(f"  newsarchive  {result['newsarchive_pages_per_s']:8.1f} pages/s")
+    print(f"  trafilatura  {result['trafilatura_pages_per_s']:8.1f} pages/s")
+    print(f"  speed-up     {result['speedup']:8.1f}x")
+    print(f"  RSS over {args.pages} extractions: " + ", ".join(f"{n}: {mb:.0f} MB" for n, mb in samples))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

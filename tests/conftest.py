@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def shared_corpus() -> Path:
+    if not (SHARED_CORPUS / "cases.json").exists():
+        pytest.skip("../shared/corpus is not beside the repository")
+    return SHARED_CORPUS

@@ -1,0 +1,129 @@
+"""Bad input gives NotAnArticle (with a reason) or a partial article; never an exception, never a hang."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from newsarchive import NotAnArticle, extract_article
+
+from .conftest import FIXTURES
+
+URL = "https://news.example.co.il/item/1"
+# A hang guard, not a speed target: speed is measured in benchmarks/.
+HANG_LIMIT_S = 20
+PROSE = "טקסט של פסקה ארוכה מספיק כדי להיות גוף של כתבה אמיתית. " * 3
+
+
+def outcome(data: bytes | str, url: str = URL):
+    started = time.monotonic()
+    try:
+        result = extract_article(data, url)
+    except NotAnArticle as error:
+        assert error.reason, "NotAnArticle must say why"
+        result = error
+    assert time.monotonic() - started < HANG_LIMIT_S
+    return result
+
+
+def page(head: str = "", body: str = "") -> bytes:
+    return f"<html><head>{head}</head><body>{body}</body></html>".encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty page"),
+        (b" \n\t ", "empty page"),
+        (bytes(range(256)) * 50, "binary"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "binary"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "binary"),
+        (page(body=f"<p>{PROSE}</p>"), "no headline"),
+        (page(body="<h1>כותרת של כתבה בלי גוף</h1>"), "empty body"),
+        (b"<script>" + b"x" * 100_000 + b"</script>", "no headline"),
+    ],
+)
+def test_rejected_with_reason(data: bytes, reason: str) -> None:
+    result = outcome(data)
+    assert isinstance(result, NotAnArticle)
+    assert reason in result.reason
+
+
+def test_truncated_html_gives_what_is_there() -> None:
+    html = (FIXTURES / "walla" / "item.html").read_bytes()
+    for cut in (len(html) // 3, len(html) // 2, len(html) - 200):
+        result = outcome(html[:cut], "https://news.walla.co.il/item/3601234")
+        if not isinstance(result, NotAnArticle):
+            assert result.headline == "המחאה נגד יוקר המחיה מתרחבת"
+
+
+def test_twenty_megabyte_page() -> None:
+    filler = f"<div class='x'><p>{PROSE}</p></div>" * 70_000
+    data = page(body=f"<h1>כותרת של כתבה ענקית</h1><article><p>{PROSE}</p>{filler}</article>")
+    assert len(data) > 20_000_000
+    result = outcome(data)
+    assert not isinstance(result, NotAnArticle)
+    assert result.headline == "כותרת של כתבה ענקית"
+    assert result.warnings  # the size limit cut the page, and the article says so
+
+
+def test_pathological_nesting() -> None:
+    data = page(body="<h1>כותרת של כתבה עמוקה</h1>" + "<div>" * 100_000 + PROSE + "</div>" * 100_000)
+    outcome(data)
+
+
+def test_tens_of_thousands_of_attributes() -> None:
+    attributes = " ".join(f'a{i}="x"' for i in range(60_000))
+    result = outcome(page(body=f"<h1 {attributes}>כותרת הכתבה החשובה</h1><p>{PROSE}</p>"))
+    assert result.headline == "כותרת הכתבה החשובה"
+
+
+def _with_jsonld(jsonld: str) -> bytes:
+    return page(
+        head=f'<script type="application/ld+json">{jsonld}</script>',
+        body=f"<h1>כותרת הכתבה החשובה</h1><article><p>{PROSE}</p></article>",
+    )
+
+
+@pytest.mark.parametrize(
+    "jsonld",
+    [
+        '{"@type": "NewsArticle", "headline": "x" ,,, ',
+        '["a", 1, null, {"@type": ["NewsArticle"], "headline": ["ראשונה", "שנייה"], "author": 5, "datePublished": {"x": 1}}]',
+        '{"@type": "NewsArticle", "author": [{"@type": "Person"}, null, 7, {"name": {"x": 1}}], "keywords": 12}',
+        '{"@type": "NewsArticle", "a": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"@graph": [{"@type": "NewsArticle", "@id": "#a", "author": {"@id": "#a"}}]}',
+        '{"@type": "NewsArticle", "headline": "<b>כותרת</b> &amp; עוד", "datePublished": "2024-13-45T99:99:00Z"}',
+        "<!-- not json at all -->",
+        '{"@type": null, "@graph": "string"}',
+    ],
+)
+def test_odd_jsonld_never_breaks_extraction(jsonld: str) -> None:
+    result = outcome(_with_jsonld(jsonld))
+    assert not isinstance(result, NotAnArticle)
+    assert result.paragraphs
+
+
+def test_impossible_dates_leave_published_empty() -> None:
+    result = outcome(_with_jsonld('{"@type": "NewsArticle", "datePublished": "2024-02-31T10:00:00Z"}'))
+    assert result.published is None
+
+
+def test_entities_in_jsonld_are_unescaped() -> None:
+    result = outcome(
+        page(
+            head='<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"headline": "סייעת &quot;גן מתוק&quot; הורשעה"}</script>',
+            body=f"<article><p>{PROSE}</p></article>",
+        )
+    )
+    assert result.headline == 'סייעת "גן מתוק" הורשעה'
+
+
+def test_error_page() -> None:
+    result = outcome(
+        page(head="<title>404 - הדף לא נמצא</title>", body=f"<h1>הדף לא נמצא</h1><p>{PROSE}</p>")
+    )
+    assert isinstance(result, NotAnArticle)
+    assert "error page" in result.reason

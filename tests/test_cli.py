@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from newsarchive.cli import EXIT_NOT_ARTICLE, USER_AGENT, main
+
+from .conftest import FIXTURES
+
+ITEM = FIXTURES / "walla" / "item.html"
+
+
+def test_extract_prints_json_with_the_article_fields() -> None:
+    result = CliRunner().invoke(main, ["extract", str(ITEM)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["url"] == "https://news.walla.co.il/item/3601234"  # from the page's og:url
+    assert data["headline"] == "המחאה נגד יוקר המחיה מתרחבת"
+    assert data["published"] == "2023-06-10T22:31:00+03:00"
+    assert data["authors"] == ["אלי אשכנזי"]
+    assert data["body"].count("\n\n") == 2
+    assert data["images"][0]["credit"] == "ראובן קסטרו"
+    assert "המחאה" in result.output  # Hebrew printed as is, not \u escapes
+    for field in ("site", "subtitle", "updated", "section", "tags", "language", "paywalled", "provenance"):
+        assert field in data
+
+
+def test_extract_text_format() -> None:
+    result = CliRunner().invoke(main, ["extract", str(ITEM), "--format", "text"])
+    assert result.exit_code == 0
+    assert result.output.startswith("המחאה נגד יוקר המחיה מתרחבת\n")
+    assert "צילום: ראובן קסטרו" in result.output
+
+
+def test_extract_url_option_overrides() -> None:
+    result = CliRunner().invoke(
+        main, ["extract", str(ITEM), "--url", "https://news.walla.co.il/item/3601234?x=1"]
+    )
+    assert result.exit_code == 0
+
+
+def test_not_an_article_exits_3_with_reason_on_stderr() -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "extract",
+            str(FIXTURES / "generic" / "section_front.html"),
+            "--url",
+            "https://www.darom-news.co.il/news",
+        ],
+    )
+    assert result.exit_code == EXIT_NOT_ARTICLE
+    assert "not an article" in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_file() -> None:
+    result = CliRunner().invoke(main, ["extract", "/no/such/file.html"])
+    assert result.exit_code == 2
+
+
+def test_extract_fetches_a_url_once_with_our_user_agent() -> None:
+    seen: list[str] = []
+    body = ITEM.read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("User-Agent", ""))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/item/3601234"
+        result = CliRunner().invoke(main, ["extract", url])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert seen == [USER_AGENT]
+    assert json.loads(result.output)["headline"] == "המחאה נגד יוקר המחיה מתרחבת"
+
+
+def test_dead_server_is_a_clear_error() -> None:
+    result = CliRunner().invoke(main, ["extract", "http://127.0.0.1:9/nothing"])
+    assert result.exit_code == 2
+    assert "cannot fetch" in result.stderr
+
+
+def test_eval_prints_a_table_and_json() -> None:
+    result = CliRunner().invoke(main, ["eval", str(FIXTURES)])
+    assert result.exit_code == 0
+    assert "average" in result.output and "headline" in result.output
+    result = CliRunner().invoke(main, ["eval", str(FIXTURES), "--format", "json"])
+    averages = json.loads(result.output)["averages"]
+    assert averages["headline"] == 1.0
+
+
+def test_console_script_and_help_examples() -> None:
+    for command in ("extract", "eval"):
+        output = subprocess.run(
+            [sys.executable, "-m", "newsarchive.cli", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "Example" in output
+
+
+def test_top_level_api() -> None:
+    import newsarchive
+
+    article = newsarchive.extract_article(ITEM.read_bytes(), "https://news.walla.co.il/item/3601234")
+    assert isinstance(article, newsarchive.Article)
+    assert newsarchive.Article.from_dict(article.to_dict()).to_dict() == article.to_dict()
+    assert article.body == "\n\n".join(article.paragraphs)
+    assert Path(newsarchive.__file__).parent.name == "newsarchive"

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from newsarchive import NotAnArticle
+from newsarchive.encoding import decode_html, repair_mojibake
+from newsarchive.text import clean
+
+
+def test_clean_hygiene() -> None:
+    raw = "\u200fשלום&nbsp;\u00a0עולם\u200e\u202b!\u202c \u200b&quot;ציטוט&quot;\n\t  סוף"
+    assert clean(raw) == 'שלום עולם! "ציטוט" סוף'
+
+
+def test_clean_is_nfc() -> None:
+    decomposed = "e\u0301"  # é as e + combining acute
+    assert clean(decomposed) == "\u00e9"
+
+
+def test_declared_windows_1255() -> None:
+    page = '<meta charset="windows-1255"><p>שלום</p>'.encode("windows-1255")
+    assert "שלום" in decode_html(page)
+
+
+def test_undeclared_windows_1255_is_detected() -> None:
+    page = "<html><p>חדשות הערב</p></html>".encode("windows-1255")
+    assert "חדשות הערב" in decode_html(page)
+
+
+def test_iso_8859_8_i_label() -> None:
+    page = '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-8-i"><p>בוקר</p>'.encode(
+        "iso-8859-8"
+    )
+    assert "בוקר" in decode_html(page)
+
+
+def test_http_charset_wins_over_sniffing() -> None:
+    page = "<p>ערב טוב</p>".encode("windows-1255")
+    assert "ערב טוב" in decode_html(page, "windows-1255")
+
+
+def test_lying_utf8_declaration_falls_back() -> None:
+    page = '<meta charset="utf-8"><p>לילה</p>'.encode("windows-1255")
+    assert "לילה" in decode_html(page)
+
+
+def test_mojibake_is_repaired() -> None:
+    original = "<title>ראשי - מקור ראשון</title><p>" + "ידיעה חשובה מאוד " * 5 + "</p>"
+    broken = original.encode("utf-8").decode("latin-1")
+    assert repair_mojibake(broken) == original
+    assert decode_html(broken.encode("utf-8")) == original
+
+
+def test_a_few_latin1_characters_are_left_alone() -> None:
+    text = "<p>Café résumé — naïve ×2</p>"
+    assert repair_mojibake(text) == text
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"   \n ", b"\x1f\x8b\x08\x00junk", b"\x00\x01\x02\x03" * 1000, b"%PDF-1.7 ..."]
+)
+def test_empty_or_binary_input_is_rejected(data: bytes) -> None:
+    with pytest.raises(NotAnArticle):
+        decode_html(data)
