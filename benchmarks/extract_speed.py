@@ -9,6 +9,7 @@ Needs the bench extra: pip install -e '.[bench]'. Prints a table and JSON; docs/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import logging
@@ -46,10 +47,8 @@ def run_newsarchive(pages: list[tuple[bytes, str]], rounds: int) -> float:
     started = time.perf_counter()
     for _ in range(rounds):
         for html, url in pages:
-            try:
+            with contextlib.suppress(NotAnArticle):
                 extract_article(html, url)
-            except NotAnArticle:
-                pass
     return rounds * len(pages) / (time.perf_counter() - started)
 
 
@@ -69,10 +68,8 @@ def memory_profile(pages: list[tuple[bytes, str]], total: int) -> list[tuple[int
     samples = []
     for n in range(1, total + 1):
         html, url = pages[n % len(pages)]
-        try:
+        with contextlib.suppress(NotAnArticle):
             extract_article(html, url)
-        except NotAnArticle:
-            pass
         if n % (total // 10) == 0:
             gc.collect()
             samples.append((n, rss_mb()))

@@ -90,11 +90,14 @@ def _with_jsonld(jsonld: str) -> bytes:
     "jsonld",
     [
         '{"@type": "NewsArticle", "headline": "x" ,,, ',
-        '["a", 1, null, {"@type": ["NewsArticle"], "headline": ["ראשונה", "שנייה"], "author": 5, "datePublished": {"x": 1}}]',
-        '{"@type": "NewsArticle", "author": [{"@type": "Person"}, null, 7, {"name": {"x": 1}}], "keywords": 12}',
+        '["a", 1, null, {"@type": ["NewsArticle"], "headline": ["ראשונה", "שנייה"], "author": 5,'
+        ' "datePublished": {"x": 1}}]',
+        '{"@type": "NewsArticle", "author": [{"@type": "Person"}, null, 7, {"name": {"x": 1}}],'
+        ' "keywords": 12}',
         '{"@type": "NewsArticle", "a": ' + "[" * 5000 + "]" * 5000 + "}",
         '{"@graph": [{"@type": "NewsArticle", "@id": "#a", "author": {"@id": "#a"}}]}',
-        '{"@type": "NewsArticle", "headline": "<b>כותרת</b> &amp; עוד", "datePublished": "2024-13-45T99:99:00Z"}',
+        '{"@type": "NewsArticle", "headline": "<b>כותרת</b> &amp; עוד",'
+        ' "datePublished": "2024-13-45T99:99:00Z"}',
         "<!-- not json at all -->",
         '{"@type": null, "@graph": "string"}',
     ],
