@@ -29,7 +29,7 @@ _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepag
 _LINKED_HEADINGS = ".//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4]"
 _VIDEO_TYPES = re.compile(r"video", re.I)
 # Fields whose first non-empty answer wins, in layer order.
-_SIMPLE_FIELDS = ("headline", "section", "tags", "language")
+_SIMPLE_FIELDS = ("headline", "tags", "language")
 
 
 def extract_article(
@@ -108,6 +108,7 @@ def _extract(
     _check_error_page(page, article.headline)
     if not article.headline:
         raise NotAnArticle("no headline found", url)
+    _section(article, layers)
 
     # articleBody in JSON-LD has no paragraph breaks and is often cut: the page's own text comes first.
     body_layers = [*([site_layer] if site_layer else []), generic, jsonld]
@@ -150,7 +151,7 @@ def _dates(article: Article, layers: list[Layer]) -> None:
     wall-clock time on the page by whole hours, to the minute, is a mislabelled zone (ynet's JSON-LD, for
     one): the wall-clock time wins, as readers see it. And a minute-precision time takes its seconds from
     a candidate that agrees. Such a skew is undone on that layer's ``updated`` too; ``updated`` equal to
-    or before ``published`` is no update.
+    or before ``published`` is no update, and the next layer is asked.
     """
     candidates = []
     for layer in layers:
@@ -183,10 +184,29 @@ def _dates(article: Article, layers: list[Layer]) -> None:
         if updated is None:
             continue
         updated = updated - skews.get(layer.name, timedelta(0))
-        article.updated = updated if updated > published else None
-        if article.updated is not None:
+        if updated > published:
+            article.updated = updated
             article.provenance["updated"] = layer.name
-        break
+            break
+
+
+def _section(article: Article, layers: list[Layer]) -> None:
+    """The deepest breadcrumb item. Of the trails that the site rules, JSON-LD and meta tags see, the longest
+    wins (ties go to layer order); the generic guess only when they see none. A trail ending in the
+    headline itself (some CMSs add the page) ends one step earlier."""
+    headline = fold_for_compare(article.headline or "")
+    best: tuple[int, str, str] | None = None
+    for layer in layers:
+        if isinstance(layer, GenericLayer) and best is not None:
+            break
+        trail = layer.section_trail()
+        if trail and headline and fold_for_compare(trail[-1]) == headline:
+            trail = trail[:-1]
+        if trail and (best is None or len(trail) > best[0]):
+            best = (len(trail), trail[-1], layer.name)
+    if best is not None:
+        article.section = best[1]
+        article.provenance["section"] = best[2]
 
 
 def _whole_hour_skew(value: datetime, reference: datetime) -> timedelta | None:

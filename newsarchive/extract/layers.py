@@ -60,8 +60,9 @@ class Layer:
     def images(self) -> list[Image]:
         return []
 
-    def section(self) -> str | None:
-        return None
+    def section_trail(self) -> list[str]:
+        """The breadcrumb trail, outermost first; its last item is the section."""
+        return []
 
     def tags(self) -> list[str]:
         return []
@@ -97,7 +98,7 @@ def _names(texts: list[str], desks: tuple[str, ...] = ()) -> list[str]:
 def _unique(texts: list[str]) -> list[str]:
     out: list[str] = []
     for text in texts:
-        text = clean(text).strip(" ,:|#")
+        text = clean(text).strip(" ,:|#>›»/·•")
         if text and text not in out and not text.endswith(":"):
             out.append(text)
     return out
@@ -143,8 +144,21 @@ class SiteLayer(Layer):
 
     def published_text(self) -> str | None:
         """Texts (or date attributes) of the date selectors, joined: a day header plus a clock time."""
+        joined = self._date_text(self.layout.published)
+        if joined and parse_date(joined, now=self.now) is not None:
+            return joined
+        for selector in self.layout.published_fallback:
+            text = self._date_text((selector,))
+            if text and parse_date(text, now=self.now) is not None:
+                return text
+        return joined
+
+    def updated_text(self) -> str | None:
+        return self._date_text(self.layout.updated)
+
+    def _date_text(self, selectors: tuple[str, ...]) -> str | None:
         pieces = []
-        for selector in self.layout.published:
+        for selector in selectors:
             for element in self.page.select(selector)[:8]:
                 attribute = next((element.get(a) for a in self.layout.published_attr if element.get(a)), None)
                 if attribute:
@@ -179,11 +193,10 @@ class SiteLayer(Layer):
     def images(self) -> list[Image]:
         return images_by_rules(self.page, self.layout.images) if self.layout.images else []
 
-    def section(self) -> str | None:
+    def section_trail(self) -> list[str]:
         if not self.layout.section:
-            return None
-        items = _unique([text_of(e) for e in self.page.select(self.layout.section)])
-        return items[-1] if items else None
+            return []
+        return _unique([text_of(e) for e in self.page.select(self.layout.section)])
 
     def tags(self) -> list[str]:
         if not self.layout.tags:
@@ -248,15 +261,17 @@ class JsonLdLayer(Layer):
             ]
         )
 
-    def section(self) -> str | None:
+    def section_trail(self) -> list[str]:
         section = self.article.get("articleSection")
+        if isinstance(section, str):
+            section = [section]
         if isinstance(section, list):
-            section = next((s for s in reversed(section) if isinstance(s, str) and s.strip()), None)
-        if isinstance(section, str) and clean(section):
-            return jsonld_text(section)
+            trail = _unique([jsonld_text(s) for s in section if isinstance(s, str)])
+            if trail:
+                return trail
         return self._breadcrumb()
 
-    def _breadcrumb(self) -> str | None:
+    def _breadcrumb(self) -> list[str]:
         lists = list(self.page.objects_of_type("BreadcrumbList"))
         for obj in self.page.jsonld:
             nested = obj.get("breadcrumb")
@@ -274,8 +289,8 @@ class JsonLdLayer(Layer):
                 if name:
                     names.append(name)
             if names:
-                return names[-1]
-        return None
+                return _unique(names)
+        return []
 
     def tags(self) -> list[str]:
         keywords = self.article.get("keywords")
@@ -363,8 +378,8 @@ class MetaLayer(Layer):
                 return raw
         return None
 
-    def section(self) -> str | None:
-        return clean(self.page.meta_value("article:section")) or None
+    def section_trail(self) -> list[str]:
+        return _unique([self.page.meta_value("article:section") or ""])
 
     def tags(self) -> list[str]:
         values = [
@@ -610,7 +625,7 @@ class GenericLayer(Layer):
         body = self.anchor if self.anchor is not None else self._densest
         return images_generic(self.page, self.region, body)
 
-    def section(self) -> str | None:
+    def section_trail(self) -> list[str]:
         for element in self.page.select(
             "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb') or @aria-label='breadcrumb'"
             " or @aria-label='Breadcrumb']"
@@ -619,8 +634,8 @@ class GenericLayer(Layer):
                 [text_of(a) for a in element.iter("a")] + [text_of(li) for li in element.iter("li")][-1:]
             )
             if items:
-                return items[-1]
-        return None
+                return items
+        return []
 
     def tags(self) -> list[str]:
         for element in self.page.select(

@@ -33,6 +33,8 @@ class Layout:
     subtitle: str | None = None
     byline: str | None = None  # each match is one byline string, parsed into names
     published: tuple[str, ...] = ()  # texts of these are joined: ("day header", "time")
+    published_fallback: tuple[str, ...] = ()  # tried one by one when ``published`` finds no date
+    updated: tuple[str, ...] = ()
     published_attr: tuple[str, ...] = ("datetime", "data-wcmdate", "content")
     body: str | None = None
     paragraphs: str | None = None  # when set, only these elements (relative to body) are paragraphs

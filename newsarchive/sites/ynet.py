@@ -8,8 +8,11 @@ REACT = Layout(
     detect="#ArticleBodyComponent, div.ArticleBodyComponent",
     headline="h1.mainTitle",
     subtitle="h2.subTitle",
-    byline=".authors .authorName, .coAuthors, .authorHtmlCss",
-    published=(".DateDisplay",),
+    byline=".authors .authorName, .authorAndDateContainer .authors, .coAuthors, .authorHtmlCss",
+    # "פורסם לראשונה" shows only on updated articles; then the displayed date is the update time.
+    published=(".originalLaunchDate",),
+    published_fallback=(".DateDisplay", ".authorAndDateContainer .date"),
+    updated=(".DateDisplay",),
     body="#ArticleBodyComponent, div.ArticleBodyComponent",
     paragraphs=".text_editor_paragraph",
     images=(
@@ -19,7 +22,7 @@ REACT = Layout(
             credit=".credit, .imageCredit",
         ),
     ),
-    section="nav.breadcrumbs a, .breadCrumbs a",
+    section="nav.categoryBreadcrumbs li, nav.breadcrumbs a, .breadCrumbs a",
     tags=".tagsContainer a, .tags a",
     paywall="#ynet_premium_blocked, .ynet_premium_blocked",
 )
@@ -32,6 +35,7 @@ VIGNETTE = Layout(
     subtitle=".art_header_sub_title",
     byline=".art_header_footer_author a, .art_header_footer_author > span:not(:empty)",
     published=(".art_header_footer_author",),
+    published_fallback=(".originalLaunchDate",),
     body=".art_body",
     drop=".art_video, .citv_image, .findMistakeArticle, .art_credit_special, .CAATVcompAdvertiseTv",
     images=(
