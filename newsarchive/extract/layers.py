@@ -434,6 +434,10 @@ _DATE_ELEMENTS = (
     "contains(@class,'Time') or contains(@class,'publish')]"
 )
 _CLOCK = re.compile(r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
+_UPDATED_ELEMENTS = (
+    ".//*[@itemprop='dateModified'] | .//time[contains(@class,'updated') or contains(@class,'modified')]"
+)
+_UPDATED_LABEL = re.compile(r"עודכן|עודכנה|עדכון|updated|modified", re.I)
 _LABELLED_DATE = re.compile(
     r"(?:פורסם|פורסמה|עודכן|published|posted)\s*:?\s*.{0,20}?\d{1,2}[./-]\d{1,2}[./-]\d{2}", re.I
 )
@@ -530,7 +534,11 @@ class GenericLayer(Layer):
             ):
                 if _inside(element, _FOREIGN_CONTEXT, scope):
                     continue
-                text = text_of(element)
+                text = text_of(element) or clean(element.get("content"))
+                if element.get("itemprop") == "author" and (
+                    name := self.page.first(".//*[@itemprop='name']", element)
+                ):
+                    text = text_of(name) or clean(name.get("content")) or text
                 if 2 <= len(text) <= 80:
                     texts.append(text)
             names = _names(texts)
@@ -562,6 +570,22 @@ class GenericLayer(Layer):
             for text in scope.itertext():
                 if _LABELLED_DATE.search(text) and parse_date(text, now=self.now) is not None:
                     return clean(text)
+        return None
+
+    def updated_text(self) -> str | None:
+        region = self.region if self.region is not None else self.page.root
+        for element in self.page.select(_UPDATED_ELEMENTS, region):
+            raw = element.get("datetime") or element.get("content") or text_of(element)
+            if parse_date(raw, now=self.now) is not None:
+                return raw
+        # a second <time> introduced by "עודכן:" (published first, then updated)
+        for element in self.page.select(".//time[@datetime]", region):
+            previous = element.getprevious()
+            before = (previous.tail if previous is not None else element.getparent().text) or ""
+            if previous is not None and not before.strip():
+                before = text_of(previous)
+            if _UPDATED_LABEL.search(before[-30:]) and parse_date(element.get("datetime"), now=self.now):
+                return element.get("datetime")
         return None
 
     @cached_property
