@@ -51,13 +51,18 @@ L_ARTICLE_2019 = Layout(
     paragraphs=".t-body-text",
 )
 
+#: Shared by every site of the Haaretz group: Polopoly ids (1.2198200) and the newer ty-article paths.
+ARTICLE_URL = r"(?:^|/)\.?(?:premium-)?1\.\d{5,}|/ty-article[a-z-]*/"
+LAYOUTS = (CURRENT, L_ARTICLE_2019, POLOPOLY_2013)
+PAYWALL_URL = r"\.premium"
+
 HAARETZ = SiteProfile(
     key="haaretz",
     name="הארץ",
     domains=("haaretz.co.il",),
-    article_url=r"(?:^|/)\.?(?:premium-)?1\.\d{5,}|/ty-article[a-z-]*/",
-    layouts=(CURRENT, L_ARTICLE_2019, POLOPOLY_2013),
-    paywall_url=r"\.premium",
+    article_url=ARTICLE_URL,
+    layouts=LAYOUTS,
+    paywall_url=PAYWALL_URL,
     desks=("הארץ", "haaretz"),
     feeds=("https://www.haaretz.co.il/cmlink/1.1617539", "https://www.haaretz.co.il/cmlink/1.1470869"),
 )
