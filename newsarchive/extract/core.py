@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from ..article import Article, NotAnArticle
 from ..dates import is_zoned
 from ..sites import profile_for_url, site_key_for_url
-from ..text import fold_for_compare, hebrew_ratio
+from ..text import clean, fold_for_compare, hebrew_ratio
 from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, SiteLayer
 from .page import Page, text_of
 
@@ -121,8 +121,7 @@ def _extract(
         article.subtitle = None
         provenance.pop("subtitle", None)
 
-    authors_order = layers if body_layer is None else [*layers]
-    article.authors = first("authors", authors_order) or []
+    article.authors = first("authors", layers) or []
     if not article.authors and body_layer is not None and body_layer.body_byline:
         article.authors = body_layer.body_byline
         provenance["authors"] = body_layer.name + ":body"
@@ -223,8 +222,6 @@ def _description_subtitle(
     page: Page, jsonld: JsonLdLayer, article: Article, provenance: dict[str, str]
 ) -> str | None:
     """A meta/JSON-LD description is the subtitle only when it is neither the headline nor the body's text."""
-    from ..text import clean
-
     candidates = [
         ("jsonld", jsonld.article.get("description")),
         ("meta", page.meta_value("og:description", "description")),
