@@ -46,6 +46,25 @@ def xpath(css_or_xpath: str) -> etree.XPath:
     return etree.XPath(_TRANSLATOR.css_to_xpath(css_or_xpath, prefix="descendant-or-self::"))
 
 
+_NEGATION = re.compile(r":not\([^)]*\)")
+_CLASS_OR_ID = re.compile(r"[.#]((?:[\w-]|\\.)+)")
+
+
+@lru_cache(maxsize=512)
+def required_names(selector: str) -> tuple[tuple[str, ...], ...] | None:
+    """For a CSS selector, the class and id names each alternative needs; None when any alternative needs
+    none (or the selector is XPath), so that it cannot be ruled out by looking at the page's text."""
+    if selector.startswith(("/", "./", "(")) or "[" in selector:
+        return None
+    alternatives = []
+    for alternative in selector.split(","):
+        names = tuple(_CLASS_OR_ID.findall(_NEGATION.sub("", alternative)))
+        if not names:
+            return None
+        alternatives.append(names)
+    return tuple(alternatives)
+
+
 class Page:
     """One HTML document, parsed once, with the lookups that the extraction layers share."""
 
@@ -66,6 +85,7 @@ class Page:
         self.jsonld = list(_read_jsonld(root))
         etree.strip_elements(root, "script", "style", "template", "svg", etree.Comment, with_tail=False)
         self.root = root
+        self.source = text
         self._selected: dict[str, list[etree._Element]] = {}
         self.meta = _read_meta(root)
         self.lang = clean(root.get("lang") or "") or None
@@ -74,6 +94,9 @@ class Page:
     def select(self, selector: str, context: etree._Element | None = None) -> list[etree._Element]:
         if context is None and selector in self._selected:
             return self._selected[selector]
+        needs = required_names(selector)
+        if needs is not None and not any(all(name in self.source for name in names) for names in needs):
+            return []  # no class or id the selector needs is anywhere in the page: skip the tree walk
         result = xpath(selector)(self.root if context is None else context)
         found = [e for e in result if isinstance(e, etree._Element)] if isinstance(result, list) else []
         if context is None:
