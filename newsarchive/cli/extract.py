@@ -1,4 +1,4 @@
-"""The newsarchive command line."""
+"""`newsarchive extract` and `newsarchive eval`: one page, or a gold set, through the extractor."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
-from .article import Article, NotAnArticle
-from .extract import extract_article
+from .. import __version__
+from ..article import Article, NotAnArticle
+from ..extract import extract_article
 
 #: Exit status for "this page is not an article".
 EXIT_NOT_ARTICLE = 3
@@ -21,13 +21,7 @@ FETCH_TIMEOUT_S = 30
 FETCH_MAX_BYTES = 20_000_000
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="newsarchive")
-def main() -> None:
-    """Scrape and archive Hebrew-language news."""
-
-
-@main.command()
+@click.command()
 @click.argument("source")
 @click.option("--url", help="The page's URL, when SOURCE is a saved file (default: its canonical link).")
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
@@ -82,7 +76,7 @@ def _fetch(url: str) -> tuple[bytes, str | None]:
 
 
 def _url_from_page(data: bytes) -> str | None:
-    from .extract.page import Page
+    from ..extract.page import Page
 
     try:
         page = Page(data, "file:///")
@@ -107,7 +101,7 @@ def _as_text(article: Article) -> str:
     return "\n".join(lines)
 
 
-@main.command("eval")
+@click.command("eval")
 @click.argument("gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--details/--no-details", default=False, help="List every mismatch.")
@@ -122,7 +116,7 @@ def eval_command(gold_dir: Path, fmt: str, details: bool, site_rules: bool) -> N
     Example:
       newsarchive eval ../shared/corpus --details
     """
-    from .evaluate import FIELDS, evaluate
+    from ..evaluate import FIELDS, evaluate
 
     report = evaluate(gold_dir, site_rules=site_rules)
     averages = report.averages()
@@ -162,7 +156,3 @@ def _cell(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.2f}" if value < 1 else "1"
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,22 @@
+"""The newsarchive command line. Every command mirrors a Python API call and has --help with an example."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .archive import export, import_command, search, stats
+from .extract import EXIT_NOT_ARTICLE, USER_AGENT, eval_command, extract
+from .serve import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="newsarchive")
+def main() -> None:
+    """Scrape and archive Hebrew-language news."""
+
+
+for command in (extract, eval_command, search, stats, export, import_command, serve):
+    main.add_command(command)
+
+__all__ = ["EXIT_NOT_ARTICLE", "USER_AGENT", "main"]

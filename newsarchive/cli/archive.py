@@ -1,0 +1,305 @@
+"""`search`, `stats`, `export` and `import`: the archive from the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ..ingest import IngestReport, Outcome, html_files, ingest, page_from_file
+from ..store import QueryError
+from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, iter_export, plot_per_day
+from ..store.reports import export as write_export
+from ..store.snippets import MARK
+from .options import author_option, db_option, open_archive, since_option, site_option, stderr, until_option
+
+
+def _console() -> Console:
+    return Console(width=None if sys.stdout.isatty() else 200)
+
+
+@click.command()
+@click.argument("query")
+@db_option
+@site_option
+@since_option
+@until_option
+@author_option
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many hits (paging).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+def search(
+    query: str,
+    db_path: Path | None,
+    sites: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    author: str | None,
+    limit: int,
+    offset: int,
+    fmt: str,
+) -> None:
+    """Search the archive: any prefixed form of a word matches (אלטמן finds לאלטמן), the exact form first.
+
+    \b
+    QUERY: words, "phrases", OR, -excluded, and filters site: author: section: tag: since: until: headline:
+    Examples:
+      newsarchive search 'צה"ל עזה'
+      newsarchive search '"בית ספר" -קורונה' --site ynet --since 2024-01-01 --format json
+      newsarchive search 'נתניהו OR גנץ author:"טל שלו" since:yesterday'
+    """
+    archive = open_archive(db_path, readonly=True)
+    try:
+        hits = archive.search(
+            query,
+            site=list(sites) or None,
+            since=since,
+            until=until,
+            author=author,
+            limit=limit,
+            offset=offset,
+        )
+    except QueryError as error:
+        stderr.print(f"[red]invalid query:[/red] {escape(str(error))}")
+        sys.exit(2)
+    finally:
+        archive.close()
+    if fmt == "json":
+        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["url", "site", "headline", "published", "authors", "section", "snippet", "score"])
+        for h in hits:
+            writer.writerow(
+                [
+                    h.url,
+                    h.site,
+                    h.headline,
+                    h.published,
+                    "; ".join(h.authors),
+                    h.section,
+                    h.snippet,
+                    round(h.score, 4),
+                ]
+            )
+        return
+    console = _console()
+    if not hits:
+        console.print("no articles match")
+        return
+    table = Table(title=f"{len(hits)} hits for {escape(query)}", show_lines=True)
+    for column in ("#", "published", "site", "headline", "snippet"):
+        table.add_column(column, overflow="fold")
+    for n, hit in enumerate(hits, start=offset + 1):
+        mark = "" if hit.exact else " [dim](prefixed form)[/dim]"
+        table.add_row(
+            str(n),
+            (hit.published or "")[:16].replace("T", " "),
+            hit.site,
+            escape(hit.headline or "") + mark + f"\n[dim]{escape(hit.url)}[/dim]",
+            escape(hit.snippet)
+            .replace(escape(MARK[0]), "[bold yellow]")
+            .replace(escape(MARK[1]), "[/bold yellow]"),
+        )
+    console.print(table)
+
+
+@click.command()
+@db_option
+@since_option
+@until_option
+@click.option(
+    "--days", type=click.IntRange(1), default=14, show_default=True, help="Days shown in the per-day table."
+)
+@click.option(
+    "--plot", type=click.Path(dir_okay=False, path_type=Path), help="Draw articles per day per site to a PNG."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats(
+    db_path: Path | None, since: str | None, until: str | None, days: int, plot: Path | None, fmt: str
+) -> None:
+    """Counts per site and per day, and how many articles have each field.
+
+    \b
+    Examples:
+      newsarchive stats
+      newsarchive stats --since 2024-05-01 --plot per-day.png
+    """
+    archive = open_archive(db_path, readonly=True)
+    try:
+        result = archive.stats(since=since, until=until)
+    except QueryError as error:
+        stderr.print(f"[red]{escape(str(error))}[/red]")
+        sys.exit(2)
+    finally:
+        archive.close()
+    if plot is not None:
+        plot_per_day(result, plot)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console = _console()
+    table = Table(title=f"{result.total} articles")
+    table.add_column("site")
+    table.add_column("articles", justify="right")
+    table.add_column("first")
+    table.add_column("last")
+    for name in COVERAGE_FIELDS:
+        table.add_column(f"with {name}", justify="right")
+    for site in result.sites:
+        table.add_row(
+            site.site,
+            str(site.articles),
+            (site.first or "")[:10],
+            (site.last or "")[:10],
+            *[f"{site.coverage[name]:.0%}" for name in COVERAGE_FIELDS],
+        )
+    console.print(table)
+    shown_days = sorted(result.per_day)[-days:]
+    site_names = [s.site for s in result.sites]
+    per_day = Table(title=f"articles per day (last {len(shown_days)} days with articles)")
+    per_day.add_column("day")
+    for name in site_names:
+        per_day.add_column(name, justify="right")
+    for day in shown_days:
+        per_day.add_row(day, *[str(result.per_day[day].get(name, "")) for name in site_names])
+    console.print(per_day)
+    if plot is not None:
+        console.print(f"plot written to {plot}")
+
+
+@click.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True)
+@click.option("--output", "-o", default="-", show_default=True, help="File to write; - for standard output.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@site_option
+@since_option
+@until_option
+@author_option
+def export(
+    db_path: Path | None,
+    fmt: str,
+    output: str,
+    force: bool,
+    sites: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    author: str | None,
+) -> None:
+    """Export articles as JSON lines (ready for Hugging Face `datasets`), CSV or Parquet.
+
+    \b
+    Examples:
+      newsarchive export --format jsonl -o corpus.jsonl --site ynet --since 2024-01-01
+      newsarchive export --format parquet -o corpus.parquet
+      python -c "import datasets; print(datasets.load_dataset('json', data_files='corpus.jsonl'))"
+    """
+    target: Path | None = None if output == "-" else Path(output)
+    if target is None and fmt == "parquet":
+        stderr.print("[red]parquet needs a file: pass --output FILE.parquet[/red]")
+        sys.exit(2)
+    if target is not None and target.exists() and not force:
+        stderr.print(f"[red]{target} exists[/red]: pass --force to overwrite it")
+        sys.exit(2)
+    archive = open_archive(db_path, readonly=True)
+    try:
+        articles = iter_export(archive, sites=list(sites) or None, since=since, until=until, author=author)
+        count = write_export(articles, fmt, target if target is not None else sys.stdout)
+    except QueryError as error:
+        stderr.print(f"[red]{escape(str(error))}[/red]")
+        sys.exit(2)
+    except OSError as error:
+        stderr.print(f"[red]cannot write {output}: {error.strerror or error}[/red]")
+        sys.exit(2)
+    finally:
+        archive.close()
+    stderr.print(f"exported {count} articles" + (f" to {target}" if target else ""))
+
+
+@click.command("import")
+@db_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--url", help="The URL of the page (one file only); by default each page's canonical link.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def import_command(db_path: Path | None, paths: tuple[Path, ...], url: str | None, fmt: str) -> None:
+    """Add saved pages (.html files, or folders of them) to the archive, through the same extraction.
+
+    \b
+    Examples:
+      newsarchive import saved/ynet-2024-05-15.html
+      newsarchive import saved-pages/ --db research.db
+      newsarchive import page.html --url https://www.ynet.co.il/news/article/abc123
+    """
+    files = html_files(list(paths))
+    if url and len(files) != 1:
+        stderr.print("[red]--url names one page: give exactly one file with it[/red]")
+        sys.exit(2)
+    archive = open_archive(db_path, readonly=False)
+    report = IngestReport()
+    unreadable: list[Outcome] = []
+
+    def pages():
+        for path in files:
+            page = page_from_file(path, url)
+            if isinstance(page, Outcome):
+                unreadable.append(page)
+                progress.advance(task)
+                continue
+            yield page
+
+    with Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("import", total=len(files))
+        try:
+            report = ingest(archive, pages(), on_outcome=lambda _: progress.advance(task))
+        finally:
+            archive.close()
+    for outcome in unreadable:
+        report.skipped[outcome.reason.split(" (")[0] if outcome.reason else "unreadable"] += 1
+        report.outcomes.append(outcome)
+    _print_report(report, fmt)
+
+
+def _print_report(report: IngestReport, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "stored": dict(report.stored),
+                    "skipped": dict(report.skipped),
+                    "pages": [
+                        {"url": o.url, "stored": o.article is not None, "reason": o.reason}
+                        for o in report.outcomes
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    console = _console()
+    table = Table(title=f"{report.total_stored} stored, {report.total_skipped} skipped")
+    table.add_column("outcome")
+    table.add_column("pages", justify="right")
+    for site, count in report.stored.most_common():
+        table.add_row(f"stored: {site}", str(count))
+    for reason, count in report.skipped.most_common():
+        table.add_row(f"skipped: {escape(reason)}", str(count))
+    console.print(table)

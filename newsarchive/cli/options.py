@@ -1,0 +1,42 @@
+"""Options shared by the archive commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..store import DB_ENV, Archive, default_db_path
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=DB_ENV,
+    help=f"The archive file (default: ${DB_ENV} or data/archive.db).",
+)
+site_option = click.option(
+    "--site", "sites", multiple=True, help="Only this site (repeatable): ynet, walla..."
+)
+since_option = click.option("--since", help="From this day or time: 2024-05-01, yesterday, '3 days ago'.")
+until_option = click.option("--until", help="Up to this day or time (a day counts whole).")
+author_option = click.option("--author", help="Only articles with this author (part of the name is enough).")
+
+stderr = Console(stderr=True)
+
+
+def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
+    """Open the archive or exit with a clear message."""
+    path = db_path or default_db_path()
+    if readonly and not path.exists():
+        stderr.print(
+            f"[red]no archive at {path}[/red] (create one with `newsarchive import` or `newsarchive crawl`)"
+        )
+        sys.exit(2)
+    try:
+        return Archive(path, readonly=readonly)
+    except Exception as error:  # a locked, corrupt or foreign file: say so, do not trace back
+        stderr.print(f"[red]cannot open the archive {path}: {error}[/red]")
+        sys.exit(2)

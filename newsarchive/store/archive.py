@@ -1,0 +1,506 @@
+"""The archive: articles, their authors and pictures, raw pages and the crawl log, in one SQLite file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .. import EXTRACTOR_VERSION
+from ..article import Article, Image
+from ..dates import ISRAEL
+from .hebrew import contains_phrase, exact_text, search_text, tokens
+from .query import ParsedQuery, QueryError, parse_day, parse_query
+from .schema import FTS_TABLE, migrate
+from .snippets import snippet
+
+DEFAULT_DB = Path("data") / "archive.db"
+DB_ENV = "NEWSARCHIVE_DB"
+BUSY_TIMEOUT_MS = 30_000
+#: bm25 weights of the FTS columns: headline, exact body text, prefix-expanded text
+RANK_WEIGHTS = (10.0, 4.0, 1.0)
+#: how many ranked candidates a phrase search checks in Python for each hit it returns
+PHRASE_CHECK_FACTOR = 20
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+@dataclass
+class FetchedPage:
+    """A raw response as fetched, kept so the article can be extracted again later."""
+
+    url: str
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: datetime | None = None
+    charset: str | None = None
+
+    @property
+    def content_type(self) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == "content-type"), None)
+
+
+@dataclass
+class Hit:
+    url: str
+    site: str
+    headline: str | None
+    published: str | None
+    authors: list[str]
+    section: str | None
+    snippet: str
+    score: float
+    exact: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "site": self.site,
+            "headline": self.headline,
+            "published": self.published,
+            "authors": self.authors,
+            "section": self.section,
+            "snippet": self.snippet,
+            "score": round(self.score, 4),
+            "exact": self.exact,
+        }
+
+
+class Archive:
+    """The archive database. ``Archive()`` opens ``$NEWSARCHIVE_DB`` or ``data/archive.db``."""
+
+    def __init__(self, path: str | Path | None = None, *, readonly: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.readonly = readonly
+        if readonly:
+            if not self.path.exists():
+                raise FileNotFoundError(f"no archive at {self.path}")
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db = sqlite_utils.Database(conn)
+        if not readonly:
+            self.db.enable_wal()
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(self.db)
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def store(self, article: Article, page: FetchedPage | None = None) -> int:
+        """Store one article (replacing the stored version of its URL); returns its id."""
+        return self.store_many([(article, page)])[0]
+
+    def store_many(
+        self, items: Iterable[Article | tuple[Article, FetchedPage | None]], batch_size: int = 500
+    ) -> list[int]:
+        """Store articles in transactions of ``batch_size``. What this returns is committed."""
+        ids: list[int] = []
+        batch: list[tuple[Article, FetchedPage | None]] = []
+        for item in items:
+            batch.append(item if isinstance(item, tuple) else (item, None))
+            if len(batch) >= batch_size:
+                ids += self._write_batch(batch)
+                batch = []
+        if batch:
+            ids += self._write_batch(batch)
+        return ids
+
+    def _write_batch(self, batch: list[tuple[Article, FetchedPage | None]]) -> list[int]:
+        ids = []
+        stored_at = _utc_iso(datetime.now(UTC))
+        conn = self.db.conn
+        with conn:
+            for article, page in batch:
+                ids.append(self._write_article(conn, article, page, stored_at))
+        return ids
+
+    def _write_article(
+        self, conn: sqlite3.Connection, article: Article, page: FetchedPage | None, stored_at: str
+    ) -> int:
+        record = article_record(article)
+        record["stored_at"] = stored_at
+        record["fetched_at"] = _utc_iso(page.fetched_at) if page and page.fetched_at else None
+        existing = conn.execute("SELECT id FROM articles WHERE url = ?", (article.url,)).fetchone()
+        columns = list(record)
+        if existing:
+            article_id = existing[0]
+            assignments = ", ".join(f"{c} = ?" for c in columns)
+            conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*record.values(), article_id])
+            conn.execute("DELETE FROM authors WHERE article_id = ?", (article_id,))
+            conn.execute("DELETE FROM images WHERE article_id = ?", (article_id,))
+            conn.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", (article_id,))
+        else:
+            placeholders = ", ".join("?" for _ in columns)
+            cursor = conn.execute(
+                f"INSERT INTO articles ({', '.join(columns)}) VALUES ({placeholders})", list(record.values())
+            )
+            article_id = cursor.lastrowid
+        conn.executemany(
+            "INSERT INTO authors (article_id, position, name) VALUES (?, ?, ?)",
+            [(article_id, n, name) for n, name in enumerate(article.authors)],
+        )
+        conn.executemany(
+            "INSERT INTO images (article_id, position, src, caption, credit) VALUES (?, ?, ?, ?, ?)",
+            [(article_id, n, i.src, i.caption, i.credit) for n, i in enumerate(article.images)],
+        )
+        headline, body_text = _indexed_text(article)
+        conn.execute(
+            f"INSERT INTO {FTS_TABLE} (rowid, headline, exact, search_text) VALUES (?, ?, ?, ?)",
+            (
+                article_id,
+                exact_text(headline),
+                exact_text(body_text),
+                search_text(headline + " " + body_text),
+            ),
+        )
+        if page is not None:
+            self._write_page(conn, page, article_id, "article")
+        return article_id
+
+    def store_page(self, page: FetchedPage, outcome: str) -> None:
+        """Keep a raw page that gave no article (with the reason), so it can be tried again later."""
+        with self.db.conn as conn:
+            self._write_page(conn, page, None, outcome)
+
+    def _write_page(
+        self, conn: sqlite3.Connection, page: FetchedPage, article_id: int | None, outcome: str
+    ) -> None:
+        values = {
+            "url": page.url,
+            "article_id": article_id,
+            "fetched_at": _utc_iso(page.fetched_at or datetime.now(UTC)),
+            "status": page.status,
+            "content_type": page.content_type,
+            "charset": page.charset,
+            "headers": json.dumps(page.headers, ensure_ascii=False),
+            "body": zlib.compress(page.body, 6),
+            "body_size": len(page.body),
+            "sha256": hashlib.sha256(page.body).hexdigest(),
+            "outcome": outcome,
+        }
+        columns = ", ".join(values)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in values if c != "url")
+        conn.execute(
+            f"INSERT INTO pages ({columns}) VALUES ({', '.join('?' for _ in values)})"
+            f" ON CONFLICT(url) DO UPDATE SET {updates}",
+            list(values.values()),
+        )
+
+    def log(
+        self,
+        event: str,
+        url: str | None = None,
+        *,
+        reason: str | None = None,
+        site: str | None = None,
+        crawl: str | None = None,
+    ) -> None:
+        with self.db.conn as conn:
+            conn.execute(
+                "INSERT INTO crawl_log (at, crawl, site, url, event, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                (_utc_iso(datetime.now(UTC)), crawl, site, url, event, reason),
+            )
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def get(self, url: str) -> Article | None:
+        row = self.db.execute("SELECT * FROM articles WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        columns = [d[0] for d in self.db.execute("SELECT * FROM articles LIMIT 0").description]
+        return record_to_article(dict(zip(columns, row, strict=True)))
+
+    def has_url(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def raw_page(self, url: str) -> FetchedPage | None:
+        row = self.db.execute(
+            "SELECT url, body, status, headers, fetched_at, charset FROM pages WHERE url = ?", (url,)
+        ).fetchone()
+        if row is None:
+            return None
+        return FetchedPage(
+            url=row[0],
+            body=zlib.decompress(row[1]),
+            status=row[2],
+            headers=json.loads(row[3] or "{}"),
+            fetched_at=datetime.fromisoformat(row[4].replace("Z", "+00:00")) if row[4] else None,
+            charset=row[5],
+        )
+
+    def iter_articles(
+        self, where: str = "", params: Iterable[Any] = (), order: str = "published"
+    ) -> Iterator[Article]:
+        cursor = self.db.execute(f"SELECT * FROM articles {where} ORDER BY {order}", list(params))
+        columns = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield record_to_article(dict(zip(columns, row, strict=True)))
+
+    # -- search ----------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        site: str | list[str] | None = None,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        author: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        now: datetime | None = None,
+    ) -> list[Hit]:
+        """Search the archive; the exact form of the words ranks before prefixed forms.
+
+        Raises :class:`QueryError` for a query that cannot be run (with a message for the user).
+        """
+        parsed = parse_query(query, now=now)
+        merge_options(parsed, site=site, since=since, until=until, author=author, now=now)
+        if not 1 <= limit <= 1000:
+            raise QueryError("limit must be between 1 and 1000")
+        if offset < 0:
+            raise QueryError("offset must not be negative")
+        wanted = limit + offset
+        where, params = filter_sql(parsed)
+        if not parsed.has_text:
+            rows = self._filtered_only(where, params, wanted)
+            return [self._hit(row, parsed, exact=True, score=0.0) for row in rows][offset:]
+        phrases = [t for g in parsed.groups for t in g if len(t.tokens) > 1]
+        hits: list[Hit] = []
+        seen: set[int] = set()
+        for exact_only in (True, False):
+            expression = parsed.match_expression(exact_only=exact_only)
+            budget = wanted - len(hits)
+            if budget <= 0:
+                break
+            fetch = budget * (PHRASE_CHECK_FACTOR if phrases and not exact_only else 1)
+            for row in self._match(expression, where, params, fetch + len(seen)):
+                if row["id"] in seen:
+                    continue
+                if phrases and not exact_only and not _phrases_hold(row, parsed):
+                    continue
+                seen.add(row["id"])
+                hits.append(self._hit(row, parsed, exact=exact_only, score=-row["score"]))
+                if len(hits) >= wanted:
+                    break
+        return hits[offset:]
+
+    def _match(self, expression: str, where: str, params: list[Any], limit: int) -> list[dict[str, Any]]:
+        weights = ", ".join(str(w) for w in RANK_WEIGHTS)
+        sql = (
+            f"SELECT a.id, a.url, a.site, a.headline, a.subtitle, a.published, a.published_offset, a.authors,"
+            f" a.section, a.body, bm25({FTS_TABLE}, {weights}) AS score"
+            f" FROM {FTS_TABLE} JOIN articles a ON a.id = {FTS_TABLE}.rowid"
+            f" WHERE {FTS_TABLE} MATCH ? {('AND ' + where) if where else ''}"
+            f" ORDER BY score LIMIT ?"
+        )
+        try:
+            cursor = self.db.execute(sql, [expression, *params, limit])
+        except sqlite3.OperationalError as error:
+            raise QueryError(f"the search engine could not run this query ({error})") from None
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor]
+
+    def _filtered_only(self, where: str, params: list[Any], limit: int) -> list[dict[str, Any]]:
+        cursor = self.db.execute(
+            "SELECT a.id, a.url, a.site, a.headline, a.subtitle, a.published, a.published_offset, a.authors,"
+            f" a.section, a.body FROM articles a {('WHERE ' + where) if where else ''}"
+            " ORDER BY a.published DESC LIMIT ?",
+            [*params, limit],
+        )
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor]
+
+    def _hit(self, row: dict[str, Any], parsed: ParsedQuery, *, exact: bool, score: float) -> Hit:
+        return Hit(
+            url=row["url"],
+            site=row["site"],
+            headline=row["headline"],
+            published=_local_iso(row["published"], row["published_offset"]),
+            authors=json.loads(row["authors"] or "[]"),
+            section=row["section"],
+            snippet=snippet(row["body"] or row["subtitle"] or "", parsed.highlight_tokens()),
+            score=score,
+            exact=exact,
+        )
+
+    def stats(self, *, since: str | None = None, until: str | None = None) -> Any:
+        """Counts per site and per day, and field coverage per site (see :mod:`.reports`)."""
+        from .reports import stats
+
+        return stats(self, since=since, until=until)
+
+    def export(self, fmt: str, out: Any, **filters: Any) -> int:
+        """Write the articles (filtered by sites=, since=, until=, author=) as jsonl, csv or parquet."""
+        from .reports import export, iter_export
+
+        return export(iter_export(self, **filters), fmt, out)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- records ---------------------------------------------------------------------------------------------
+
+
+def article_record(article: Article) -> dict[str, Any]:
+    """The `articles` row of an article (without its id and store metadata)."""
+    record: dict[str, Any] = {
+        "url": article.url,
+        "site": article.site,
+        "headline": article.headline,
+        "subtitle": article.subtitle,
+        "authors": json.dumps(article.authors, ensure_ascii=False),
+        "published": _utc_iso(article.published),
+        "published_offset": _offset(article.published),
+        "published_day": article.published.astimezone(ISRAEL).date().isoformat()
+        if article.published
+        else None,
+        "updated": _utc_iso(article.updated),
+        "updated_offset": _offset(article.updated),
+        "body": article.body,
+        "images": json.dumps([i.to_dict() for i in article.images], ensure_ascii=False),
+        "section": article.section,
+        "tags": json.dumps(article.tags, ensure_ascii=False),
+        "language": article.language,
+        "paywalled": int(article.paywalled),
+        "provenance": json.dumps(article.provenance, ensure_ascii=False),
+        "warnings": json.dumps(article.warnings, ensure_ascii=False),
+        "extractor_version": EXTRACTOR_VERSION,
+    }
+    hashed = {k: v for k, v in record.items() if k not in ("provenance", "extractor_version")}
+    record["content_hash"] = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:32]
+    return record
+
+
+def record_to_article(row: dict[str, Any]) -> Article:
+    body = row.get("body") or ""
+    return Article(
+        url=row["url"],
+        site=row["site"],
+        headline=row.get("headline"),
+        subtitle=row.get("subtitle"),
+        authors=json.loads(row.get("authors") or "[]"),
+        published=_from_utc(row.get("published"), row.get("published_offset")),
+        updated=_from_utc(row.get("updated"), row.get("updated_offset")),
+        paragraphs=[p for p in body.split("\n\n") if p],
+        images=[Image(**i) for i in json.loads(row.get("images") or "[]")],
+        section=row.get("section"),
+        tags=json.loads(row.get("tags") or "[]"),
+        language=row.get("language"),
+        paywalled=bool(row.get("paywalled")),
+        provenance=json.loads(row.get("provenance") or "{}"),
+        warnings=json.loads(row.get("warnings") or "[]"),
+    )
+
+
+def _indexed_text(article: Article) -> tuple[str, str]:
+    captions = " ".join(i.caption for i in article.images if i.caption)
+    return article.headline or "", " ".join(filter(None, [article.subtitle, article.body, captions]))
+
+
+def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery) -> bool:
+    """NEAR over the prefix-expanded column over-matches: check that each phrase really stands in a row."""
+    text_tokens = tokens(" ".join(filter(None, [row.get("headline"), row.get("subtitle"), row.get("body")])))
+    for group in parsed.groups:
+        if not any(len(t.tokens) == 1 or contains_phrase(text_tokens, t.tokens) for t in group):
+            return False
+    return True
+
+
+def merge_options(
+    parsed: ParsedQuery, *, site: Any, since: Any, until: Any, author: Any, now: datetime | None
+) -> None:
+    """Add the filters given as options (the CLI's --site, --since...) to those written in the query."""
+    if site:
+        parsed.filters.setdefault("site", []).extend([site] if isinstance(site, str) else list(site))
+    if author:
+        parsed.filters.setdefault("author", []).append(author)
+    if since:
+        parsed.since = since if isinstance(since, datetime) else parse_day(str(since), now=now)
+    if until:
+        parsed.until = (
+            until if isinstance(until, datetime) else parse_day(str(until), end_of_day=True, now=now)
+        )
+
+
+def filter_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name, values in parsed.filters.items():
+        if name == "site":
+            clauses.append(f"a.site IN ({', '.join('?' for _ in values)})")
+            params += values
+        elif name == "author":
+            for value in values:
+                clauses.append("EXISTS (SELECT 1 FROM authors w WHERE w.article_id = a.id AND w.name LIKE ?)")
+                params.append(f"%{value}%")
+        elif name == "section":
+            clauses.append(f"a.section IN ({', '.join('?' for _ in values)})")
+            params += values
+        elif name == "tag":
+            for value in values:
+                clauses.append("EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = ?)")
+                params.append(value)
+        elif name == "lang":
+            clauses.append(f"a.language IN ({', '.join('?' for _ in values)})")
+            params += values
+    if parsed.since is not None:
+        clauses.append("a.published >= ?")
+        params.append(_utc_iso(parsed.since))
+    if parsed.until is not None:
+        clauses.append("a.published <= ?")
+        params.append(_utc_iso(parsed.until))
+    return " AND ".join(clauses), params
+
+
+def _utc_iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ISRAEL)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _offset(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat()[-6:] if value.utcoffset() is not None else None
+
+
+def _from_utc(value: str | None, offset: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if offset:
+        moment = moment.astimezone(datetime.fromisoformat("2000-01-01T00:00:00" + offset).tzinfo)
+    return moment
+
+
+def _local_iso(value: str | None, offset: str | None) -> str | None:
+    moment = _from_utc(value, offset)
+    return moment.isoformat() if moment else None

@@ -1,0 +1,115 @@
+"""Datasette plugin: Hebrew-aware search inside Datasette.
+
+Registered through the `datasette` entry point, so it loads wherever newsarchive is installed:
+- SQL functions `hebrew_match(q)` (an FTS5 expression for articles_fts, prefix-insensitive) and
+  `hebrew_snippet(text, q)` (a window of the text with the hits in «»), for canned queries;
+- a page, /-/hebrew-search?q=..., that runs the same search as `newsarchive search`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from .query import QueryError, parse_query
+from .snippets import snippet
+
+#: matches no document: what hebrew_match gives for a malformed query (the page shows the reason)
+_NOTHING = '"\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0"'
+
+
+def hebrew_match(query: str | None) -> str:
+    try:
+        return parse_query(query or "").match_expression()
+    except QueryError:
+        return _NOTHING
+
+
+def hebrew_query_problem(query: str | None) -> str | None:
+    try:
+        parse_query(query or "")
+    except QueryError as error:
+        return str(error)
+    return None
+
+
+def hebrew_snippet(text: str | None, query: str | None) -> str:
+    try:
+        terms = parse_query(query or "").highlight_tokens()
+    except QueryError:
+        terms = []
+    return snippet(text or "", terms, mark=("«", "»"))
+
+
+@hookimpl
+def prepare_connection(conn) -> None:
+    conn.create_function("hebrew_match", 1, hebrew_match, deterministic=True)
+    conn.create_function("hebrew_query_problem", 1, hebrew_query_problem, deterministic=True)
+    conn.create_function("hebrew_snippet", 2, hebrew_snippet, deterministic=True)
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/hebrew-search$", hebrew_search_page)]
+
+
+async def hebrew_search_page(datasette, request) -> Response:
+    query = request.args.get("q", "")
+    site = request.args.get("site") or None
+    database = next((db for db in datasette.databases.values() if db.path and _is_archive(db.path)), None)
+    results, problem = [], None
+    if database is None:
+        problem = "no newsarchive archive is being served"
+    elif query:
+        from .archive import Archive
+
+        def run() -> list:
+            with Archive(Path(database.path), readonly=True) as archive:
+                return archive.search(query, site=site, limit=50)
+
+        try:
+            results = await asyncio.to_thread(run)
+        except QueryError as error:
+            problem = str(error)
+    rows = "".join(
+        "<li><a href='{url}'>{headline}</a> <small>{site} · {published}</small><p>{snippet}</p></li>".format(
+            url=html.escape(h.url, quote=True),
+            headline=html.escape(h.headline or h.url),
+            site=html.escape(h.site),
+            published=html.escape((h.published or "")[:16].replace("T", " ")),
+            snippet=html.escape(h.snippet)
+            .replace("&lt;mark&gt;", "<mark>")
+            .replace("&lt;/mark&gt;", "</mark>"),
+        )
+        for h in results
+    )
+    body = f"""<!DOCTYPE html><html lang="he" dir="rtl"><head><meta charset="utf-8">
+<title>חיפוש בארכיון</title>
+<style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}
+li{{margin:1em 0}} mark{{background:#ff6}}</style>
+</head><body><h1>חיפוש בארכיון</h1>
+<form method="get"><input name="q" size="50" value="{html.escape(query, quote=True)}">
+<button type="submit">חיפוש</button></form>
+{f'<p class="problem">{html.escape(problem)}</p>' if problem else ""}
+{f"<p>{len(results)} תוצאות</p>" if query and not problem else ""}
+<ol>{rows}</ol><p><a href="/">Datasette</a></p></body></html>"""
+    return Response.html(body)
+
+
+def _is_archive(path: str) -> bool:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return (
+                conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False

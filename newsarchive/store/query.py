@@ -1,0 +1,223 @@
+"""The search query language, parsed into safe FTS5 expressions and SQL filters.
+
+    אלטמן                       a word, in any prefixed form (לאלטמן, ואלטמן...); the exact form ranks first
+    "בית ספר"                   a phrase (prefixes allowed on its words)
+    נתניהו OR גנץ               either word
+    קורונה -חיסון               a word without another
+    headline:בחירות             a word in the headline
+    site:ynet author:"טל שלו" section:ספורט tag:קורונה since:2024-01-01 until:yesterday
+
+User text never reaches SQL: words become quoted FTS5 tokens made of letters and digits only, and filter
+values become bound parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from ..dates import ISRAEL, parse_date
+from .hebrew import tokens
+
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 32
+FILTER_FIELDS = ("site", "author", "section", "tag", "since", "until", "lang")
+TEXT_FIELDS = ("headline",)
+#: tokens that may stand between two words of a phrase in the prefix-expanded column
+PHRASE_SLACK_PER_GAP = 5
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LEXER = re.compile(
+    r"""\s*(?:
+        (?P<neg>-)?(?P<field>[A-Za-z]+):(?:"(?P<fquoted>[^"]*)"|(?P<fvalue>[^\s"]*))
+      | (?P<negp>-)?"(?P<phrase>[^"]*)"
+      | (?P<or>OR)(?=\s|$)
+      | (?P<and>AND)(?=\s|$)
+      | (?P<negw>-)?(?P<word>[^\s"]+)
+    )""",
+    re.X,
+)
+
+
+class QueryError(ValueError):
+    """A query that cannot be run, with a message for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class Term:
+    tokens: tuple[str, ...]
+    negated: bool = False
+    column: str | None = None  # None: anywhere; "headline": the headline only
+    prefix: bool = False  # word*: any word starting so
+
+
+@dataclass
+class ParsedQuery:
+    #: conjunction of disjunctions: [[a, b], [c]] means (a OR b) AND c
+    groups: list[list[Term]] = field(default_factory=list)
+    negated: list[Term] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.groups)
+
+    def match_expression(self, *, exact_only: bool = False) -> str:
+        """The FTS5 MATCH expression; ``exact_only`` leaves out the prefix-expanded column."""
+        clauses = []
+        for group in self.groups:
+            alternatives = [_term_expression(term, exact_only) for term in group]
+            clauses.append(
+                alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+            )
+        expression = " AND ".join(clauses)
+        for term in self.negated:
+            expression = f"{expression} NOT {_term_expression(term, exact_only=False)}"
+        return expression
+
+    def highlight_tokens(self) -> list[tuple[str, ...]]:
+        return [term.tokens for group in self.groups for term in group]
+
+
+def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:
+    """Parse a search query; raises :class:`QueryError` with a readable message when it cannot be run."""
+    if text is None or not text.strip():
+        raise QueryError("the query is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
+    if normalize_query(text).count('"') % 2:
+        raise QueryError('unbalanced quotes: close the phrase with a second "')
+    text = _CONTROL.sub(" ", normalize_query(text))
+    query = ParsedQuery()
+    pending_or = False
+    position = 0
+    while position < len(text):
+        match = _LEXER.match(text, position)
+        if not match or match.end() == position:
+            if text[position:].strip():
+                raise QueryError(f"cannot read the query near {text[position : position + 20]!r}")
+            break
+        position = match.end()
+        if match.group("and"):
+            continue  # words are joined by AND anyway
+        if match.group("or"):
+            if not query.groups or pending_or:
+                raise QueryError("OR needs a word or phrase on each side")
+            pending_or = True
+            continue
+        if match.group("field"):
+            name = match.group("field").lower()
+            value = match.group("fquoted") if match.group("fquoted") is not None else match.group("fvalue")
+            negated = bool(match.group("neg"))
+            if name in FILTER_FIELDS:
+                if negated:
+                    raise QueryError(f"-{name}: is not supported; filters only include")
+                _add_filter(query, name, value, now)
+                continue
+            if name not in TEXT_FIELDS:
+                known = ", ".join(FILTER_FIELDS + TEXT_FIELDS)
+                raise QueryError(f"unknown field {name!r}: the fields are {known}")
+            term = _make_term(value, negated=negated, column=name)
+        elif match.group("phrase") is not None:
+            term = _make_term(match.group("phrase"), negated=bool(match.group("negp")))
+        else:
+            term = _make_term(match.group("word"), negated=bool(match.group("negw")))
+        if term is None:
+            continue
+        if term.negated:
+            if pending_or:
+                raise QueryError("OR cannot join an excluded term")
+            query.negated.append(term)
+        elif pending_or:
+            query.groups[-1].append(term)
+            pending_or = False
+        else:
+            query.groups.append([term])
+    if pending_or:
+        raise QueryError("OR needs a word or phrase on each side")
+    if sum(len(g) for g in query.groups) + len(query.negated) > MAX_TERMS:
+        raise QueryError(f"too many terms (the limit is {MAX_TERMS})")
+    if query.negated and not query.groups:
+        raise QueryError("a query needs at least one word to look for, not only words to exclude")
+    if not query.groups and not query.filters and query.since is None and query.until is None:
+        raise QueryError("the query has no words to look for")
+    return query
+
+
+def normalize_query(text: str) -> str:
+    """Quotes inside words (צה"ל, ארה״ב) belong to the word: remove them before phrases are read."""
+    text = text.replace("״", '"').replace("“", '"').replace("”", '"')
+    return re.sub('(?<=[\u05d0-\u05ea])"(?=[\u05d0-\u05ea])', "", text)
+
+
+def _make_term(raw: str, *, negated: bool = False, column: str | None = None) -> Term | None:
+    prefix = raw.endswith("*") and len(raw) > 1
+    found = tuple(tokens(raw.rstrip("*")))
+    if not found:
+        return None
+    return Term(found, negated=negated, column=column, prefix=prefix and len(found) == 1)
+
+
+def _term_expression(term: Term, exact_only: bool) -> str:
+    words = term.tokens
+    quoted = " ".join(f'"{w}"' for w in words)
+    star = "*" if term.prefix else ""
+    if term.column == "headline":
+        return f"headline : ({_phrase(words)}{star})"
+    if len(words) == 1:
+        exact = f"{{headline exact}} : {quoted}{star}"
+        return exact if exact_only else f"({exact} OR search_text : {quoted}{star})"
+    exact = f"{{headline exact}} : {_phrase(words)}"
+    if exact_only:
+        return exact
+    slack = PHRASE_SLACK_PER_GAP * (len(words) - 1)
+    return f"({exact} OR search_text : NEAR({quoted}, {slack}))"
+
+
+def _phrase(words: tuple[str, ...]) -> str:
+    return '"' + " ".join(words) + '"' if len(words) > 1 else f'"{words[0]}"'
+
+
+def _add_filter(query: ParsedQuery, name: str, value: str, now: datetime | None) -> None:
+    value = value.strip()
+    if not value:
+        raise QueryError(f"{name}: needs a value")
+    if name in ("since", "until"):
+        moment = parse_day(value, end_of_day=name == "until", now=now)
+        setattr(query, name, moment)
+        return
+    query.filters.setdefault(name, []).append(value)
+
+
+def parse_day(value: str, *, end_of_day: bool = False, now: datetime | None = None) -> datetime:
+    """A day or a moment for --since/--until: ISO dates and times, "today", "yesterday", "3 days ago",
+    Hebrew forms ("אתמול"). A bare day means its start (or its end, for ``until``) in Israel time."""
+    now = now or datetime.now(UTC)
+    text = value.strip().lower()
+    words = {"today": 0, "היום": 0, "yesterday": 1, "אתמול": 1}
+    if text in words:
+        day = (now.astimezone(ISRAEL) - timedelta(days=words[text])).date()
+        return _day_bound(day, end_of_day)
+    ago = re.fullmatch(r"(\d+)\s*(?:days?|d)\s*(?:ago)?", text)
+    if ago:
+        day = (now.astimezone(ISRAEL) - timedelta(days=int(ago.group(1)))).date()
+        return _day_bound(day, end_of_day)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return _day_bound(date.fromisoformat(text), end_of_day)
+        except ValueError:
+            raise QueryError(f"not a date: {value!r}") from None
+    moment = parse_date(value, now=now)
+    if moment is None:
+        raise QueryError(f"not a date: {value!r} (try 2024-05-15 or yesterday)")
+    if moment.time() == time(0) and end_of_day:
+        return _day_bound(moment.date(), True)
+    return moment
+
+
+def _day_bound(day: date, end_of_day: bool) -> datetime:
+    moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0), tzinfo=ISRAEL)
+    return moment

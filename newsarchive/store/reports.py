@@ -1,0 +1,223 @@
+"""What the archive holds: counts per site and day, field coverage, and exports."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ..article import Article
+from .archive import Archive, filter_sql, merge_options, record_to_article
+from .query import ParsedQuery
+
+COVERAGE_FIELDS = ("byline", "subtitle", "published", "section", "tags", "image", "caption", "credit")
+EXPORT_FORMATS = ("jsonl", "csv", "parquet")
+CSV_COLUMNS = (
+    "url", "site", "headline", "subtitle", "authors", "published", "updated", "section", "tags", "language",
+    "paywalled", "body", "images",
+)  # fmt: skip
+
+
+@dataclass
+class SiteStats:
+    site: str
+    articles: int
+    first: str | None
+    last: str | None
+    coverage: dict[str, float]
+
+
+@dataclass
+class Stats:
+    total: int
+    sites: list[SiteStats]
+    per_day: dict[str, dict[str, int]]  # day -> site -> count
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "sites": [s.__dict__ for s in self.sites],
+            "per_day": self.per_day,
+        }
+
+
+def stats(archive: Archive, *, since: str | None = None, until: str | None = None, now: Any = None) -> Stats:
+    where, params = _where(since=since, until=until, now=now)
+    where_sql = f"WHERE {where}" if where else ""
+    rows = archive.db.execute(
+        f"""
+        SELECT a.site, count(*), min(a.published), max(a.published),
+          avg(a.authors != '[]'), avg(coalesce(a.subtitle, '') != ''), avg(a.published IS NOT NULL),
+          avg(coalesce(a.section, '') != ''), avg(a.tags != '[]'), avg(a.images != '[]'),
+          avg(EXISTS (SELECT 1 FROM images i WHERE i.article_id = a.id AND i.caption IS NOT NULL)),
+          avg(EXISTS (SELECT 1 FROM images i WHERE i.article_id = a.id AND i.credit IS NOT NULL))
+        FROM articles a {where_sql} GROUP BY a.site ORDER BY count(*) DESC, a.site
+        """,
+        params,
+    ).fetchall()
+    sites = [
+        SiteStats(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            dict(zip(COVERAGE_FIELDS, (round(v, 4) for v in row[4:]), strict=True)),
+        )
+        for row in rows
+    ]
+    per_day: dict[str, dict[str, int]] = {}
+    for day, site, count in archive.db.execute(
+        f"SELECT a.published_day, a.site, count(*) FROM articles a {where_sql} GROUP BY 1, 2 ORDER BY 1",
+        params,
+    ):
+        per_day.setdefault(day or "unknown", {})[site] = count
+    return Stats(sum(s.articles for s in sites), sites, per_day)
+
+
+def plot_per_day(result: Stats, path: Path) -> None:
+    """Articles per site over time, one line a site: per day over short spans, per week or month over long
+    ones, with the days that have no articles counted as zero."""
+    from datetime import date, timedelta
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = sorted(date.fromisoformat(d) for d in result.per_day if d != "unknown")
+    figure, axes = plt.subplots(figsize=(11, 5), dpi=120)
+    if days:
+        span = (days[-1] - days[0]).days
+        unit, bucket = (
+            ("day", lambda d: d)
+            if span <= 120
+            else (
+                ("week", lambda d: d - timedelta(days=d.weekday()))
+                if span <= 3 * 365
+                else ("month", lambda d: d.replace(day=1))
+            )
+        )
+        buckets: list[date] = []
+        current = bucket(days[0])
+        while current <= days[-1]:
+            buckets.append(current)
+            current = bucket(current + timedelta(days={"day": 1, "week": 7, "month": 32}[unit]))
+        for site in [s.site for s in result.sites]:
+            counts = dict.fromkeys(buckets, 0)
+            for day_text, per_site in result.per_day.items():
+                if day_text != "unknown" and site in per_site:
+                    counts[bucket(date.fromisoformat(day_text))] += per_site[site]
+            axes.plot(buckets, [counts[b] for b in buckets], drawstyle="steps-mid", linewidth=1.5, label=site)
+        axes.set_title(f"Articles per {unit} and site")
+        axes.set_xlabel(f"{unit} (Israel time)")
+        axes.legend(loc="upper left", fontsize="small")
+    else:
+        axes.set_title("No dated articles")
+    axes.set_ylabel("articles")
+    axes.set_ylim(bottom=0)
+    axes.grid(alpha=0.3)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def iter_export(
+    archive: Archive,
+    *,
+    sites: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    author: str | None = None,
+    now: Any = None,
+) -> Iterator[Article]:
+    where, params = _where(sites=sites, since=since, until=until, author=author, now=now)
+    # `a` is the alias the shared filters use
+    cursor = archive.db.execute(
+        f"SELECT a.* FROM articles a {('WHERE ' + where) if where else ''} ORDER BY a.published, a.id", params
+    )
+    columns = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield record_to_article(dict(zip(columns, row, strict=True)))
+
+
+def export(articles: Iterator[Article], fmt: str, out: IO[str] | Path) -> int:
+    """Write articles as JSON lines, CSV or Parquet; returns how many were written."""
+    if fmt == "parquet":
+        if not isinstance(out, Path):
+            raise ValueError("parquet needs a file, not a stream")
+        return _export_parquet(articles, out)
+    if isinstance(out, Path):
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            return export(articles, fmt, handle)
+    count = 0
+    if fmt == "jsonl":
+        for article in articles:
+            out.write(json.dumps(export_record(article), ensure_ascii=False) + "\n")
+            count += 1
+    elif fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for article in articles:
+            record = export_record(article)
+            record["authors"] = "; ".join(record["authors"])
+            record["tags"] = "; ".join(record["tags"])
+            record["images"] = json.dumps(record["images"], ensure_ascii=False)
+            writer.writerow({c: record[c] for c in CSV_COLUMNS})
+            count += 1
+    else:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
+    return count
+
+
+def export_record(article: Article) -> dict[str, Any]:
+    """One flat record with the same keys and types for every article (what `datasets` expects)."""
+    data = article.to_dict()
+    data["paragraphs"] = list(article.paragraphs)
+    data["provenance"] = json.dumps(data["provenance"], ensure_ascii=False)
+    return data
+
+
+def _export_parquet(articles: Iterator[Article], path: Path) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    image = pa.struct([("src", pa.string()), ("caption", pa.string()), ("credit", pa.string())])
+    schema = pa.schema(
+        [
+            ("url", pa.string()), ("site", pa.string()), ("headline", pa.string()), ("subtitle", pa.string()),
+            ("authors", pa.list_(pa.string())), ("published", pa.string()), ("updated", pa.string()),
+            ("body", pa.string()), ("paragraphs", pa.list_(pa.string())), ("images", pa.list_(image)),
+            ("section", pa.string()), ("tags", pa.list_(pa.string())), ("language", pa.string()),
+            ("paywalled", pa.bool_()), ("provenance", pa.string()), ("warnings", pa.list_(pa.string())),
+        ]
+    )  # fmt: skip
+    count = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        for article in articles:
+            batch.append(export_record(article))
+            if len(batch) >= 1000:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count += len(batch)
+                batch = []
+        if batch or count == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
+    return count
+
+
+def _where(
+    *,
+    sites: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    author: str | None = None,
+    now: Any = None,
+) -> tuple[str, list[Any]]:
+    parsed = ParsedQuery()
+    merge_options(parsed, site=sites or None, since=since, until=until, author=author, now=now)
+    return filter_sql(parsed)

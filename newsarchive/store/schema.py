@@ -1,0 +1,106 @@
+"""The archive's schema and its migrations. The schema version is SQLite's ``PRAGMA user_version``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+FTS_TABLE = "articles_fts"
+FTS_TOKENIZER = "unicode61 remove_diacritics 2"
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "site": str,
+            "headline": str,
+            "subtitle": str,
+            "authors": str,  # JSON list, page order (also one row each in `authors`)
+            "published": str,  # UTC, ISO 8601 with Z: sorts as text
+            "published_offset": str,  # the page's own UTC offset, "+03:00"
+            "published_day": str,  # the day in Israel, for grouping and facets
+            "updated": str,
+            "updated_offset": str,
+            "body": str,
+            "images": str,  # JSON list of {src, caption, credit} (also one row each in `images`)
+            "section": str,
+            "tags": str,  # JSON list
+            "language": str,
+            "paywalled": int,
+            "provenance": str,  # JSON: which extraction layer produced each field
+            "warnings": str,  # JSON list
+            "extractor_version": str,
+            "fetched_at": str,
+            "stored_at": str,
+            "content_hash": str,
+        },
+        pk="id",
+        not_null={"url", "site"},
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["site", "published"])
+    db["articles"].create_index(["published"])
+    db["authors"].create(
+        {"article_id": int, "position": int, "name": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["authors"].create_index(["name"])
+    db["images"].create(
+        {"article_id": int, "position": int, "src": str, "caption": str, "credit": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["images"].create_index(["credit"])
+    db["pages"].create(
+        {
+            "id": int,
+            "url": str,
+            "article_id": int,
+            "fetched_at": str,
+            "status": int,
+            "content_type": str,
+            "charset": str,
+            "headers": str,  # JSON object
+            "body": bytes,  # zlib-compressed response body, as received
+            "body_size": int,
+            "sha256": str,
+            "outcome": str,  # "article" or the reason it is not one
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["pages"].create_index(["url"], unique=True)
+    db["crawl_log"].create(
+        {"id": int, "at": str, "crawl": str, "site": str, "url": str, "event": str, "reason": str},
+        pk="id",
+    )
+    db["crawl_log"].create_index(["crawl"])
+    db["crawl_log"].create_index(["event"])
+    db.execute(
+        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+        f"headline, exact, search_text, tokenize = '{FTS_TOKENIZER}')"
+    )
+
+
+#: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the database to the current schema; returns the version it was at."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the archive has schema version {version}, newer than this newsarchive knows ({SCHEMA_VERSION}):"
+            " upgrade newsarchive"
+        )
+    for number in range(version, SCHEMA_VERSION):
+        with db.conn:
+            MIGRATIONS[number](db)
+            db.execute(f"PRAGMA user_version = {number + 1}")
+    return version
