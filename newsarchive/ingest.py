@@ -96,7 +96,7 @@ def html_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def page_from_file(path: Path, url: str | None = None) -> FetchedPage | Outcome:
-    """A saved page as if fetched: the URL from ``url`` or the page's canonical link, the time from the file."""
+    """A saved page as if fetched: the URL from ``url`` or its canonical link, the time from the file."""
     try:
         body = path.read_bytes()
     except OSError as error:
