@@ -1,0 +1,163 @@
+"""Data safety: readers beside a writer, a writer killed mid-batch, migrations, bad files."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from newsarchive import Article
+from newsarchive.store import Archive, FetchedPage
+from newsarchive.store.schema import SCHEMA_VERSION
+
+
+def make_article(n: int) -> Article:
+    return Article(
+        url=f"https://www.example.co.il/a/{n}",
+        site="example",
+        headline=f"כותרת מספר {n}",
+        authors=["כתב בדיקה"],
+        paragraphs=[f"פסקה ראשונה של כתבה {n} על הכנסת והממשלה.", "פסקה שנייה עם עוד מילים."],
+    )
+
+
+def _reader(path: str, stop_at: float, errors) -> None:
+    archive = Archive(path, readonly=True)
+    last = 0
+    while time.time() < stop_at:
+        try:
+            count = archive.count()
+            hits = archive.search("הכנסת", limit=5)
+            if count < last or (count and not hits):
+                errors.put(f"count went from {last} to {count}, {len(hits)} hits")
+            last = count
+        except Exception as error:  # any error at all is a failure of the promise
+            errors.put(repr(error))
+    archive.close()
+
+
+def test_readers_see_no_lock_errors_while_a_writer_writes(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    writer = Archive(path)
+    writer.store(make_article(0))
+    errors = multiprocessing.Queue()
+    stop_at = time.time() + 4
+    readers = [multiprocessing.Process(target=_reader, args=(str(path), stop_at, errors)) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    n = 1
+    while time.time() < stop_at - 0.5:
+        writer.store_many([make_article(i) for i in range(n, n + 50)], batch_size=50)
+        n += 50
+    for reader in readers:
+        reader.join(timeout=30)
+    assert all(r.exitcode == 0 for r in readers)
+    problems = []
+    while not errors.empty():
+        problems.append(errors.get())
+    assert problems == []
+    assert writer.count() == n
+    writer.close()
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from newsarchive import Article
+    from newsarchive.store import Archive
+    archive = Archive(sys.argv[1])
+    n = 0
+    while True:
+        batch = [Article(url=f"https://x.co.il/{n + i}", site="x", headline=f"כותרת {n + i}",
+                         paragraphs=["טקסט של כתבה " * 40]) for i in range(25)]
+        archive.store_many(batch, batch_size=25)
+        n += 25
+        print(n, flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("kill_after_s", [0.3, 0.8, 1.5])
+def test_a_writer_killed_mid_batch_loses_nothing_it_reported_stored(
+    tmp_path: Path, kill_after_s: float
+) -> None:
+    path = tmp_path / "archive.db"
+    process = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    time.sleep(kill_after_s)
+    os.kill(process.pid, signal.SIGKILL)
+    reported = [int(line) for line in process.communicate()[0].split()]
+    archive = Archive(path)
+    assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    count = archive.count()
+    last_reported = reported[-1] if reported else 0
+    assert count >= last_reported  # nothing reported stored is missing
+    assert count % 25 == 0  # a batch is all or nothing
+    urls = [r[0] for r in archive.db.execute("SELECT url FROM articles")]
+    assert len(urls) == len(set(urls))
+    assert archive.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == count
+    archive.close()
+
+
+def test_schema_version_and_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    Archive(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer than this newsarchive"):
+        Archive(path)
+
+
+def test_raw_pages_round_trip_for_re_extraction(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "archive.db")
+    body = "<html><h1>כותרת</h1></html>".encode() * 100
+    page = FetchedPage(url="https://x.co.il/1", body=body, status=200, headers={"Content-Type": "text/html"})
+    archive.store(make_article(1), page)
+    archive.store_page(FetchedPage(url="https://x.co.il/tag", body=b"<html></html>"), "listing page")
+    stored = archive.raw_page("https://x.co.il/1")
+    assert stored.body == body and stored.headers == {"Content-Type": "text/html"}
+    size, compressed = archive.db.execute(
+        "SELECT body_size, length(body) FROM pages WHERE url = ?", ("https://x.co.il/1",)
+    ).fetchone()
+    assert size == len(body) and compressed < size / 10
+    assert (
+        archive.db.execute("SELECT outcome FROM pages WHERE url = 'https://x.co.il/tag'").fetchone()[0]
+        == "listing page"
+    )
+
+
+def test_stored_articles_read_back_field_for_field(tmp_path: Path) -> None:
+    from newsarchive import extract_article
+
+    from .conftest import FIXTURES
+
+    archive = Archive(tmp_path / "archive.db")
+    for gold_path in sorted(FIXTURES.rglob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        if not gold["article"]:
+            continue
+        article = extract_article(gold_path.with_suffix(".html").read_bytes(), gold["url"])
+        archive.store(article)
+        assert archive.get(article.url).to_dict() == article.to_dict()
+
+
+def test_read_only_archive_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    Archive(path).close()
+    archive = Archive(path, readonly=True)
+    with pytest.raises(sqlite3.OperationalError):
+        archive.store(make_article(1))
+    with pytest.raises(FileNotFoundError):
+        Archive(tmp_path / "missing.db", readonly=True)

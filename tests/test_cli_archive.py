@@ -1,0 +1,183 @@
+"""The archive commands end to end: import -> search / stats / export, and serve over HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsarchive.cli import main
+
+from .conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "archive.db"
+    result = CliRunner().invoke(main, ["import", str(FIXTURES), "--db", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert sum(report["stored"].values()) >= 10
+    assert "no URL: the page has no canonical link (pass --url)" in {p["reason"] for p in report["pages"]}
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_import_single_file_with_url(tmp_path: Path) -> None:
+    page = FIXTURES / "generic" / "plain_markup.html"
+    code, out, _ = run(
+        "import", str(page), "--url", "https://www.negevnews.co.il/news/12345", "--db", str(tmp_path / "a.db")
+    )
+    assert code == 0 and "1 stored" in out
+    code, _, err = run(
+        "import", str(page), str(page), "--url", "https://x.co.il/1", "--db", str(tmp_path / "a.db")
+    )
+    assert code == 2 and "--url names one page" in err
+
+
+def test_import_paths_with_spaces_and_hebrew_names(tmp_path: Path) -> None:
+    folder = tmp_path / "דפים שמורים"
+    folder.mkdir()
+    (folder / "כתבה ראשונה.html").write_bytes((FIXTURES / "walla" / "item.html").read_bytes())
+    code, out, _ = run("import", str(folder), "--db", str(tmp_path / "ארכיון שלי.db"))
+    assert code == 0 and "1 stored" in out
+
+
+def test_search_json(db: Path) -> None:
+    code, out, _ = run("search", "ממשלה", "--db", str(db), "--format", "json")
+    assert code == 0
+    hits = json.loads(out)
+    assert hits and {"url", "site", "headline", "published", "snippet"} <= set(hits[0])
+    assert hits[0]["exact"] is True
+    assert any("<mark>" in h["snippet"] for h in hits)
+
+
+def test_search_table_and_csv(db: Path) -> None:
+    code, out, _ = run("search", "ממשלה", "--db", str(db))
+    assert code == 0 and "hits for" in out
+    code, out, _ = run("search", "ממשלה", "--db", str(db), "--format", "csv", "--site", "walla")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and {r["site"] for r in rows} == {"walla"}
+
+
+def test_search_errors_are_clear(db: Path, tmp_path: Path) -> None:
+    code, _, err = run("search", '"לא סגור', "--db", str(db))
+    assert code == 2 and "unbalanced quotes" in err
+    code, _, err = run("search", "x", "--db", str(tmp_path / "none.db"))
+    assert code == 2 and "no archive" in err
+    code, _, err = run("search", "x", "--db", str(db), "--since", "not-a-date")
+    assert code == 2 and "not a date" in err
+
+
+def test_search_reads_the_db_from_the_environment(db: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["search", "ממשלה", "--format", "json"], env={"NEWSARCHIVE_DB": str(db)}
+    )
+    assert result.exit_code == 0 and json.loads(result.stdout)
+
+
+def test_stats(db: Path, tmp_path: Path) -> None:
+    code, out, _ = run("stats", "--db", str(db), "--format", "json")
+    data = json.loads(out)
+    assert data["total"] >= 10
+    ynet = next(s for s in data["sites"] if s["site"] == "ynet")
+    assert ynet["coverage"]["byline"] == 1.0
+    plot = tmp_path / "per-day.png"
+    code, out, _ = run("stats", "--db", str(db), "--plot", str(plot))
+    assert code == 0 and plot.read_bytes()[:4] == b"\x89PNG"
+    assert "with byline" in out
+
+
+def test_export_jsonl_csv_parquet(db: Path, tmp_path: Path) -> None:
+    code, out, _ = run("export", "--db", str(db), "--site", "walla")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines and {line["site"] for line in lines} == {"walla"}
+    assert set(lines[0]) >= {"url", "headline", "authors", "published", "body", "paragraphs", "images"}
+    target = tmp_path / "out.csv"
+    assert run("export", "--db", str(db), "--format", "csv", "-o", str(target))[0] == 0
+    assert list(csv.DictReader(target.open(encoding="utf-8")))
+    code, _, err = run("export", "--db", str(db), "--format", "csv", "-o", str(target))
+    assert code == 2 and "--force" in err
+    assert run("export", "--db", str(db), "--format", "csv", "-o", str(target), "--force")[0] == 0
+    parquet = tmp_path / "out.parquet"
+    assert run("export", "--db", str(db), "--format", "parquet", "-o", str(parquet))[0] == 0
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet)
+    assert table.num_rows == json.loads(run("stats", "--db", str(db), "--format", "json")[1])["total"]
+    assert table.column("headline").to_pylist() == [
+        json.loads(x)["headline"] for x in run("export", "--db", str(db))[1].splitlines()
+    ]
+    assert run("export", "--db", str(db), "--format", "parquet")[0] == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode("utf-8")
+
+
+def test_serve_end_to_end(db: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsarchive.cli", "serve", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                status, page = _get(base + "/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("datasette did not start: " + process.stderr.read1().decode(errors="replace"))
+        assert status == 200 and "archive" in page
+        q = urllib.parse.quote("ממשלה")
+        status, page = _get(f"{base}/-/hebrew-search?q={q}")
+        assert status == 200 and "<mark>" in page and "תוצאות" in page
+        status, page = _get(f"{base}/-/hebrew-search?q=" + urllib.parse.quote('"לא סגור'))
+        assert "unbalanced quotes" in page
+        status, data = _get(f"{base}/archive/search.json?_shape=array&q={q}")
+        rows = json.loads(data)
+        assert rows and all("ממשלה" in (r["snippet"] or "") for r in rows)
+        status, data = _get(f"{base}/archive/articles.json?_shape=array&_facet=site")
+        assert json.loads(data)
+        with pytest.raises(urllib.error.HTTPError):  # read-only: no writes through Datasette
+            urllib.request.urlopen(
+                urllib.request.Request(f"{base}/archive/-/create", data=b"{}", method="POST"), timeout=10
+            )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_binds_loopback_by_default() -> None:
+    from newsarchive.cli.serve import datasette_command
+
+    command = datasette_command(Path("a.db"), Path("m.json"), "127.0.0.1", 8001)
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    from newsarchive.cli.serve import serve
+
+    assert next(p for p in serve.params if p.name == "host").default == "127.0.0.1"

@@ -1,0 +1,194 @@
+"""Hebrew-aware search on a small corpus built for the purpose."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from newsarchive import Article, Image
+from newsarchive.dates import ISRAEL
+from newsarchive.store import Archive, QueryError
+from newsarchive.store.hebrew import normalize, search_text, tokens, variants
+
+DOCS = {
+    "exact": ("ynet", "2024-05-10 09:00", 'המנכ"ל אלטמן הודיע על מוצר חדש'),
+    "le": ("ynet", "2024-05-11 10:00", "המשקיעים פנו לאלטמן בבקשה לפגישה"),
+    "ve": ("walla", "2024-05-12 11:00", "הדירקטוריון ואלטמן הגיעו להסכמה"),
+    "she": ("walla", "2024-05-13 12:00", "ההחלטה שאלטמן קיבל הפתיעה רבים"),
+    "zahal_ascii": ("haaretz", "2024-05-14 13:00", 'דובר צה"ל מסר כי הכוחות פועלים בצפון'),
+    "zahal_hebrew": ("haaretz", "2024-05-15 14:00", "לפי הודעת צה״ל, התרגיל יסתיים מחר"),
+    "lezahal": ("ynet", "2024-05-16 15:00", 'הוא התגייס לצה"ל לפני שנתיים'),
+    "niqqud": ("ynet", "2024-05-17 16:00", "השיר שָׁלוֹם חוזר אל המצעד"),
+    "maqaf": ("walla", "2024-05-18 17:00", "בית־ספר חדש נפתח בעיר"),
+    "phrase": ("walla", "2024-05-19 18:00", "התלמידים חזרו לבית ספר אחרי החופשה"),
+    "phrase_he": ("ynet", "2024-05-20 19:00", "מנהלת בית הספר הודיעה על שינוי"),
+    "split": ("ynet", "2024-05-21 20:00", "הבית של ספר ישן נמכר במכירה פומבית"),
+    "other": ("haaretz", "2024-05-22 21:00", "מזג האוויר צפוי להתחמם בסוף השבוע"),
+}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    path = tmp_path_factory.mktemp("search") / "archive.db"
+    archive = Archive(path)
+    articles = []
+    for key, (site, when, text) in DOCS.items():
+        published = datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=ISRAEL)
+        articles.append(
+            Article(
+                url=f"https://www.example.co.il/{key}",
+                site=site,
+                headline=f"כותרת {key}",
+                authors=["דנה לוי"] if site == "walla" else ["משה כהן"],
+                published=published,
+                paragraphs=[text, "פסקה נוספת עם מילים אחרות לגמרי."],
+                images=[Image("https://img.example.co.il/1.jpg", "תמונה מהאירוע", "רויטרס")]
+                if key == "other"
+                else [],
+            )
+        )
+    archive.store_many(articles)
+    yield archive
+    archive.close()
+
+
+def keys(hits) -> list[str]:
+    return [h.url.rsplit("/", 1)[1] for h in hits]
+
+
+def test_every_prefixed_form_is_found_and_the_exact_form_ranks_first(archive: Archive) -> None:
+    found = keys(archive.search("אלטמן"))
+    assert set(found) == {"exact", "le", "ve", "she"}
+    assert found[0] == "exact"
+    assert archive.search("אלטמן")[0].exact and not archive.search("אלטמן")[1].exact
+
+
+def test_both_gershayim_styles_and_none_are_one_word(archive: Archive) -> None:
+    expected = {"zahal_ascii", "zahal_hebrew", "lezahal"}
+    assert set(keys(archive.search('צה"ל'))) == expected
+    assert set(keys(archive.search("צה״ל"))) == expected
+    assert set(keys(archive.search("צהל"))) == expected
+
+
+def test_niqqud_is_ignored_on_both_sides(archive: Archive) -> None:
+    assert keys(archive.search("שלום")) == ["niqqud"]
+    assert keys(archive.search("שָׁלוֹם")) == ["niqqud"]
+
+
+def test_maqaf_joins_like_a_space(archive: Archive) -> None:
+    assert "maqaf" in keys(archive.search('"בית ספר"'))
+    assert "maqaf" in keys(archive.search("בית־ספר"))
+
+
+def test_phrases_allow_prefixes_but_need_the_words_in_a_row(archive: Archive) -> None:
+    found = keys(archive.search('"בית ספר"'))
+    assert found[0] == "maqaf"  # the exact phrase first
+    assert set(found) == {"maqaf", "phrase", "phrase_he"}
+    assert "split" not in found  # הבית של ספר: both words, not a phrase
+
+
+def test_or_and_not(archive: Archive) -> None:
+    assert set(keys(archive.search("שלום OR מזג"))) == {"niqqud", "other"}
+    assert set(keys(archive.search("אלטמן -הדירקטוריון"))) == {"exact", "le", "she"}
+
+
+def test_site_author_and_date_filters(archive: Archive) -> None:
+    assert set(keys(archive.search("אלטמן", site="walla"))) == {"ve", "she"}
+    assert set(keys(archive.search("אלטמן site:ynet"))) == {"exact", "le"}
+    assert set(keys(archive.search('אלטמן author:"דנה לוי"'))) == {"ve", "she"}
+    assert set(keys(archive.search("אלטמן", since="2024-05-11", until="2024-05-12"))) == {"le", "ve"}
+    assert set(keys(archive.search("אלטמן since:2024-05-12"))) == {"ve", "she"}
+    assert keys(archive.search("site:haaretz until:2024-05-14")) == ["zahal_ascii"]
+
+
+def test_headline_field(archive: Archive) -> None:
+    assert keys(archive.search("headline:other")) == ["other"]
+
+
+def test_captions_are_searchable_and_credits_queryable(archive: Archive) -> None:
+    assert keys(archive.search("מהאירוע")) == ["other"]
+    rows = archive.db.execute("SELECT caption FROM images WHERE credit LIKE ?", ("%רויטרס%",)).fetchall()
+    assert rows == [("תמונה מהאירוע",)]
+
+
+def test_snippets_mark_the_hits(archive: Archive) -> None:
+    hit = archive.search("אלטמן", site="walla")[0]
+    assert "<mark>ואלטמן</mark>" in hit.snippet or "<mark>שאלטמן</mark>" in hit.snippet
+
+
+def test_limit_and_offset_page_through(archive: Archive) -> None:
+    first, second = archive.search("אלטמן", limit=2), archive.search("אלטמן", limit=2, offset=2)
+    assert len(first) == 2 and len(second) == 2
+    assert not set(keys(first)) & set(keys(second))
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "empty"),
+        ('"בית ספר', "unbalanced quotes"),
+        ("OR אלטמן", "OR needs"),
+        ("אלטמן OR", "OR needs"),
+        ("-אלטמן", "at least one word"),
+        ("nosuchfield:x", "unknown field"),
+        ("site:", "needs a value"),
+        ("since:מחרתיים-בערב אלטמן", "not a date"),
+        ("א" * 5000, "too long"),
+        ("\x00\x01\x02", "no words"),
+        ("*** ((( )))", "no words"),
+        (" ".join(["מילה"] * 40), "too many terms"),
+    ],
+)
+def test_malformed_queries_get_a_clear_message(archive: Archive, query: str, message: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        archive.search(query)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "NEAR(a b)",
+        "a AND",
+        "^x",
+        "x:y:z",
+        "'; DROP TABLE articles; --",
+        '"" ""',
+        "a* *b",
+        "{exact}: x",
+        "col:x",
+    ],
+)
+def test_fts_syntax_from_users_never_reaches_sqlite(archive: Archive, query: str) -> None:
+    try:
+        archive.search(query)
+    except QueryError:
+        pass
+    assert archive.count() == len(DOCS)
+
+
+def test_normalisation_is_shared_by_index_and_query() -> None:
+    assert normalize('צה"ל') == normalize("צה״ל") == "צהל"
+    assert normalize('ד"ר') == "דר"
+    assert normalize("בית־ספר") == "בית ספר"
+    assert normalize("שָׁלוֹם") == "שלום"
+    assert normalize("\u200fשלום\u200e") == "שלום"
+    assert tokens("ג'ורג' בוש") == ["גורג", "בוש"]
+    assert variants("ולאלטמן") == ["אלטמן", "לאלטמן"]
+    assert variants("בית") == ["ית"]  # at least two letters remain
+    assert variants("בי") == []
+    assert search_text("ואלטמן הגיע") == "ואלטמן אלטמן הגיע גיע"
+
+
+def test_restoring_the_same_article_does_not_duplicate_it(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db")
+    article = Article(url="https://x.co.il/1", site="x", headline="כותרת", paragraphs=["גוף הכתבה הראשון"])
+    archive.store(article)
+    article.paragraphs = ["גוף הכתבה לאחר עדכון"]
+    archive.store(article)
+    assert archive.count() == 1
+    assert archive.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == 1
+    assert keys(archive.search("עדכון")) == ["1"]
+    assert archive.search("הראשון") == []
