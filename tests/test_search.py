@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from pathlib import Path
 
@@ -162,10 +163,8 @@ def test_malformed_queries_get_a_clear_message(archive: Archive, query: str, mes
     ],
 )
 def test_fts_syntax_from_users_never_reaches_sqlite(archive: Archive, query: str) -> None:
-    try:
+    with contextlib.suppress(QueryError):  # a clear refusal is fine; an SQL error or a crash is not
         archive.search(query)
-    except QueryError:
-        pass
     assert archive.count() == len(DOCS)
 
 
