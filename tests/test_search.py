@@ -11,7 +11,7 @@ import pytest
 from newsarchive import Article, Image
 from newsarchive.dates import ISRAEL
 from newsarchive.store import Archive, QueryError
-from newsarchive.store.hebrew import normalize, search_text, tokens, variants
+from newsarchive.store.hebrew import index_text, normalize, tokens, variants
 
 DOCS = {
     "exact": ("ynet", "2024-05-10 09:00", 'המנכ"ל אלטמן הודיע על מוצר חדש'),
@@ -64,6 +64,11 @@ def test_every_prefixed_form_is_found_and_the_exact_form_ranks_first(archive: Ar
     assert set(found) == {"exact", "le", "ve", "she"}
     assert found[0] == "exact"
     assert archive.search("אלטמן")[0].exact and not archive.search("אלטמן")[1].exact
+
+
+def test_equals_sign_asks_for_the_exact_form_only(archive: Archive) -> None:
+    assert keys(archive.search("=אלטמן")) == ["exact"]
+    assert set(keys(archive.search('="בית ספר"'))) == {"maqaf"}
 
 
 def test_both_gershayim_styles_and_none_are_one_word(archive: Archive) -> None:
@@ -176,9 +181,22 @@ def test_normalisation_is_shared_by_index_and_query() -> None:
     assert normalize("\u200fשלום\u200e") == "שלום"
     assert tokens("ג'ורג' בוש") == ["גורג", "בוש"]
     assert variants("ולאלטמן") == ["אלטמן", "לאלטמן"]
-    assert variants("בית") == ["ית"]  # at least two letters remain
-    assert variants("בי") == []
-    assert search_text("ואלטמן הגיע") == "ואלטמן אלטמן הגיע גיע"
+    assert variants("בי") == []  # at least two letters remain
+    # the lexicon: a common word is not read as prefix + a rare stem; names keep every form
+    for token, stem in [("בית", "ית"), ("משרד", "שרד"), ("בין", "ין"), ("מאוד", "אוד"), ("שנתי", "נתי")]:
+        assert stem not in variants(token), token
+    for token, stem in [
+        ("הממשלה", "ממשלה"),
+        ("המשטרה", "משטרה"),
+        ("בכנסת", "כנסת"),
+        ("לישראל", "ישראל"),
+        ("בבית", "בית"),
+        ("שהוא", "הוא"),
+        ("לאלטמן", "אלטמן"),
+        ("מספר", "ספר"),
+    ]:
+        assert stem in variants(token), token
+    assert index_text(tokens("ואלטמן במשרד")) == "ואלטמן אלטמןx במשרד משרדx"
 
 
 def test_restoring_the_same_article_does_not_duplicate_it(tmp_path: Path) -> None:

@@ -51,7 +51,8 @@ def search(
     """Search the archive: any prefixed form of a word matches (אלטמן finds לאלטמן), the exact form first.
 
     \b
-    QUERY: words, "phrases", OR, -excluded, and filters site: author: section: tag: since: until: headline:
+    QUERY: words, "phrases", OR, -excluded, =exact-form-only, and filters site: author: section: tag: since:
+    until: headline:
     Examples:
       newsarchive search 'צה"ל עזה'
       newsarchive search '"בית ספר" -קורונה' --site ynet --since 2024-01-01 --format json

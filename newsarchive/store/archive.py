@@ -8,6 +8,7 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ import sqlite_utils
 from .. import EXTRACTOR_VERSION
 from ..article import Article, Image
 from ..dates import ISRAEL
-from .hebrew import contains_phrase, exact_text, search_text, tokens
+from .hebrew import contains_phrase, index_text, tokens
 from .query import ParsedQuery, QueryError, parse_day, parse_query
 from .schema import FTS_TABLE, migrate
 from .snippets import snippet
@@ -26,8 +27,8 @@ from .snippets import snippet
 DEFAULT_DB = Path("data") / "archive.db"
 DB_ENV = "NEWSARCHIVE_DB"
 BUSY_TIMEOUT_MS = 30_000
-#: bm25 weights of the FTS columns: headline, exact body text, prefix-expanded text
-RANK_WEIGHTS = (10.0, 4.0, 1.0)
+#: bm25 weights of the FTS columns: headline, text (all the words, with their marked prefix-stripped forms)
+RANK_WEIGHTS = (5.0, 1.0)
 #: how many ranked candidates a phrase search checks in Python for each hit it returns
 PHRASE_CHECK_FACTOR = 20
 
@@ -50,6 +51,48 @@ class FetchedPage:
     @property
     def content_type(self) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == "content-type"), None)
+
+
+@dataclass
+class _Prepared:
+    """An article ready to be written: its row and its search-index text."""
+
+    article: Article
+    page: FetchedPage | None
+    record: dict[str, Any]
+    headline: str
+    text: str
+
+
+def _prepare(batch: list[tuple[Article, FetchedPage | None]]) -> list[_Prepared]:
+    prepared = []
+    for article, page in batch:
+        record = article_record(article)
+        record["fetched_at"] = _utc_iso(page.fetched_at) if page and page.fetched_at else None
+        record["stored_at"] = None
+        headline, body_text = _indexed_text(article)
+        headline_tokens = tokens(headline)
+        prepared.append(
+            _Prepared(
+                article,
+                page,
+                record,
+                " ".join(headline_tokens),
+                index_text(headline_tokens + tokens(body_text)),
+            )
+        )
+    return prepared
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass
@@ -108,69 +151,88 @@ class Archive:
     def store_many(
         self, items: Iterable[Article | tuple[Article, FetchedPage | None]], batch_size: int = 500
     ) -> list[int]:
-        """Store articles in transactions of ``batch_size``. What this returns is committed."""
+        """Store articles (replacing stored versions of the same URLs) in one transaction per ``batch_size``;
+        returns their ids. What this returns is committed. The next batch is prepared (normalised and
+        expanded for the search index) in a second thread while the current one is written."""
         ids: list[int] = []
-        batch: list[tuple[Article, FetchedPage | None]] = []
-        for item in items:
-            batch.append(item if isinstance(item, tuple) else (item, None))
-            if len(batch) >= batch_size:
-                ids += self._write_batch(batch)
-                batch = []
-        if batch:
-            ids += self._write_batch(batch)
+        batches = _chunks((item if isinstance(item, tuple) else (item, None) for item in items), batch_size)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsarchive-prepare") as pool:
+            pending = None
+            for batch in batches:
+                future = pool.submit(_prepare, batch)
+                if pending is not None:
+                    ids += self._write_prepared(pending.result())
+                pending = future
+            if pending is not None:
+                ids += self._write_prepared(pending.result())
         return ids
 
-    def _write_batch(self, batch: list[tuple[Article, FetchedPage | None]]) -> list[int]:
-        ids = []
+    def _write_prepared(self, prepared: list[_Prepared]) -> list[int]:
         stored_at = _utc_iso(datetime.now(UTC))
+        latest = {p.article.url: p for p in prepared}  # the same URL twice in a batch: the last one wins
         conn = self.db.conn
         with conn:
-            for article, page in batch:
-                ids.append(self._write_article(conn, article, page, stored_at))
-        return ids
-
-    def _write_article(
-        self, conn: sqlite3.Connection, article: Article, page: FetchedPage | None, stored_at: str
-    ) -> int:
-        record = article_record(article)
-        record["stored_at"] = stored_at
-        record["fetched_at"] = _utc_iso(page.fetched_at) if page and page.fetched_at else None
-        existing = conn.execute("SELECT id FROM articles WHERE url = ?", (article.url,)).fetchone()
-        columns = list(record)
-        if existing:
-            article_id = existing[0]
-            assignments = ", ".join(f"{c} = ?" for c in columns)
-            conn.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*record.values(), article_id])
-            conn.execute("DELETE FROM authors WHERE article_id = ?", (article_id,))
-            conn.execute("DELETE FROM images WHERE article_id = ?", (article_id,))
-            conn.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", (article_id,))
-        else:
-            placeholders = ", ".join("?" for _ in columns)
-            cursor = conn.execute(
-                f"INSERT INTO articles ({', '.join(columns)}) VALUES ({placeholders})", list(record.values())
+            existing: dict[str, int] = {}
+            urls = list(latest)
+            for start in range(0, len(urls), 500):
+                chunk = urls[start : start + 500]
+                existing.update(
+                    conn.execute(
+                        f"SELECT url, id FROM articles WHERE url IN ({', '.join('?' * len(chunk))})", chunk
+                    )
+                )
+            next_id = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+            ids: dict[str, int] = {}
+            new, old = [], []
+            for url, item in latest.items():
+                item.record["stored_at"] = stored_at
+                if url in existing:
+                    ids[url] = existing[url]
+                    old.append(item)
+                else:
+                    next_id += 1
+                    ids[url] = next_id
+                    new.append(item)
+            columns = list(prepared[0].record)
+            if old:
+                stale = [(ids[item.article.url],) for item in old]
+                conn.executemany("DELETE FROM authors WHERE article_id = ?", stale)
+                conn.executemany("DELETE FROM images WHERE article_id = ?", stale)
+                conn.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", stale)
+                conn.executemany(
+                    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
+                    [[*item.record.values(), ids[item.article.url]] for item in old],
+                )
+            if new:
+                conn.executemany(
+                    f"INSERT INTO articles (id, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
+                    [[ids[item.article.url], *item.record.values()] for item in new],
+                )
+            everything = list(latest.values())
+            conn.executemany(
+                "INSERT INTO authors (article_id, position, name) VALUES (?, ?, ?)",
+                [
+                    (ids[i.article.url], n, name)
+                    for i in everything
+                    for n, name in enumerate(i.article.authors)
+                ],
             )
-            article_id = cursor.lastrowid
-        conn.executemany(
-            "INSERT INTO authors (article_id, position, name) VALUES (?, ?, ?)",
-            [(article_id, n, name) for n, name in enumerate(article.authors)],
-        )
-        conn.executemany(
-            "INSERT INTO images (article_id, position, src, caption, credit) VALUES (?, ?, ?, ?, ?)",
-            [(article_id, n, i.src, i.caption, i.credit) for n, i in enumerate(article.images)],
-        )
-        headline, body_text = _indexed_text(article)
-        conn.execute(
-            f"INSERT INTO {FTS_TABLE} (rowid, headline, exact, search_text) VALUES (?, ?, ?, ?)",
-            (
-                article_id,
-                exact_text(headline),
-                exact_text(body_text),
-                search_text(headline + " " + body_text),
-            ),
-        )
-        if page is not None:
-            self._write_page(conn, page, article_id, "article")
-        return article_id
+            conn.executemany(
+                "INSERT INTO images (article_id, position, src, caption, credit) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (ids[i.article.url], n, im.src, im.caption, im.credit)
+                    for i in everything
+                    for n, im in enumerate(i.article.images)
+                ],
+            )
+            conn.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, headline, text) VALUES (?, ?, ?)",
+                [(ids[i.article.url], i.headline, i.text) for i in everything],
+            )
+            for item in everything:
+                if item.page is not None:
+                    self._write_page(conn, item.page, ids[item.article.url], "article")
+        return [ids[item.article.url] for item in prepared]
 
     def store_page(self, page: FetchedPage, outcome: str) -> None:
         """Keep a raw page that gave no article (with the reason), so it can be tried again later."""
@@ -278,53 +340,66 @@ class Archive:
             raise QueryError("limit must be between 1 and 1000")
         if offset < 0:
             raise QueryError("offset must not be negative")
-        wanted = limit + offset
         where, params = filter_sql(parsed)
+        ranked = self._ranked(parsed, where, params, limit + offset)
+        return [self._hit(row, parsed, exact=exact, score=score) for row, exact, score in ranked[offset:]]
+
+    def matching_urls(self, query: str, *, now: datetime | None = None) -> list[str]:
+        """Every article the query matches, best first (no limit): for evaluation and exports."""
+        parsed = parse_query(query, now=now)
+        where, params = filter_sql(parsed)
+        return [row["url"] for row, _, _ in self._ranked(parsed, where, params, None)]
+
+    def _ranked(
+        self, parsed: ParsedQuery, where: str, params: list[Any], wanted: int | None
+    ) -> list[tuple[dict[str, Any], bool, float]]:
+        """(row, exact form?, score) best first: every hit of the exact forms, then the prefixed forms;
+        phrases matched loosely by the index are checked word by word."""
         if not parsed.has_text:
-            rows = self._filtered_only(where, params, wanted)
-            return [self._hit(row, parsed, exact=True, score=0.0) for row in rows][offset:]
-        phrases = [t for g in parsed.groups for t in g if len(t.tokens) > 1]
-        hits: list[Hit] = []
+            return [(row, True, 0.0) for row in self._filtered_only(where, params, wanted)]
+        has_phrase = any(len(t.tokens) > 1 for g in parsed.groups for t in g)
+        out: list[tuple[dict[str, Any], bool, float]] = []
         seen: set[int] = set()
         for exact_only in (True, False):
-            expression = parsed.match_expression(exact_only=exact_only)
-            budget = wanted - len(hits)
-            if budget <= 0:
+            if wanted is not None and len(out) >= wanted:
                 break
-            fetch = budget * (PHRASE_CHECK_FACTOR if phrases and not exact_only else 1)
-            for row in self._match(expression, where, params, fetch + len(seen)):
-                if row["id"] in seen:
-                    continue
-                if phrases and not exact_only and not _phrases_hold(row, parsed):
+            fetch = None
+            if wanted is not None:
+                fetch = (wanted - len(out)) * (PHRASE_CHECK_FACTOR if has_phrase else 1) + len(seen)
+            for row in self._match(parsed.match_expression(exact_only=exact_only), where, params, fetch):
+                if row["id"] in seen or (has_phrase and not _phrases_hold(row, parsed, exact=exact_only)):
                     continue
                 seen.add(row["id"])
-                hits.append(self._hit(row, parsed, exact=exact_only, score=-row["score"]))
-                if len(hits) >= wanted:
+                out.append((row, exact_only, -row["score"]))
+                if wanted is not None and len(out) >= wanted:
                     break
-        return hits[offset:]
+        return out
 
-    def _match(self, expression: str, where: str, params: list[Any], limit: int) -> list[dict[str, Any]]:
+    def _match(
+        self, expression: str, where: str, params: list[Any], limit: int | None
+    ) -> list[dict[str, Any]]:
         weights = ", ".join(str(w) for w in RANK_WEIGHTS)
         sql = (
             f"SELECT a.id, a.url, a.site, a.headline, a.subtitle, a.published, a.published_offset, a.authors,"
-            f" a.section, a.body, bm25({FTS_TABLE}, {weights}) AS score"
+            f" a.section, a.body, bm25({FTS_TABLE}, {weights}) AS score,"
+            f" (SELECT group_concat(i.caption, ' ') FROM images i WHERE i.article_id = a.id) AS captions"
             f" FROM {FTS_TABLE} JOIN articles a ON a.id = {FTS_TABLE}.rowid"
             f" WHERE {FTS_TABLE} MATCH ? {('AND ' + where) if where else ''}"
             f" ORDER BY score LIMIT ?"
         )
         try:
-            cursor = self.db.execute(sql, [expression, *params, limit])
+            cursor = self.db.execute(sql, [expression, *params, -1 if limit is None else limit])
         except sqlite3.OperationalError as error:
             raise QueryError(f"the search engine could not run this query ({error})") from None
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor]
 
-    def _filtered_only(self, where: str, params: list[Any], limit: int) -> list[dict[str, Any]]:
+    def _filtered_only(self, where: str, params: list[Any], limit: int | None) -> list[dict[str, Any]]:
         cursor = self.db.execute(
             "SELECT a.id, a.url, a.site, a.headline, a.subtitle, a.published, a.published_offset, a.authors,"
             f" a.section, a.body FROM articles a {('WHERE ' + where) if where else ''}"
             " ORDER BY a.published DESC LIMIT ?",
-            [*params, limit],
+            [*params, -1 if limit is None else limit],
         )
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor]
@@ -392,8 +467,11 @@ def article_record(article: Article) -> dict[str, Any]:
         "warnings": json.dumps(article.warnings, ensure_ascii=False),
         "extractor_version": EXTRACTOR_VERSION,
     }
-    hashed = {k: v for k, v in record.items() if k not in ("provenance", "extractor_version")}
-    record["content_hash"] = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode()).hexdigest()[:32]
+    digest = hashlib.sha256()
+    for key, value in record.items():
+        if key not in ("provenance", "extractor_version"):
+            digest.update(f"{key}\x1f{value}\x1e".encode())
+    record["content_hash"] = digest.hexdigest()[:32]
     return record
 
 
@@ -423,11 +501,19 @@ def _indexed_text(article: Article) -> tuple[str, str]:
     return article.headline or "", " ".join(filter(None, [article.subtitle, article.body, captions]))
 
 
-def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery) -> bool:
-    """NEAR over the prefix-expanded column over-matches: check that each phrase really stands in a row."""
-    text_tokens = tokens(" ".join(filter(None, [row.get("headline"), row.get("subtitle"), row.get("body")])))
+def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery, *, exact: bool) -> bool:
+    """NEAR in the index over-matches: check that each phrase really stands in a row (in its exact form, in
+    the exact tier)."""
+    text_tokens = tokens(
+        " ".join(
+            filter(None, [row.get("headline"), row.get("subtitle"), row.get("body"), row.get("captions")])
+        )
+    )
     for group in parsed.groups:
-        if not any(len(t.tokens) == 1 or contains_phrase(text_tokens, t.tokens) for t in group):
+        if not any(
+            len(t.tokens) == 1 or t.column or contains_phrase(text_tokens, t.tokens, exact=exact or t.exact)
+            for t in group
+        ):
             return False
     return True
 

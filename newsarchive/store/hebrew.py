@@ -10,26 +10,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-_POINTS = re.compile("[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7]")
-_MAQAF = re.compile("[\u05be\u05c3]")
+from .lexicon import plausible
+from .prefixes import PREFIXES
+
+# Niqqud, cantillation and invisible marks are deleted; maqaf and sof pasuq become spaces.
+_DELETED = re.compile("[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u200b-\u200f\u202a-\u202e"
+                      "\u2060-\u2069\u061c\ufeff\u00ad]+")  # fmt: skip
+_QUOTES = frozenset("\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`")
 # " ״ ' ׳ “ ” ’ and the like, between two letters or closing a word: part of the word, not punctuation.
 _INNER_QUOTES = re.compile(
     "(?<=[\u05d0-\u05eaA-Za-z])[\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`]+(?=[\u05d0-\u05ea])"
 )
 _WORD_END_GERESH = re.compile("(?<=[\u05d0-\u05ea])[\u05f3'](?![\u05d0-\u05ea])")
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff\u00ad]")
 _TOKEN = re.compile(r"[^\W_]+")
 _HEBREW = re.compile("[\u05d0-\u05ea]")
 
-#: Prefix letters and their common combinations, longest first.
-PREFIXES = tuple(
-    sorted(
-        "ה ו ב ל מ ש כ וה וב ול ומ וש וכ שה שב של שמ מה כש וכש ומה כשה ושה שכ לכש מש ושב ושל".split(),
-        key=len,
-        reverse=True,
-    )
-)
 _PREFIX_SET = frozenset(PREFIXES)
 _MIN_STEM = 2
 
@@ -38,12 +35,13 @@ def normalize(text: str) -> str:
     """The searchable form of a text (same length semantics as the display text is not kept)."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    text = _POINTS.sub("", text)
-    text = _MAQAF.sub(" ", text)
-    text = _INNER_QUOTES.sub("", text)
-    text = _WORD_END_GERESH.sub("", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = _DELETED.sub("", text)
+    if "\u05be" in text or "\u05c3" in text:
+        text = text.replace("\u05be", " ").replace("\u05c3", " ")
+    if not _QUOTES.isdisjoint(text):
+        text = _WORD_END_GERESH.sub("", _INNER_QUOTES.sub("", text))
     return text.lower()
 
 
@@ -52,39 +50,64 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
-def variants(token: str) -> list[str]:
-    """The forms of a Hebrew token with one of the known prefixes removed (at least two letters left)."""
+#: Appended to a prefix-stripped form in the index, so that the exact form and the stripped forms are told
+#: apart in one column: "ואלטמן" is indexed as "ואלטמן אלטמןx" (a Hebrew word never ends in a Latin x).
+VARIANT_MARK = "x"
+
+
+@lru_cache(maxsize=200_000)
+def _variants(token: str) -> tuple[str, ...]:
     if not _HEBREW.match(token):
-        return []
+        return ()
     found = []
     for size in (3, 2, 1):
-        if len(token) - size >= _MIN_STEM and token[:size] in _PREFIX_SET:
+        if len(token) - size >= _MIN_STEM and token[:size] in _PREFIX_SET and plausible(token, token[size:]):
             found.append(token[size:])
-    return found
+    return tuple(found)
 
 
-def search_text(text: str) -> str:
-    """Every token followed by its prefix-stripped forms: what prefix-insensitive search indexes."""
-    out: list[str] = []
-    for token in tokens(text):
-        out.append(token)
-        out.extend(variants(token))
-    return " ".join(out)
+_INDEXED: dict[str, str] = {}  # token -> its index entry; a plain dict: this is the ingest hot path
+_INDEXED_LIMIT = 500_000
 
 
-def exact_text(text: str) -> str:
-    """The normalised tokens in order: what exact-form and phrase search index."""
-    return " ".join(tokens(text))
+def _indexed(token: str) -> str:
+    entry = _INDEXED.get(token)
+    if entry is None:
+        if len(_INDEXED) >= _INDEXED_LIMIT:
+            _INDEXED.clear()
+        entry = _INDEXED[token] = " ".join([token, *(v + VARIANT_MARK for v in _variants(token))])
+    return entry
 
 
-def contains_phrase(text_tokens: list[str], phrase: tuple[str, ...]) -> bool:
-    """Whether the phrase's words stand in a row, each in its own form or with a prefix."""
+def variants(token: str) -> list[str]:
+    """The forms of a Hebrew token with one of the known prefixes removed (at least two letters left),
+    where that reading is plausible (see :mod:`.lexicon`)."""
+    return list(_variants(token))
+
+
+def index_text(text_tokens: list[str]) -> str:
+    """What the search index holds: every token, each followed by its marked prefix-stripped forms."""
+    entries = list(map(_INDEXED.get, text_tokens))
+    for i, entry in enumerate(entries):
+        if entry is None:
+            entries[i] = _indexed(text_tokens[i])
+    return " ".join(entries)
+
+
+def marked(word: str) -> str:
+    """How a prefix-stripped form of ``word`` stands in the index."""
+    return word + VARIANT_MARK
+
+
+def contains_phrase(text_tokens: list[str], phrase: tuple[str, ...], *, exact: bool = False) -> bool:
+    """Whether the phrase's words stand in a row, each in its own form or (unless ``exact``) with a prefix."""
     size = len(phrase)
+    same = (lambda token, word: token == word) if exact else _same_word
     for start in range(len(text_tokens) - size + 1):
-        if all(_same_word(text_tokens[start + i], phrase[i]) for i in range(size)):
+        if all(same(text_tokens[start + i], phrase[i]) for i in range(size)):
             return True
     return False
 
 
 def _same_word(token: str, word: str) -> bool:
-    return token == word or (token.endswith(word) and word in variants(token))
+    return token == word or (token.endswith(word) and word in _variants(token))

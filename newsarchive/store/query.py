@@ -1,6 +1,7 @@
 """The search query language, parsed into safe FTS5 expressions and SQL filters.
 
     אלטמן                       a word, in any prefixed form (לאלטמן, ואלטמן...); the exact form ranks first
+    =אלטמן                      this form only
     "בית ספר"                   a phrase (prefixes allowed on its words)
     נתניהו OR גנץ               either word
     קורונה -חיסון               a word without another
@@ -16,25 +17,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import product
 
 from ..dates import ISRAEL, parse_date
-from .hebrew import tokens
+from .hebrew import marked, tokens
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
 FILTER_FIELDS = ("site", "author", "section", "tag", "since", "until", "lang")
 TEXT_FIELDS = ("headline",)
-#: tokens that may stand between two words of a phrase in the prefix-expanded column
+#: tokens that may stand between two words of a phrase in the index: the marked forms of the first word
+#: (three at most), and, when the words are prefixed, the second word's own token and its other forms
+EXACT_SLACK_PER_GAP = 3
 PHRASE_SLACK_PER_GAP = 5
+#: phrase words whose prefixed and exact forms are combined in NEAR groups (2**4 groups); later words are ANDed
+MAX_NEAR_COMBINATION_WORDS = 4
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LEXER = re.compile(
     r"""\s*(?:
         (?P<neg>-)?(?P<field>[A-Za-z]+):(?:"(?P<fquoted>[^"]*)"|(?P<fvalue>[^\s"]*))
-      | (?P<negp>-)?"(?P<phrase>[^"]*)"
+      | (?P<negp>-)?(?P<eqp>=)?"(?P<phrase>[^"]*)"
       | (?P<or>OR)(?=\s|$)
       | (?P<and>AND)(?=\s|$)
-      | (?P<negw>-)?(?P<word>[^\s"]+)
+      | (?P<negw>-)?(?P<eqw>=)?(?P<word>[^\s"]+)
     )""",
     re.X,
 )
@@ -50,6 +56,7 @@ class Term:
     negated: bool = False
     column: str | None = None  # None: anywhere; "headline": the headline only
     prefix: bool = False  # word*: any word starting so
+    exact: bool = False  # =word: this form only, no prefixed forms
 
 
 @dataclass
@@ -122,9 +129,13 @@ def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:
                 raise QueryError(f"unknown field {name!r}: the fields are {known}")
             term = _make_term(value, negated=negated, column=name)
         elif match.group("phrase") is not None:
-            term = _make_term(match.group("phrase"), negated=bool(match.group("negp")))
+            term = _make_term(
+                match.group("phrase"), negated=bool(match.group("negp")), exact=bool(match.group("eqp"))
+            )
         else:
-            term = _make_term(match.group("word"), negated=bool(match.group("negw")))
+            term = _make_term(
+                match.group("word"), negated=bool(match.group("negw")), exact=bool(match.group("eqw"))
+            )
         if term is None:
             continue
         if term.negated:
@@ -153,32 +164,43 @@ def normalize_query(text: str) -> str:
     return re.sub('(?<=[\u05d0-\u05ea])"(?=[\u05d0-\u05ea])', "", text)
 
 
-def _make_term(raw: str, *, negated: bool = False, column: str | None = None) -> Term | None:
+def _make_term(
+    raw: str, *, negated: bool = False, column: str | None = None, exact: bool = False
+) -> Term | None:
     prefix = raw.endswith("*") and len(raw) > 1
     found = tuple(tokens(raw.rstrip("*")))
     if not found:
         return None
-    return Term(found, negated=negated, column=column, prefix=prefix and len(found) == 1)
+    return Term(found, negated=negated, column=column, prefix=prefix and len(found) == 1, exact=exact)
 
 
 def _term_expression(term: Term, exact_only: bool) -> str:
+    """The FTS5 expression of one term. The index's `text` column holds every token followed by its marked
+    prefix-stripped forms (see hebrew.index_text); `headline` holds the headline's tokens as they are."""
     words = term.tokens
-    quoted = " ".join(f'"{w}"' for w in words)
+    exact_only = exact_only or term.exact
     star = "*" if term.prefix else ""
     if term.column == "headline":
-        return f"headline : ({_phrase(words)}{star})"
+        return f'headline : "{" ".join(words)}"{star}'
     if len(words) == 1:
-        exact = f"{{headline exact}} : {quoted}{star}"
-        return exact if exact_only else f"({exact} OR search_text : {quoted}{star})"
-    exact = f"{{headline exact}} : {_phrase(words)}"
+        word = words[0]
+        if exact_only or term.prefix:
+            return f'text : "{word}"{star}'
+        return f'text : ("{word}" OR "{marked(word)}")'
     if exact_only:
-        return exact
-    slack = PHRASE_SLACK_PER_GAP * (len(words) - 1)
-    return f"({exact} OR search_text : NEAR({quoted}, {slack}))"
+        return f"text : NEAR({_quoted(words)}, {EXACT_SLACK_PER_GAP * (len(words) - 1)})"
+    head, tail = words[:MAX_NEAR_COMBINATION_WORDS], words[MAX_NEAR_COMBINATION_WORDS:]
+    slack = PHRASE_SLACK_PER_GAP * (len(head) - 1)
+    combos = " OR ".join(
+        f"NEAR({_quoted(tuple(marked(w) if m else w for w, m in zip(head, marks, strict=True)))}, {slack})"
+        for marks in product((False, True), repeat=len(head))
+    )
+    rest = "".join(f' AND ("{w}" OR "{marked(w)}")' for w in tail)
+    return f"text : ({combos}{rest})"
 
 
-def _phrase(words: tuple[str, ...]) -> str:
-    return '"' + " ".join(words) + '"' if len(words) > 1 else f'"{words[0]}"'
+def _quoted(words: tuple[str, ...]) -> str:
+    return " ".join(f'"{w}"' for w in words)
 
 
 def _add_filter(query: ParsedQuery, name: str, value: str, now: datetime | None) -> None:

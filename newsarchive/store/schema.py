@@ -80,10 +80,7 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
     db["crawl_log"].create_index(["crawl"])
     db["crawl_log"].create_index(["event"])
-    db.execute(
-        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
-        f"headline, exact, search_text, tokenize = '{FTS_TOKENIZER}')"
-    )
+    db.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(headline, text, tokenize = '{FTS_TOKENIZER}')")
 
 
 #: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.

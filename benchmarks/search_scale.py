@@ -1,0 +1,206 @@
+"""Archive scale: ingest rate and query latency at 10k, 100k and 1M articles, and the size of the index.
+
+    python benchmarks/search_scale.py --sizes 10000 100000 1000000 [--folder /tmp/scale]
+
+The synthetic corpus: each article has a 9-word headline, a 20-word subtitle and four paragraphs of 30
+words (about 150 words), drawn by frequency from the 30,000 most frequent Hebrew words of wordfreq, 40% of
+them with a prefix (ה ו ב ל מ ש כ and combinations), one or two authors from 300 names, a site of 10, and a
+publication time spread over two years. Articles are stored through `Archive.store_many` (batches of 500,
+the crawler's path: articles, authors, images and the search index), without raw pages.
+The peer in the same run: plain SQLite FTS5 (unicode61, the body only) over the same texts.
+
+Queries: 200 one-word queries drawn from frequency ranks 100-20,000 (top 20, best first) and 40 two-word
+phrases, each timed warm (run once before timing). Needs the bench extra (wordfreq).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import sqlite3
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from newsarchive import Article
+from newsarchive.dates import ISRAEL
+from newsarchive.store import Archive
+
+PREFIXES = ["ה", "ו", "ב", "ל", "מ", "ש", "כ", "וה", "וב", "ול", "שה", "מה", "כש"]
+PREFIX_WEIGHTS = [25, 18, 12, 12, 6, 6, 2, 4, 2, 2, 2, 2, 1]
+
+
+def vocabulary() -> tuple[list[str], list[float]]:
+    import wordfreq
+
+    words = [
+        w
+        for w in wordfreq.top_n_list("he", 30_000, wordlist="small")
+        if re.fullmatch("[\u05d0-\u05ea]{2,}", w)
+    ]
+    return words, [wordfreq.word_frequency(w, "he", wordlist="small") for w in words]
+
+
+class Generator:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.words, weights = vocabulary()
+        total = 0.0
+        self.cumulative = []
+        for w in weights:
+            total += w
+            self.cumulative.append(total)
+        self.names = [" ".join(self.rng.sample(self.words[500:3000], 2)) for _ in range(300)]
+
+    def text(self, n: int) -> str:
+        words = self.rng.choices(self.words, cum_weights=self.cumulative, k=n)
+        out = []
+        for word in words:
+            if self.rng.random() < 0.4:
+                word = self.rng.choices(PREFIXES, weights=PREFIX_WEIGHTS)[0] + word
+            out.append(word)
+        return " ".join(out)
+
+    def article(self, n: int) -> Article:
+        start = datetime(2024, 1, 1, tzinfo=ISRAEL)
+        return Article(
+            url=f"https://news{n % 10}.example.co.il/article/{n}",
+            site=f"site{n % 10}",
+            headline=self.text(9),
+            subtitle=self.text(20),
+            authors=self.rng.sample(self.names, self.rng.choice((1, 1, 2))),
+            published=start + timedelta(minutes=self.rng.randrange(2 * 365 * 24 * 60)),
+            paragraphs=[self.text(30) for _ in range(4)],
+            language="he",
+        )
+
+
+def file_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run(
+    size: int,
+    folder: Path,
+    generator: Generator,
+    queries: list[str],
+    phrases: list[str],
+    have: int,
+    archive: Archive,
+    plain: sqlite3.Connection,
+) -> dict:
+    """Grow the archive (and the plain peer) from ``have`` to ``size`` articles, then time queries."""
+    batch = 5000
+    ingest_s = plain_s = 0.0
+    for start in range(have, size, batch):
+        articles = [generator.article(n) for n in range(start, min(size, start + batch))]
+        t = time.perf_counter()
+        archive.store_many(articles, batch_size=500)
+        ingest_s += time.perf_counter() - t
+        t = time.perf_counter()
+        with plain:
+            plain.executemany(
+                "INSERT INTO fts(rowid, body) VALUES (?, ?)",
+                [(n, f"{a.headline} {a.subtitle} {a.body}") for n, a in enumerate(articles, start)],
+            )
+        plain_s += time.perf_counter() - t
+    added = size - have
+
+    def timed(fn, items: list[str]) -> list[float]:
+        for q in items:
+            fn(q)  # warm
+        out = []
+        for q in items:
+            t = time.perf_counter()
+            fn(q)
+            out.append((time.perf_counter() - t) * 1000)
+        return out
+
+    ours_word = timed(lambda q: archive.search(q, limit=20), queries)
+    ours_phrase = timed(lambda q: archive.search(f'"{q}"', limit=20), phrases)
+
+    def plain_search(q: str) -> list:
+        return plain.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 20", (f'"{q}"',)
+        ).fetchall()
+
+    plain_word = timed(plain_search, queries)
+    return {
+        "articles": size,
+        "ingest_articles_per_s": round(added / ingest_s) if added else None,
+        "plain_fts_ingest_articles_per_s": round(added / plain_s) if added else None,
+        "word_top20_ms": {
+            "p50": round(percentile(ours_word, 0.5), 2),
+            "p95": round(percentile(ours_word, 0.95), 2),
+        },
+        "phrase_top20_ms": {
+            "p50": round(percentile(ours_phrase, 0.5), 2),
+            "p95": round(percentile(ours_phrase, 0.95), 2),
+        },
+        "plain_word_top20_ms": {
+            "p50": round(percentile(plain_word, 0.5), 2),
+            "p95": round(percentile(plain_word, 0.95), 2),
+        },
+        "archive_mb": round(file_mb(folder / "archive.db"), 1),
+        "index_mb": round(_fts_mb(archive), 1),
+        "plain_fts_mb": round(file_mb(folder / "plain.db"), 1),
+    }
+
+
+def _fts_mb(archive: Archive) -> float:
+    try:
+        rows = archive.db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'articles_fts%'").fetchone()
+        return (rows[0] or 0) / 1e6
+    except sqlite3.OperationalError:  # dbstat not compiled in
+        return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--folder", type=Path, default=Path("/tmp/newsarchive-scale"))
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    for stale in args.folder.glob("*.db*"):
+        stale.unlink()
+    generator = Generator(args.seed)
+    rng = random.Random(args.seed + 1)
+    queries = rng.sample(generator.words[100:20_000], 200)
+    phrases = [" ".join(rng.sample(generator.words[100:3000], 2)) for _ in range(40)]
+    archive = Archive(args.folder / "archive.db")
+    plain = sqlite3.connect(args.folder / "plain.db")
+    plain.execute("PRAGMA journal_mode=WAL")
+    plain.execute("PRAGMA synchronous=NORMAL")
+    plain.execute("CREATE VIRTUAL TABLE fts USING fts5(body)")
+    results, have = [], 0
+    for size in sorted(args.sizes):
+        result = run(size, args.folder, generator, queries, phrases, have, archive, plain)
+        have = size
+        results.append(result)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},"
+        f" SQLite {sqlite3.sqlite_version}"
+    )
+    header = f"{'articles':>9s} {'ingest/s':>9s} {'plain/s':>8s} {'word p50':>9s} {'word p95':>9s} {'phrase p95':>10s}"
+    print(header + f" {'plain p95':>9s} {'archive MB':>10s} {'index MB':>9s}")
+    for r in results:
+        print(
+            f"{r['articles']:9d} {r['ingest_articles_per_s'] or 0:9d} {r['plain_fts_ingest_articles_per_s'] or 0:8d}"
+            f" {r['word_top20_ms']['p50']:9.2f} {r['word_top20_ms']['p95']:9.2f} {r['phrase_top20_ms']['p95']:10.2f}"
+            f" {r['plain_word_top20_ms']['p95']:9.2f} {r['archive_mb']:10.1f} {r['index_mb']:9.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
