@@ -154,7 +154,7 @@ class Newsarchive:
 
 def score(method, truth: dict[str, set[int]]) -> dict[str, float]:
     tp = fp = fn = 0
-    recalls, precisions, p20s, exact_first = [], [], [], []
+    recalls, precisions, p20s = [], [], []
     for query, relevant in truth.items():
         got = method.query(query)
         hits = len(set(got) & relevant)
@@ -200,10 +200,14 @@ def main() -> None:
         news = methods[-1]
         results["newsarchive"]["exact_form_first"] = exact_form_first(news.archive, texts, list(truth)[:60])
     print(
-        f"{args.docs} documents x {args.tokens} words, {len(truth)} one-word queries, {len(phrase_truth)} phrases"
+        f"{args.docs} documents x {args.tokens} words, {len(truth)} one-word queries, "
+        f"{len(phrase_truth)} phrases"
     )
     print(f"vocabulary: {how}")
-    header = f"{'method':28s} {'kind':9s} {'recall µ':>9s} {'recall M':>9s} {'prec µ':>8s} {'prec M':>8s} {'P@20':>7s}"
+    header = (
+        f"{'method':28s} {'kind':9s} {'recall µ':>9s} {'recall M':>9s} {'prec µ':>8s} {'prec M':>8s}"
+        f" {'P@20':>7s}"
+    )
     print(header)
     for name, kinds in results.items():
         for kind in ("one word", "phrase"):

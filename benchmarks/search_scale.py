@@ -85,7 +85,7 @@ def file_mb(path: Path) -> float:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run(
@@ -189,16 +189,20 @@ def main() -> None:
         results.append(result)
         print(json.dumps(result, ensure_ascii=False), flush=True)
     print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()},"
-        f" SQLite {sqlite3.sqlite_version}"
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores,"
+        f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
     )
-    header = f"{'articles':>9s} {'ingest/s':>9s} {'plain/s':>8s} {'word p50':>9s} {'word p95':>9s} {'phrase p95':>10s}"
-    print(header + f" {'plain p95':>9s} {'archive MB':>10s} {'index MB':>9s}")
+    print(
+        f"{'articles':>9s} {'ingest/s':>9s} {'plain/s':>8s} {'word p50':>9s} {'word p95':>9s}"
+        f" {'phrase p95':>10s} {'plain p95':>9s} {'archive MB':>10s} {'index MB':>9s}"
+    )
     for r in results:
+        word, phrase, plain_word = r["word_top20_ms"], r["phrase_top20_ms"], r["plain_word_top20_ms"]
         print(
-            f"{r['articles']:9d} {r['ingest_articles_per_s'] or 0:9d} {r['plain_fts_ingest_articles_per_s'] or 0:8d}"
-            f" {r['word_top20_ms']['p50']:9.2f} {r['word_top20_ms']['p95']:9.2f} {r['phrase_top20_ms']['p95']:10.2f}"
-            f" {r['plain_word_top20_ms']['p95']:9.2f} {r['archive_mb']:10.1f} {r['index_mb']:9.1f}"
+            f"{r['articles']:9d} {r['ingest_articles_per_s'] or 0:9d}"
+            f" {r['plain_fts_ingest_articles_per_s'] or 0:8d}"
+            f" {word['p50']:9.2f} {word['p95']:9.2f} {phrase['p95']:10.2f}"
+            f" {plain_word['p95']:9.2f} {r['archive_mb']:10.1f} {r['index_mb']:9.1f}"
         )
 
 

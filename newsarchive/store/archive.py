@@ -205,7 +205,8 @@ class Archive:
                 )
             if new:
                 conn.executemany(
-                    f"INSERT INTO articles (id, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})",
+                    f"INSERT INTO articles (id, {', '.join(columns)})"
+                    f" VALUES ({', '.join('?' * (len(columns) + 1))})",
                     [[ids[item.article.url], *item.record.values()] for item in new],
                 )
             everything = list(latest.values())

@@ -30,7 +30,7 @@ TEXT_FIELDS = ("headline",)
 #: (three at most), and, when the words are prefixed, the second word's own token and its other forms
 EXACT_SLACK_PER_GAP = 3
 PHRASE_SLACK_PER_GAP = 5
-#: phrase words whose prefixed and exact forms are combined in NEAR groups (2**4 groups); later words are ANDed
+#: phrase words whose prefixed and exact forms are combined in NEAR groups (2**4); later words are ANDed
 MAX_NEAR_COMBINATION_WORDS = 4
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
