@@ -1,30 +1,47 @@
-"""Scrapy settings: a polite, identifiable crawler. Every value can be overridden with `-s NAME=value`."""
+"""Scrapy settings: a polite, identifiable crawler. Override any of them with `-s NAME=value`, the
+environment variables named below, or the config file (docs/crawling.md)."""
 
 import os
 
 from . import __version__
 
 BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["newsarchive.spiders"]
+NEWSPIDER_MODULE = "newsarchive.spiders"
 
-USER_AGENT = os.environ.get(
-    "NEWSARCHIVE_USER_AGENT", f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)"
-)
+CONTACT_URL = os.environ.get("NEWSARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive")
+USER_AGENT = os.environ.get("NEWSARCHIVE_USER_AGENT", f"newsarchive/{__version__} (+{CONTACT_URL})")
 ROBOTSTXT_OBEY = True
+
+# One request at a time per site, a delay with jitter, and AutoThrottle backing off a slow server.
+CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = float(os.environ.get("NEWSARCHIVE_DOWNLOAD_DELAY", "1.0"))
 DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Retries with back-off on server trouble; Retry-After is honoured (newsarchive.middlewares).
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOADER_MIDDLEWARES = {"newsarchive.middlewares.RetryAfterMiddleware": 560}
+
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60
+REDIRECT_MAX_TIMES = 10
+
 # Both consoles execute code sent to them: never on for an archiver.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+
+ITEM_PIPELINES = {"newsarchive.pipelines.ArchivePipeline": 300}
+ARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "data/archive.db")
+ARCHIVE_BATCH_SIZE = 50
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"

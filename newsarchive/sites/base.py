@@ -56,6 +56,8 @@ class SiteProfile:
     paywall_url: str | None = None
     #: desk names this site puts where a byline should be
     desks: tuple[str, ...] = ()
+    #: where robots.txt is read (its Sitemap: lines are the first discovery source)
+    homes: tuple[str, ...] = ()
     #: discovery sources, used by the crawler
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()

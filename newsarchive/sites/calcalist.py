@@ -13,5 +13,6 @@ CALCALIST = SiteProfile(
     article_url=r"/articles/0,7340,L-\d+,00\.html|/article/[A-Za-z0-9]+|newmedia\.calcalist\.co\.il/.+",
     layouts=(REACT, VIGNETTE, MAGAZINE),
     desks=("כלכליסט", "calcalist"),
+    homes=("https://www.calcalist.co.il",),
     feeds=("https://www.calcalist.co.il/GeneralRSS/0,16335,L-8,00.xml",),
 )

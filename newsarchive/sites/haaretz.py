@@ -64,5 +64,6 @@ HAARETZ = SiteProfile(
     layouts=LAYOUTS,
     paywall_url=PAYWALL_URL,
     desks=("הארץ", "haaretz"),
+    homes=("https://www.haaretz.co.il",),
     feeds=("https://www.haaretz.co.il/cmlink/1.1617539", "https://www.haaretz.co.il/cmlink/1.1470869"),
 )

@@ -11,5 +11,6 @@ THEMARKER = SiteProfile(
     layouts=LAYOUTS,
     paywall_url=PAYWALL_URL,
     desks=("TheMarker", "דה מרקר", "themarker"),
+    homes=("https://www.themarker.com",),
     feeds=("https://www.themarker.com/cmlink/1.144",),
 )

@@ -50,5 +50,6 @@ WALLA = SiteProfile(
     article_url=r"/(?:item|break)/\d+",
     layouts=(BREAK_2024, BREAK_2020, ITEM),
     desks=("מערכת וואלה", "וואלה!", "וואלה! חדשות"),
+    homes=("https://news.walla.co.il",),
     feeds=("https://rss.walla.co.il/feed/1?type=main", "https://rss.walla.co.il/feed/22"),
 )

@@ -47,6 +47,8 @@ class FetchedPage:
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: datetime | None = None
     charset: str | None = None
+    #: the URL discovery asked for, when a redirect led elsewhere
+    requested_url: str | None = None
 
     @property
     def content_type(self) -> str | None:
@@ -244,7 +246,7 @@ class Archive:
         self, conn: sqlite3.Connection, page: FetchedPage, article_id: int | None, outcome: str
     ) -> None:
         values = {
-            "url": page.url,
+            "url": page.requested_url or page.url,
             "article_id": article_id,
             "fetched_at": _utc_iso(page.fetched_at or datetime.now(UTC)),
             "status": page.status,
@@ -290,6 +292,20 @@ class Archive:
 
     def has_url(self, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
+
+    def knows(self, url: str) -> bool:
+        """Whether the URL was fetched before: an article's URL, or a page kept under it (http and https
+        count as one)."""
+        forms = {url, _other_scheme(url)}
+        marks = ", ".join("?" for _ in forms)
+        return (
+            self.db.execute(
+                f"SELECT 1 FROM articles WHERE url IN ({marks})"
+                f" UNION ALL SELECT 1 FROM pages WHERE url IN ({marks}) LIMIT 1",
+                [*forms, *forms],
+            ).fetchone()
+            is not None
+        )
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -563,6 +579,14 @@ def filter_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
         clauses.append("a.published <= ?")
         params.append(_utc_iso(parsed.until))
     return " AND ".join(clauses), params
+
+
+def _other_scheme(url: str) -> str:
+    if url.startswith("https://"):
+        return "http://" + url[len("https://") :]
+    if url.startswith("http://"):
+        return "https://" + url[len("http://") :]
+    return url
 
 
 def _utc_iso(value: datetime | None) -> str | None:

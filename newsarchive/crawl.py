@@ -1,0 +1,207 @@
+"""Running crawls from Python and from `newsarchive crawl`: settings, replay of saved sites, summaries."""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from .sites import SITES
+from .spiders.news import NewsSpider
+
+JOBS_DIR = Path("data") / "jobs"
+
+
+@dataclass
+class CrawlOptions:
+    sites: list[str]
+    db: Path
+    since: str | None = None
+    until: str | None = None
+    limit: int | None = None
+    refresh: bool = False
+    resume: bool = False
+    replay: Path | None = None
+    jobs_dir: Path = JOBS_DIR
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SiteSummary:
+    site: str
+    queued: int = 0
+    fetched: int = 0
+    stored: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    finish_reason: str = ""
+    seconds: float = 0.0
+
+    @property
+    def pages_per_minute(self) -> float:
+        return self.fetched / self.seconds * 60 if self.seconds else 0.0
+
+
+def crawl_settings(options: CrawlOptions) -> Settings:
+    settings = get_project_settings()
+    if settings.get("BOT_NAME") != "newsarchive":  # run outside the project folder: load ours
+        settings = Settings()
+        settings.setmodule("newsarchive.settings", priority="project")
+    settings.set("ARCHIVE_DB", str(options.db), priority="cmdline")
+    settings.set("CRAWL_ID", f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}", priority="cmdline")
+    for name, value in options.settings.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(
+    options: CrawlOptions, on_tick: Callable[[list[SiteSummary]], None] | None = None
+) -> list[SiteSummary]:
+    """Crawl the sites (one crawler each, in one process) and return a summary per site. Blocking: it runs
+    the Twisted reactor, which can run once per process."""
+    unknown = [s for s in options.sites if s not in SITES]
+    if unknown:
+        raise ValueError(f"unknown site {', '.join(unknown)}: one of {', '.join(SITES)}")
+    with replay_server(options.replay) as replay_hosts:
+        base = crawl_settings(options)
+        if replay_hosts is not None:
+            base.set("REPLAY_HOSTS", replay_hosts, priority="cmdline")
+            # a saved snapshot on this machine: no politeness delays needed (unless asked for)
+            base.set("DOWNLOAD_DELAY", 0, priority="spider")
+            base.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+            base.set(
+                "DOWNLOAD_HANDLERS",
+                {
+                    "http": "newsarchive.middlewares.ReplayDownloadHandler",
+                    "https": "newsarchive.middlewares.ReplayDownloadHandler",
+                },
+                priority="cmdline",
+            )
+        process = AsyncCrawlerProcess(base)
+        crawlers: dict[str, Crawler] = {}
+        started = time.monotonic()
+        for site in options.sites:
+            settings = base.copy()
+            if options.resume:
+                settings.set("JOBDIR", str(options.jobs_dir / site), priority="cmdline")
+            crawler = Crawler(NewsSpider, settings)
+            crawlers[site] = crawler
+            process.crawl(
+                crawler,
+                site=site,
+                since=options.since,
+                until=options.until,
+                limit=options.limit,
+                refresh=options.refresh,
+            )
+        if on_tick is not None:
+            _every_second(lambda: on_tick(summarize(crawlers, time.monotonic() - started, final=False)))
+        process.start()
+    return summarize(crawlers, time.monotonic() - started, final=True)
+
+
+def _every_second(tick: Callable[[], None]) -> None:
+    from twisted.internet import task
+
+    loop = task.LoopingCall(tick)
+    loop.start(1.0, now=False)
+
+
+def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> list[SiteSummary]:
+    summaries = []
+    for site, crawler in crawlers.items():
+        try:
+            stats = crawler.stats.get_stats()
+        except RuntimeError:  # not started yet
+            stats = {}
+        spider = getattr(crawler, "spider", None)
+        summary = SiteSummary(site=site, seconds=seconds)
+        summary.queued = len(spider.queued) if spider is not None else 0
+        summary.fetched = sum(
+            v for k, v in stats.items() if k.startswith("downloader/response_status_count/")
+        )
+        summary.stored = stats.get("newsarchive/stored", 0)
+        for key, value in stats.items():
+            for kind, bucket in (
+                ("skipped", summary.skipped),
+                ("errors", summary.errors),
+                ("discovery_errors", summary.errors),
+            ):
+                prefix = f"newsarchive/{kind}/"
+                if key.startswith(prefix):
+                    bucket[key[len(prefix) :]] = bucket.get(key[len(prefix) :], 0) + value
+        for key in ("offsite/filtered", "robotstxt/forbidden", "retry/max_reached"):
+            if stats.get(key):
+                label = {
+                    "offsite/filtered": "redirected off-site",
+                    "robotstxt/forbidden": "forbidden by robots.txt",
+                    "retry/max_reached": "gave up after retries",
+                }[key]
+                summary.errors[label] = stats[key]
+        summary.finish_reason = stats.get("finish_reason", "") if final else ""
+        summaries.append(summary)
+    return summaries
+
+
+# -- replay ------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def replay_server(folder: Path | None) -> Iterator[dict[str, str] | None]:
+    """Serve a saved site snapshot on 127.0.0.1: ``folder/<host>/<path>``. Yields the REPLAY_HOSTS mapping."""
+    if folder is None:
+        yield None
+        return
+    folder = Path(folder)
+    hosts = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    if not hosts:
+        raise ValueError(f"{folder} holds no saved sites (expected folders named after hosts)")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _snapshot_handler(folder))
+    thread = threading.Thread(target=server.serve_forever, name="newsarchive-replay", daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        yield {host: f"http://127.0.0.1:{port}/{host}" for host in hosts}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _snapshot_handler(root: Path) -> type[BaseHTTPRequestHandler]:
+    root = root.resolve()
+
+    class SnapshotHandler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = unquote(urlsplit(self.path).path)
+            target = (root / path.lstrip("/")).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if root not in target.parents or not target.is_file():
+                self.send_error(404)
+                return
+            body = target.read_bytes()
+            kind = mimetypes.guess_type(target.name)[0] or "text/html"
+            if target.suffix in (".xml", ".rss") or target.name.endswith(".xml.gz"):
+                kind = "application/xml" if not target.name.endswith(".gz") else "application/gzip"
+            self.send_response(200)
+            self.send_header("Content-Type", f"{kind}; charset=utf-8" if kind.startswith("text/") else kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return SnapshotHandler

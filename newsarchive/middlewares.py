@@ -1,0 +1,97 @@
+"""Downloader components: replay of saved sites, and Retry-After."""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+from time import monotonic  # the clock of Scrapy's downloader slots
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy import Request
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+
+#: the longest pause a Retry-After may impose on a site
+MAX_RETRY_AFTER_S = 600
+
+
+class ReplayDownloadHandler(BaseDownloadHandler):
+    """Sends requests for real hostnames to local servers, keeping the real URLs everywhere above the
+    transport (scheduler, dupefilter, robots.txt, offsite checks, items).
+
+    ``REPLAY_HOSTS``: {"www.ynet.co.il": "http://127.0.0.1:8765/www.ynet.co.il", ...}; the target's path is
+    prepended to the request's. With ``REPLAY_STRICT`` (default), a host with no mapping is an error, so a
+    replayed crawl can never reach the network.
+    """
+
+    lazy = False
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        hosts = crawler.settings.getdict("REPLAY_HOSTS")
+        if not hosts:
+            raise NotConfigured("no REPLAY_HOSTS")
+        self.hosts = {host.lower(): urlsplit(target) for host, target in hosts.items()}
+        self.strict = crawler.settings.getbool("REPLAY_STRICT", True)
+        self.inner = HTTP11DownloadHandler.from_crawler(crawler)
+
+    async def download_request(self, request: Request) -> Response:
+        parts = urlsplit(request.url)
+        target = self.hosts.get((parts.hostname or "").lower())
+        if target is None:
+            if self.strict:
+                raise IgnoreRequest(f"replay: no saved copy of {parts.hostname}")
+            return await self.inner.download_request(request)
+        path = target.path.rstrip("/") + (parts.path or "/")
+        local = request.replace(url=urlunsplit((target.scheme, target.netloc, path, parts.query, "")))
+        response = await self.inner.download_request(local)
+        return response.replace(url=request.url, request=request)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+class RetryAfterMiddleware:
+    """Honours Retry-After on 429 and 503: the site's download slot waits that long before its next
+    request (the retry itself is RetryMiddleware's, which runs after this)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status not in (429, 503):
+            return response
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            return response
+        wait = min(wait, MAX_RETRY_AFTER_S)
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(request.meta.get("download_slot", ""))
+        if slot is not None:
+            # The slot sends its next request once `delay` has passed since `lastseen` (a zero delay skips
+            # the check, so it becomes a millisecond).
+            slot.delay = max(slot.delay, 0.001)
+            slot.lastseen = max(slot.lastseen, monotonic() + wait - slot.delay)
+        self.crawler.stats.inc_value("newsarchive/retry_after")
+        return response
+
+
+def retry_after_seconds(value: bytes | None) -> float | None:
+    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())

@@ -1,0 +1,63 @@
+"""The item pipeline: fetched page -> extract -> validate -> store, in batches, counting every outcome."""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from .article import Article
+from .ingest import extract_page
+from .spiders.items import PageItem
+from .store import Archive, FetchedPage
+
+
+class ArchivePipeline:
+    """Extracts each page and stores the articles (with their raw pages) through the spider's archive.
+
+    Writes are batched (``ARCHIVE_BATCH_SIZE``); a batch is counted as stored only once it is committed.
+    Pages that are not articles keep their raw bytes in `pages` with the reason, and are dropped.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.get("ARCHIVE_DB"):
+            raise NotConfigured("no ARCHIVE_DB: nothing to store into")
+        self.crawler = crawler
+        self.batch_size = crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50)
+        self.pending: list[tuple[Article, FetchedPage, str]] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
+
+    @property
+    def archive(self) -> Archive:
+        return self.crawler.spider.archive
+
+    def process_item(self, item: PageItem) -> PageItem:
+        page = item.fetched_page()
+        outcome = extract_page(page)
+        stats = self.crawler.stats
+        if outcome.article is None:
+            reason = (outcome.reason or "not an article").split(" (")[0]
+            stats.inc_value("newsarchive/skipped")
+            stats.inc_value(f"newsarchive/skipped/{reason}")
+            stats.inc_value(f"newsarchive/site/{item.site}/skipped")
+            self.archive.store_page(page, outcome.reason or "not an article")
+            raise DropItem(f"not an article: {outcome.reason}", log_level="INFO")
+        self.pending.append((outcome.article, page, item.site))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        self.archive.store_many([(article, page) for article, page, _ in batch], batch_size=len(batch))
+        stats = self.crawler.stats
+        for _, _, site in batch:
+            stats.inc_value("newsarchive/stored")
+            stats.inc_value(f"newsarchive/site/{site}/stored")
+
+    def close_spider(self) -> None:
+        self.flush()

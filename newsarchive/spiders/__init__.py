@@ -1,0 +1,1 @@
+"""Scrapy spiders. There is one: `news`, driven by the site profiles."""

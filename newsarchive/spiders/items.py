@@ -1,0 +1,34 @@
+"""What the spider hands to the pipelines: a fetched page, not yet extracted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..store import FetchedPage
+
+
+@dataclass
+class PageItem:
+    url: str  # after redirects
+    requested_url: str
+    site: str
+    body: bytes
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: datetime | None = None
+
+    def fetched_page(self) -> FetchedPage:
+        charset = None
+        content_type = next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
+        if "charset=" in content_type.lower():
+            charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'") or None
+        return FetchedPage(
+            url=self.url,
+            body=self.body,
+            status=self.status,
+            headers=self.headers,
+            fetched_at=self.fetched_at,
+            charset=charset,
+            requested_url=self.requested_url,
+        )

@@ -1,0 +1,220 @@
+"""The one spider: crawls any site profile through its discovery sources, never by following links.
+
+    scrapy crawl news -a site=ynet -a since=2024-05-01
+    newsarchive crawl ynet walla --since yesterday
+
+Discovery, in the order a polite crawler prefers: the Google News sitemaps and sitemap indexes that robots.txt
+lists (and the profile's own sitemaps), filtered by date; then the profile's RSS/Atom feeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from ..discovery import DiscoveryError, Entry, in_window, parse_feed, parse_sitemap, sitemaps_from_robots
+from ..sites import SITES, SiteProfile
+from ..store import Archive
+from ..store.query import QueryError, parse_day
+from .items import PageItem
+
+#: how deep sitemap indexes may nest
+MAX_SITEMAP_DEPTH = 3
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(
+        self,
+        site: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: str | int | None = None,
+        refresh: str | bool = False,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)
+        keys = [k.strip() for k in (site or "").split(",") if k.strip()]
+        unknown = [k for k in keys if k not in SITES]
+        if not keys or unknown:
+            raise ValueError(
+                f"unknown site {', '.join(unknown) or '(none given)'}: one of {', '.join(SITES)}"
+            )
+        self.profiles: list[SiteProfile] = [SITES[k] for k in keys]
+        self.allowed_domains = [d for p in self.profiles for d in p.domains]
+        try:
+            self.since = parse_day(since) if since else None
+            self.until = parse_day(until, end_of_day=True) if until else None
+        except QueryError as error:
+            raise ValueError(str(error)) from None
+        self.limit = int(limit) if limit not in (None, "", "0") else None
+        self.refresh = str(refresh).lower() in ("1", "true", "yes")
+        self.queued: set[str] = set()
+        self.archive: Archive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        db = crawler.settings.get("ARCHIVE_DB")
+        if db:
+            spider.archive = Archive(db, readonly=False)
+        crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
+        return spider
+
+    def _closed(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for profile in self.profiles:
+            for root in profile.homes:
+                yield scrapy.Request(
+                    root + "/robots.txt",
+                    callback=self.parse_robots,
+                    errback=self.discovery_failed,
+                    cb_kwargs={"site": profile.key},
+                    dont_filter=True,
+                    priority=30,
+                )
+            for url in profile.sitemaps:
+                yield self._sitemap_request(url, profile.key, depth=0)
+            for url in profile.feeds:
+                yield scrapy.Request(
+                    url,
+                    callback=self.parse_feed,
+                    errback=self.discovery_failed,
+                    cb_kwargs={"site": profile.key},
+                    priority=10,
+                )
+
+    # -- discovery ------------------------------------------------------------------------------------
+
+    def parse_robots(self, response: Response, site: str) -> Iterator[scrapy.Request]:
+        for url in sitemaps_from_robots(response.text if response.status == 200 else "", response.url):
+            yield self._sitemap_request(url, site, depth=0)
+
+    def _sitemap_request(self, url: str, site: str, depth: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.discovery_failed,
+            cb_kwargs={"site": site, "depth": depth},
+            priority=20,
+        )
+
+    def parse_sitemap(self, response: Response, site: str, depth: int) -> Iterator[scrapy.Request]:
+        try:
+            sitemap = parse_sitemap(response.body, response.url)
+        except DiscoveryError as error:
+            self._count("discovery_errors", f"sitemap: {error}", site, response.url)
+            return
+        self.crawler.stats.inc_value("newsarchive/sitemaps")
+        if sitemap.is_index:
+            if depth >= MAX_SITEMAP_DEPTH:
+                self._count("discovery_errors", "sitemap index nested too deeply", site, response.url)
+                return
+            for entry in sitemap.entries:
+                # a child sitemap last modified before the window holds nothing new
+                if entry.lastmod is None or self.since is None or entry.lastmod >= self.since:
+                    yield self._sitemap_request(entry.url, site, depth + 1)
+            return
+        yield from self._articles(sitemap.entries, site)
+
+    def parse_feed(self, response: Response, site: str) -> Iterator[scrapy.Request]:
+        try:
+            entries = parse_feed(response.body, response.url)
+        except DiscoveryError as error:
+            self._count("discovery_errors", f"feed: {error}", site, response.url)
+            return
+        self.crawler.stats.inc_value("newsarchive/feeds")
+        yield from self._articles(entries, site)
+
+    def _articles(self, entries: list[Entry], site: str) -> Iterator[scrapy.Request]:
+        profile = SITES[site]
+        for entry in entries:
+            url = entry.url
+            if not in_window(entry, self.since, self.until):
+                self._count("skipped", "outside the date window", site)
+                continue
+            if not profile.handles(urlsplit(url).hostname or "") or not profile.is_article_url(url):
+                self._count("skipped", "not an article URL", site)
+                continue
+            if url in self.queued:
+                continue
+            if not self.refresh and self.archive is not None and self.archive.knows(url):
+                self._count("skipped", "already in the archive", site)
+                continue
+            if self.limit is not None and len(self.queued) >= self.limit:
+                self._count("skipped", "over the --limit", site)
+                continue
+            self.queued.add(url)
+            yield scrapy.Request(
+                url,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"site": site},
+                meta={"discovered": entry.when},
+            )
+
+    # -- pages ----------------------------------------------------------------------------------------
+
+    def parse_article(self, response: Response, site: str) -> Iterator[PageItem]:
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        yield PageItem(
+            url=response.url,
+            requested_url=response.request.url if response.request else response.url,
+            site=site,
+            body=response.body,
+            status=response.status,
+            headers=headers,
+            fetched_at=datetime.now(UTC),
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request
+        site = request.cb_kwargs.get("site", "?") if request is not None else "?"
+        self._count("errors", _failure_reason(failure), site, request.url if request is not None else None)
+
+    def discovery_failed(self, failure: Failure) -> None:
+        request = failure.request
+        site = request.cb_kwargs.get("site", "?") if request is not None else "?"
+        reason = _failure_reason(failure)
+        if request is not None and request.url.endswith("/robots.txt"):
+            return  # a site without robots.txt simply has no sitemaps listed there
+        self._count("discovery_errors", reason, site, request.url if request is not None else None)
+
+    def _count(self, kind: str, reason: str, site: str, url: str | None = None) -> None:
+        stats = self.crawler.stats
+        stats.inc_value(f"newsarchive/{kind}")
+        stats.inc_value(f"newsarchive/{kind}/{reason}")
+        stats.inc_value(f"newsarchive/site/{site}/{kind}")
+        if kind != "skipped":
+            self.logger.warning("%s %s: %s", kind.replace("_", " ").rstrip("s"), url, reason)
+            if self.archive is not None:
+                self.archive.log(kind.rstrip("s"), url, reason=reason, site=site, crawl=self.crawl_id)
+
+    @property
+    def crawl_id(self) -> str:
+        return self.crawler.settings.get("CRAWL_ID") or "crawl"
+
+
+def _failure_reason(failure: Failure) -> str:
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    error = failure.value
+    name = type(error).__name__
+    return {
+        "TimeoutError": "timeout",
+        "TCPTimedOutError": "timeout",
+        "DNSLookupError": "DNS lookup failed",
+        "ConnectionRefusedError": "connection refused",
+        "ConnectionLost": "connection lost",
+        "ResponseNeverReceived": "no response",
+    }.get(name, name)
