@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import os
 import threading
 import time
 import uuid
@@ -21,7 +22,8 @@ from scrapy.utils.project import get_project_settings
 from .sites import SITES
 from .spiders.news import NewsSpider
 
-JOBS_DIR = Path("data") / "jobs"
+#: where --resume keeps each site's crawl state (Scrapy's JOBDIR); $NEWSARCHIVE_JOBS moves it
+JOBS_DIR = Path(os.environ.get("NEWSARCHIVE_JOBS", Path("data") / "jobs"))
 
 
 @dataclass
@@ -142,14 +144,14 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
                 prefix = f"newsarchive/{kind}/"
                 if key.startswith(prefix):
                     bucket[key[len(prefix) :]] = bucket.get(key[len(prefix) :], 0) + value
-        for key in ("offsite/filtered", "robotstxt/forbidden", "retry/max_reached"):
+        # Requests Scrapy drops without calling the errback (redirects off the site, or back to a page it has
+        # already seen, as a redirect loop does): counted from its own statistics.
+        for key, label in (
+            ("offsite/filtered", "redirected off-site"),
+            ("dupefilter/filtered", "redirected to a page already fetched (or a loop)"),
+        ):
             if stats.get(key):
-                label = {
-                    "offsite/filtered": "redirected off-site",
-                    "robotstxt/forbidden": "forbidden by robots.txt",
-                    "retry/max_reached": "gave up after retries",
-                }[key]
-                summary.errors[label] = stats[key]
+                summary.errors[label] = summary.errors.get(label, 0) + stats[key]
         summary.finish_reason = stats.get("finish_reason", "") if final else ""
         summaries.append(summary)
     return summaries

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -206,15 +207,28 @@ class NewsSpider(scrapy.Spider):
 
 
 def _failure_reason(failure: Failure) -> str:
+    """A short, countable reason for a failed request."""
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     error = failure.value
+    if failure.check(IgnoreRequest):
+        message = str(error).lower()
+        for needle, reason in (
+            ("offsite", "redirected off-site"),
+            ("robots", "forbidden by robots.txt"),
+            ("redirect", "too many redirects"),
+            ("replay", "no saved copy (replay)"),
+        ):
+            if needle in message:
+                return reason
+        return f"ignored: {str(error)[:60]}"
     name = type(error).__name__
+    if "timeout" in name.lower() or "timedout" in name.lower():
+        return "timeout"
     return {
-        "TimeoutError": "timeout",
-        "TCPTimedOutError": "timeout",
         "DNSLookupError": "DNS lookup failed",
         "ConnectionRefusedError": "connection refused",
         "ConnectionLost": "connection lost",
         "ResponseNeverReceived": "no response",
+        "ResponseFailed": "response cut off",
     }.get(name, name)

@@ -1,0 +1,269 @@
+"""Crawls of local sites through the real Scrapy engine (each in a subprocess: one reactor per process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .sitefarm import (
+    Route,
+    SiteFarm,
+    gzip_bomb,
+    news_sitemap,
+    rss,
+    run_crawl,
+    sitemap_index,
+    walla_article,
+    ynet_article,
+)
+
+WALLA = "https://news.walla.co.il"
+YNET = "https://www.ynet.co.il"
+
+
+def stored_urls(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return sorted(r[0] for r in conn.execute("SELECT url FROM articles"))
+
+
+def walla_site(farm: SiteFarm, ids: list[int], *, robots_extra: str = "") -> None:
+    farm.add(
+        f"{WALLA}/robots.txt",
+        f"User-agent: *\n{robots_extra}Sitemap: {WALLA}/sitemap-index.xml\n",
+        headers={"Content-Type": "text/plain"},
+    )
+    farm.add(
+        f"{WALLA}/sitemap-index.xml",
+        sitemap_index(
+            [
+                (f"{WALLA}/sitemap-news.xml", "2024-07-21T08:00:00+03:00"),
+                (f"{WALLA}/sitemap-2019.xml", "2019-12-31T08:00:00+02:00"),
+            ]
+        ),
+    )
+    farm.add(
+        f"{WALLA}/sitemap-news.xml",
+        news_sitemap([(f"{WALLA}/break/{n}", "2024-07-21T06:15:00+03:00") for n in ids]),
+    )
+    farm.add(f"{WALLA}/sitemap-2019.xml", news_sitemap([(f"{WALLA}/break/1", "2019-06-01T10:00:00+03:00")]))
+    farm.add(f"{WALLA}/break/1", walla_article(1, when="2019-06-01 10:00"))
+    for n in ids:
+        farm.add(f"{WALLA}/break/{n}", walla_article(n))
+
+
+def test_robots_sitemap_index_news_sitemap_articles(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        walla_site(farm, [101, 102, 103])
+        code, summary, err = run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01")
+        assert code == 0, err
+        assert stored_urls(tmp_path / "a.db") == [f"{WALLA}/break/{n}" for n in (101, 102, 103)]
+        hits = farm.hits("news.walla.co.il")
+        # the old child sitemap (lastmod 2019) is not read in a 2024 window, and no link is followed
+        assert "/sitemap-2019.xml" not in hits and "/break/1" not in hits
+        assert not any(h.startswith("/break/9") for h in hits)
+        assert sorted(h for h in hits if h.startswith("/break/")) == [
+            "/break/101",
+            "/break/102",
+            "/break/103",
+        ]
+        assert summary[0]["stored"] == 3
+
+
+def test_rss_feed_to_articles_and_user_agent(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        farm.add(
+            f"{YNET}/robots.txt",
+            "User-agent: *\nDisallow: /Common/\n",
+            headers={"Content-Type": "text/plain"},
+        )
+        farm.add(
+            f"{YNET}/Integration/StoryRss2.xml",
+            rss(
+                [(f"{YNET}/news/article/abc{n}", "Wed, 15 May 2024 07:33:00 +0300") for n in range(4)]
+                + [("not a url at all", "junk date"), (f"{YNET}/home/0,7340,L-2,00.html", "")]
+            ),
+        )
+        farm.add(f"{YNET}/Integration/StoryRss1854.xml", "<rss><channel><item><title>broken", status=200)
+        for n in range(4):
+            farm.add(f"{YNET}/news/article/abc{n}", ynet_article(f"abc{n}", f"כותרת מספר {n} של הכתבה"))
+        code, summary, err = run_crawl(farm, ["ynet"], tmp_path / "a.db")
+        assert code == 0, err
+        assert stored_urls(tmp_path / "a.db") == [f"{YNET}/news/article/abc{n}" for n in range(4)]
+        agents = {agent for _, _, _, agent in farm.log}
+        assert len(agents) == 1 and agents.pop().startswith("newsarchive/")
+        assert summary[0]["skipped"].get("not an article URL") == 2  # the junk link and the home page
+
+
+def test_incremental_second_crawl_fetches_only_new_urls(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with SiteFarm() as farm:
+        walla_site(farm, [201, 202])
+        assert run_crawl(farm, ["walla"], db)[0] == 0
+        first = len(farm.log)
+        walla_site(farm, [201, 202, 203])
+        code, summary, _ = run_crawl(farm, ["walla"], db)
+        assert code == 0
+        second = [path for _, _, path, _ in farm.log[first:] if path.startswith("/break/")]
+        assert sorted(second) == ["/break/203"]
+        assert summary[0]["skipped"]["already in the archive"] == 3  # 201, 202 and the old break/1
+        code, _, _ = run_crawl(farm, ["walla"], db, "--refresh")
+        third = [path for _, _, path, _ in farm.log if path.startswith("/break/20")]
+        assert third.count("/break/201") == 2  # --refresh fetched it again
+    assert len(stored_urls(db)) == 4  # 201-203 and break/1 from the old sitemap: no duplicates
+
+
+def test_robots_disallow_is_obeyed(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        walla_site(farm, [301, 302], robots_extra="Disallow: /break/302\n")
+        code, summary, _ = run_crawl(farm, ["walla"], tmp_path / "a.db")
+        assert code == 0
+        assert "/break/302" not in farm.hits()
+        assert f"{WALLA}/break/302" not in stored_urls(tmp_path / "a.db")
+        assert summary[0]["errors"].get("forbidden by robots.txt") == 1
+
+
+def test_one_request_at_a_time_per_site(tmp_path: Path) -> None:
+    # Any download delay, even this small one, is what makes Scrapy 2.19 keep to one request per site: with a
+    # delay of exactly 0 a slot's queue is released all at once. The shipped delay is 1 s.
+    with SiteFarm() as farm:
+        walla_site(farm, list(range(400, 412)))
+        for n in range(400, 412):
+            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.05)
+        settings = {"CONCURRENT_REQUESTS": 16, "DOWNLOAD_DELAY": 0.01}
+        assert (
+            run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01", settings=settings)[0] == 0
+        )
+        assert farm.max_active["news.walla.co.il"] == 1
+
+
+def test_bad_input_is_counted_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        farm.add(
+            f"{WALLA}/robots.txt",
+            f"Sitemap: {WALLA}/a.xml\nSitemap: {WALLA}/bomb.xml.gz\n"
+            f"Sitemap: {WALLA}/broken.xml\nSitemap: {WALLA}/entities.xml\n",
+            headers={"Content-Type": "text/plain"},
+        )
+        farm.add(f"{WALLA}/broken.xml", "this is not XML at all {{{")
+        farm.add(f"{WALLA}/bomb.xml.gz", gzip_bomb(), headers={"Content-Type": "application/gzip"})
+        farm.add(
+            f"{WALLA}/entities.xml",
+            '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><urlset><url><loc>&b;</loc></url></urlset>',
+        )
+        urls = [f"{WALLA}/break/{n}" for n in (501, 502, 503, 504, 505, 506, 507)]
+        farm.add(f"{WALLA}/a.xml", news_sitemap([(u, "2024-07-21T06:15:00+03:00") for u in urls]))
+        farm.add(urls[0], walla_article(501))
+        farm.add(urls[1], "server error", status=500)
+        # urls[2]: no route: 404
+        farm.add(urls[3], walla_article(504), delay=6)  # longer than DOWNLOAD_TIMEOUT
+        farm.add(urls[4], "", status=302, headers={"Location": f"{WALLA}/break/505"})  # a redirect loop
+        farm.add(urls[5], "", status=301, headers={"Location": "https://evil.example.com/x"})  # off-site
+        farm.add(urls[6], "<html><body><p>not an article</p></body></html>")
+        code, summary, err = run_crawl(farm, ["walla"], tmp_path / "a.db")
+        assert code == 0, err
+        assert stored_urls(tmp_path / "a.db") == [urls[0]]
+        errors, skipped = summary[0]["errors"], summary[0]["skipped"]
+        assert errors.get("HTTP 500") == 1 and errors.get("HTTP 404") == 1
+        assert errors.get("timeout") == 1
+        assert errors.get("redirected off-site") == 1
+        assert errors.get("redirected to a page already fetched (or a loop)") == 1
+        assert any("not XML" in reason for reason in errors)
+        assert any("gzip" in reason for reason in errors)
+        assert any("DTD" in reason for reason in errors)
+        assert any(r.startswith("no headline") or r.startswith("empty body") for r in skipped)
+        assert sum(errors.values()) >= 6
+    assert "evil.example.com" not in {host for _, host, _, _ in farm.log}
+
+
+def test_retry_after_is_honoured(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        walla_site(farm, [601])
+        farm.add(
+            f"{WALLA}/break/601",
+            dynamic=lambda hits: (
+                Route(b"slow down", status=429, headers={"Retry-After": "2"})
+                if hits == 0
+                else Route(walla_article(601).encode())
+            ),
+        )
+        code, _, _ = run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01")
+        assert code == 0
+        times = [t for t, _, path, _ in farm.log if path == "/break/601"]
+        assert len(times) == 2 and times[1] - times[0] >= 1.8
+        assert stored_urls(tmp_path / "a.db") == [f"{WALLA}/break/601"]
+
+
+def test_resume_after_a_kill_misses_and_repeats_nothing(tmp_path: Path) -> None:
+    db, jobs = tmp_path / "a.db", tmp_path / "jobs"
+    ids = list(range(700, 730))
+    with SiteFarm() as farm:
+        walla_site(farm, ids)
+        for n in ids:
+            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.15)
+        settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, **farm.replay_settings()}
+        command = [
+            sys.executable,
+            "-m",
+            "newsarchive.cli",
+            "crawl",
+            "walla",
+            "--db",
+            str(db),
+            "--resume",
+            "--since",
+            "2024-07-01",
+            "--log-file",
+            str(tmp_path / "crawl.log"),
+            "--format",
+            "json",
+        ]
+        for name, value in settings.items():
+            command += ["--set", f"{name}={json.dumps(value)}"]
+        env = {**os.environ, "NEWSARCHIVE_JOBS": str(jobs)}
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        deadline = time.monotonic() + 30
+        while len([p for p in farm.hits() if p.startswith("/break/7")]) < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+        first_run = [p for p in farm.hits() if p.startswith("/break/7")]
+        assert 0 < len(first_run) < len(ids)
+        process = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+        assert process.returncode == 0, process.stderr
+        article_hits = [p for p in farm.hits() if p.startswith("/break/7")]
+    assert sorted(set(article_hits)) == [f"/break/{n}" for n in ids]
+    assert len(article_hits) == len(ids), "a page was fetched twice"
+    assert stored_urls(db) == sorted(f"{WALLA}/break/{n}" for n in ids)
+
+
+def test_consoles_are_off() -> None:
+    from newsarchive import settings
+
+    assert settings.TELNETCONSOLE_ENABLED is False
+    assert settings.REMOTE_CONTROL_ENABLED is False
+    assert settings.ROBOTSTXT_OBEY is True
+    assert settings.CONCURRENT_REQUESTS_PER_DOMAIN == 1
+
+
+@pytest.mark.parametrize("args", [["nosuchsite"], []])
+def test_crawl_refuses_unknown_or_missing_sites(tmp_path: Path, args: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", "crawl", *args, "--db", str(tmp_path / "a.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
