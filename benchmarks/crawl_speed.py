@@ -55,7 +55,7 @@ BARE_SPIDER = textwrap.dedent(
     process.crawl(crawler)
     process.start()
     stats = crawler.stats.get_stats()
-    print(json.dumps({"pages": stats.get("response_received_count", 0),
+    print(json.dumps({"pages": stats.get("downloader/response_status_count/200", 0),
                       "seconds": (stats["finish_time"] - stats["start_time"]).total_seconds()}))
     """
 )
@@ -72,7 +72,9 @@ def build_site(folder: Path, pages: int, page_kb: int) -> None:
         while len(html.encode()) < page_kb * 1024:
             html = html.replace("<body>", "<body>" + pad, 1)
         (site / "break" / str(100_000 + n)).write_text(html, encoding="utf-8")
-    (site / "robots.txt").write_text("User-agent: *\nDisallow: /search\n", encoding="utf-8")
+    (site / "robots.txt").write_text(
+        f"User-agent: *\nDisallow: /search\nSitemap: https://{HOST}/sitemap-news.xml\n", encoding="utf-8"
+    )
     urls = [(f"https://{HOST}/break/{100_000 + n}", "2024-07-21T06:15:00+03:00") for n in range(pages)]
     (site / "sitemap-news.xml").write_text(news_sitemap(urls), encoding="utf-8")
 
@@ -102,24 +104,22 @@ def start_server(folder: Path, port: int) -> tuple[subprocess.Popen, str]:
     ), "python http.server"
 
 
-def run_measured(command: list[str]) -> tuple[str, float]:
-    """Run a command, sampling its resident memory; returns (stdout, peak MB)."""
+def run_measured(command: list[str]) -> tuple[str, list[float]]:
+    """Run a command, sampling its resident memory every 0.2 s; returns (stdout, the samples in MB)."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    peak, samples = 0.0, []
+    samples: list[float] = []
     while process.poll() is None:
         try:
             for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    rss = int(line.split()[1]) / 1024
-                    peak = max(peak, rss)
-                    samples.append(rss)
+                    samples.append(int(line.split()[1]) / 1024)
         except OSError:
             pass
         time.sleep(0.2)
     out, err = process.communicate()
     if process.returncode not in (0, 1):
         raise RuntimeError(err[-2000:])
-    return out, peak
+    return out, samples or [0.0]
 
 
 def main() -> None:
@@ -129,6 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        folder.chmod(0o755)  # nginx's workers run as another user
         build_site(folder / "site", args.pages, args.page_kb)
         port = free_port()
         server, server_name = start_server(folder / "site", port)
@@ -152,7 +153,7 @@ def main() -> None:
                 "REMOTE_CONTROL_ENABLED": False,
                 **replay,
             }
-            out, bare_peak = run_measured([sys.executable, "-c", BARE_SPIDER, json.dumps(common)])
+            out, bare_rss = run_measured([sys.executable, "-c", BARE_SPIDER, json.dumps(common)])
             bare = json.loads(out.strip().splitlines()[-1])
             command = [
                 sys.executable,
@@ -168,9 +169,9 @@ def main() -> None:
                 str(folder / "crawl.log"),
             ]
             for name, value in common.items():
-                command += ["--set", f"{name}={json.dumps(value)}"]
+                command += ["--set", f"{name}={value if isinstance(value, str) else json.dumps(value)}"]
             started = time.monotonic()
-            out, full_peak = run_measured(command)
+            out, full_rss = run_measured(command)
             wall = time.monotonic() - started
             summary = json.loads(out)[0]
         finally:
@@ -182,7 +183,10 @@ def main() -> None:
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "bare_pages_per_min": round(bare_rate), "full_pages_per_min": round(full_rate),
         "full_stored": summary["stored"], "ratio": round(full_rate / bare_rate, 3),
-        "bare_peak_rss_mb": round(bare_peak), "full_peak_rss_mb": round(full_peak),
+        "bare_peak_rss_mb": round(max(bare_rss)), "full_peak_rss_mb": round(max(full_rss)),
+        # memory over the full crawl, at a quarter, half, three quarters and the end: flat means no leak
+        "full_rss_mb_by_quarter": [round(full_rss[min(len(full_rss) - 1, len(full_rss) * q // 4)])
+                                   for q in (1, 2, 3, 4)],
         "full_wall_s": round(wall, 1),
     }  # fmt: skip
     print(f"{args.pages} pages of about {args.page_kb} KB, served by {server_name}")
@@ -192,7 +196,7 @@ def main() -> None:
     )
     print(
         f"  full pipeline   {result['full_pages_per_min']:8d} pages/min"
-        f"   peak RSS {result['full_peak_rss_mb']} MB"
+        f"   RSS by quarter {result['full_rss_mb_by_quarter']} MB"
         f"   ({summary['stored']} articles stored)"
     )
     print(f"  ratio           {result['ratio']:.0%}")

@@ -132,11 +132,11 @@ def walla_article(n: int, *, when: str = "2024-07-21 06:15", links: int = 3) -> 
 <meta property="og:url" content="https://news.walla.co.il/break/{n}">
 <script type="application/ld+json">{{"@context":"http://schema.org/","@type":"NewsArticle",
 "headline":"מבזק מספר {n} על אירוע חשוב","datePublished":"{day} {clock}:00",
-"author":{{"@type":"Person","name":"כתב בדיקה"}}}}</script></head>
+"author":{{"@type":"Person","name":"דני בודק"}}}}</script></head>
 <body><main><div class="header-titles"><h2>מבזקי חדשות - {d}.{m}.{y}</h2></div>
 <section class="css-1rtp4r0"><h3 class="red-time-isSingleBreakPage">{clock}</h3>
 <h1 class="breaking-item-title-in-single-break">מבזק מספר {n} על אירוע חשוב</h1>
-<div class="writers-names"><div class="writer-name-item"><p>כתב בדיקה</p></div></div>
+<div class="writers-names"><div class="writer-name-item"><p>דני בודק</p></div></div>
 <div class="breaking-item-text-content"><p class="article_speakable">זהו גוף המבזק מספר {n}. הוא מספר על אירוע
 חשוב שקרה היום בצפון הארץ, ועל התגובות של תושבי האזור לאירוע.</p></div></section>
 <aside><ul>{others}</ul></aside></main></body></html>"""

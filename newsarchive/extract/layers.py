@@ -523,6 +523,8 @@ class GenericLayer(Layer):
         region = self.region
         scopes = [region] if region is not None else []
         scopes.append(self.page.root)
+        if not self.page.mentions("author", "byline", "writer", "reporter"):
+            scopes = []
         for scope in scopes:
             texts = []
             for element in self.page.select(
@@ -557,7 +559,11 @@ class GenericLayer(Layer):
                     and parse_date(raw, now=self.now) is not None
                 ):
                     return raw
-            for element in self.page.select(_DATE_ELEMENTS, scope):
+            for element in (
+                self.page.select(_DATE_ELEMENTS, scope)
+                if self.page.mentions("date", "time", "publish")
+                else []
+            ):
                 text = text_of(element)
                 if not 6 <= len(text) <= 80 or _inside(element, _FOREIGN_CONTEXT, scope):
                     continue
@@ -650,6 +656,8 @@ class GenericLayer(Layer):
         return images_generic(self.page, self.region, body)
 
     def section_trail(self) -> list[str]:
+        if not self.page.mentions("breadcrumb"):
+            return []
         for element in self.page.select(
             "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb') or @aria-label='breadcrumb'"
             " or @aria-label='Breadcrumb']"
@@ -662,6 +670,8 @@ class GenericLayer(Layer):
         return []
 
     def tags(self) -> list[str]:
+        if not self.page.mentions("tag", "keyword"):
+            return []
         for element in self.page.select(
             "//*[contains(@class,'tags') or contains(@class,'Tags') or @rel='tag'"
             " or contains(@class,'keywords')]"

@@ -6,7 +6,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from cssselect import HTMLTranslator
@@ -102,6 +102,15 @@ class Page:
         if context is None:
             self._selected[selector] = found
         return found
+
+    @cached_property
+    def markers(self) -> str:
+        """Every class, rel, itemprop and aria-label value of the page, lower-cased: whether a heuristic's
+        class-based search can find anything at all, at the cost of one pass."""
+        return " ".join(self.root.xpath("//@class | //@rel | //@itemprop | //@aria-label")).lower()
+
+    def mentions(self, *words: str) -> bool:
+        return any(word in self.markers for word in words)
 
     def first(self, selector: str, context: etree._Element | None = None) -> etree._Element | None:
         found = self.select(selector, context)
