@@ -267,3 +267,35 @@ def test_crawl_refuses_unknown_or_missing_sites(tmp_path: Path, args: list[str])
         cwd=tmp_path,
     )
     assert result.returncode == 2
+
+
+def test_config_file_and_crawl_log(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with SiteFarm() as farm:
+        walla_site(farm, [801, 802])
+        (tmp_path / "newsarchive.toml").write_text(
+            f'db = "{db}"\nsites = ["walla"]\nsince = "2024-07-01"\n\n[settings]\nRETRY_TIMES = 0\n',
+            encoding="utf-8",
+        )
+        settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, **farm.replay_settings()}
+        command = [sys.executable, "-m", "newsarchive.cli", "crawl", "--format", "json"]
+        for name, value in settings.items():
+            command += ["--set", f"{name}={json.dumps(value)}"]
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+    assert stored_urls(db) == [f"{WALLA}/break/801", f"{WALLA}/break/802"]
+    with sqlite3.connect(db) as conn:
+        (reason,) = conn.execute("SELECT reason FROM crawl_log WHERE event = 'finished'").fetchone()
+    assert json.loads(reason)["stored"] == 2
+    (tmp_path / "newsarchive.toml").write_text("nonsense = 1\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", "crawl"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "unknown keys" in result.stderr

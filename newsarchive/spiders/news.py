@@ -9,6 +9,7 @@ lists (and the profile's own sitemaps), filtered by date; then the profile's RSS
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -69,9 +70,24 @@ class NewsSpider(scrapy.Spider):
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         return spider
 
-    def _closed(self) -> None:
-        if self.archive is not None:
-            self.archive.close()
+    def _closed(self, reason: str) -> None:
+        if self.archive is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        counts = {
+            key.removeprefix("newsarchive/"): value
+            for key, value in stats.items()
+            if key.startswith("newsarchive/") and key.count("/") == 1
+        }
+        for profile in self.profiles:
+            self.archive.log(
+                "finished",
+                None,
+                site=profile.key,
+                crawl=self.crawl_id,
+                reason=json.dumps({"finish_reason": reason, **counts}, ensure_ascii=False),
+            )
+        self.archive.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for profile in self.profiles:
