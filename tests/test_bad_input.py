@@ -130,3 +130,25 @@ def test_error_page() -> None:
     )
     assert isinstance(result, NotAnArticle)
     assert "error page" in result.reason
+
+
+def test_update_time_from_meta_tags_alone() -> None:
+    """A regression: a page whose only update time is `article:modified_time` once failed extraction."""
+    result = outcome(
+        page(
+            head='<meta property="article:published_time" content="2024-05-15T07:33:00+03:00">'
+            '<meta property="article:modified_time" content="2024-05-15T09:00:00+03:00">',
+            body=f"<h1>כותרת הכתבה החשובה</h1><article><p>{PROSE}</p></article>",
+        )
+    )
+    assert not isinstance(result, NotAnArticle)
+    assert result.updated.isoformat() == "2024-05-15T09:00:00+03:00"
+
+
+def test_control_characters_after_a_headline_kicker() -> None:
+    """A regression found by mutation fuzzing: a kicker followed by a NUL byte."""
+    html = (FIXTURES / "haaretz" / "polopoly_2013.html").read_bytes()
+    html = html.replace("ניתוח ||</span>".encode(), "ניתוח ||</span>\x00\x01".encode())
+    result = outcome(html, "http://www.haaretz.co.il/news/politics/1.2150000")
+    assert not isinstance(result, NotAnArticle)
+    assert result.headline.endswith("הצבעת התקציב נדחתה בשבוע")

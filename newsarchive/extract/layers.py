@@ -366,7 +366,7 @@ class MetaLayer(Layer):
             "vr:published_time",
         )
 
-    def updated(self) -> datetime | None:
+    def updated_text(self) -> str | None:
         return self._date(
             "article:modified_time", "og:updated_time", "modified_time", "datemodified", "last-modified"
         )
@@ -424,6 +424,7 @@ def _language_code(value: str | None) -> str | None:
 
 
 # Paragraph-like blocks: <p>, and text-only <div>s (editors that wrap each paragraph in divs and spans).
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TEXT_BLOCKS = (
     "//p | //div[text()[string-length(normalize-space()) > 40]]"
     " | //article[text()[string-length(normalize-space()) > 40]]"
@@ -720,12 +721,13 @@ def _drop(element: etree._Element) -> None:
     parent = element.getparent()
     if parent is None:
         return
-    if element.tail:
+    tail = _XML_UNSAFE.sub("", element.tail or "")
+    if tail:
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
+            previous.tail = (previous.tail or "") + tail
         else:
-            parent.text = (parent.text or "") + element.tail
+            parent.text = (parent.text or "") + tail
     parent.remove(element)
 
 
