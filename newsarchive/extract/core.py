@@ -26,6 +26,7 @@ _ERROR_TITLE = re.compile(
 )
 _FRONT_PAGE_PATHS = {"", "index.html", "index.htm", "index.php", "home", "default.aspx", "he", "en"}
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
+_MIN_UNMARKED_BODY = 250
 _LINKED_HEADINGS = ".//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4]"
 _VIDEO_TYPES = re.compile(r"video", re.I)
 # Fields whose first non-empty answer wins, in layer order.
@@ -221,19 +222,26 @@ def _whole_hour_skew(value: datetime, reference: datetime) -> timedelta | None:
 def _description_subtitle(
     page: Page, jsonld: JsonLdLayer, article: Article, provenance: dict[str, str]
 ) -> str | None:
-    """A meta/JSON-LD description is the subtitle only when it is neither the headline nor the body's text."""
+    """A meta/JSON-LD description is the subtitle only when it is neither the headline, nor the body's text,
+    nor a blurb about the site (one that names it)."""
     candidates = [
         ("jsonld", jsonld.article.get("description")),
         ("meta", page.meta_value("og:description", "description")),
     ]
     body = fold_for_compare(article.body[:3000])
     headline = fold_for_compare(article.headline or "")
+    host = (urlsplit(article.url).hostname or "").removeprefix("www.")
+    brands = {part for part in host.split(".")[:1] if len(part) >= 3}
+    if page.meta_value("og:site_name"):
+        brands.add(clean(page.meta_value("og:site_name")).lower())
     for layer, raw in candidates:
         text = clean(raw) if isinstance(raw, str) else ""
         if not 20 <= len(text) <= 400:
             continue
         folded = fold_for_compare(text)
         if folded.startswith(headline[:30]) or folded[:60] in body or text.endswith(("...", "…")):
+            continue
+        if any(brand in text.lower() for brand in brands):
             continue
         provenance["subtitle"] = layer
         return text
@@ -270,8 +278,17 @@ def _check_is_article(
         kinds = {str(obj.get("@type", "")).lower() for obj in page.jsonld}
         if kinds & _LISTING_TYPES:
             raise NotAnArticle(f"listing page (JSON-LD {', '.join(sorted(kinds & _LISTING_TYPES))})")
-        if generic.headline_element is None:
-            raise NotAnArticle("no visible headline and no article metadata")
+        if generic.headline_element is None and (
+            len(article.paragraphs) < 3 or body_chars < _MIN_UNMARKED_BODY or generic.dominance() < 0.5
+        ):
+            # no <h1> and no article metadata: only a substantial, dominant text makes this an article
+            raise NotAnArticle("no visible headline, no article metadata and little text")
+        headline_words = (
+            len(text_of(generic.headline_element).split()) if generic.headline_element is not None else 0
+        )
+        teaser_count = len(page.select(_LINKED_HEADINGS))
+        if headline_words <= 2 and teaser_count >= 2:
+            raise NotAnArticle(f"section or tag page: a one-word title over {teaser_count} linked headlines")
     if not has_profile and not declared_article and body_layer is generic:
         container = generic.body_element
         teasers = len(page.select(_LINKED_HEADINGS, container)) if container is not None else 0

@@ -19,7 +19,7 @@ _NOT_A_PHOTO = re.compile(
 )
 # Posters of players and thumbnails of related stories are not the article's pictures.
 _NOT_ARTICLE_CONTAINER = re.compile(
-    r"video|player|related|recommend|promo|taboola|outbrain|teaser|share|social|avatar|author|writer|"
+    r"video|player|related|recommend|promo|taboola|outbrain|teaser|share(?!able)|social|avatar|author|writer|"
     r"comment|talkback|\bads?\b|banner|logo",
     re.I,
 )

@@ -468,9 +468,11 @@ class GenericLayer(Layer):
             self.page.meta_value("og:title", "twitter:title") or text_of(self.page.first("//title")) or ""
         )
 
-        def score(h1: etree._Element) -> tuple[int, int]:
+        def score(h1: etree._Element) -> tuple[bool, bool, int]:
+            # a headline has a few words; a one-word h1 is a section name or the site's logo
+            words = len(text_of(h1).split())
             text = fold_for_compare(text_of(h1))
-            return (1 if text and text in reference else 0, len(text))
+            return (words >= 3, bool(text) and text in reference, len(text))
 
         return max(candidates, key=score)
 
@@ -493,7 +495,7 @@ class GenericLayer(Layer):
                 if (
                     is_candidate
                     and 15 <= len(text) <= 400
-                    and text != headline
+                    and headline not in text
                     and not BOILERPLATE_MARKERS.search(marks)
                 ):
                     return text
@@ -660,8 +662,8 @@ class GenericLayer(Layer):
         if not self.page.mentions("breadcrumb"):
             return []
         for element in self.page.select(
-            "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb') or @aria-label='breadcrumb'"
-            " or @aria-label='Breadcrumb']"
+            "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb')"
+            " or contains(@aria-label,'readcrumb')]"
         ):
             items = _unique(
                 [text_of(a) for a in element.iter("a")] + [text_of(li) for li in element.iter("li")][-1:]
