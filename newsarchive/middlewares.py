@@ -1,4 +1,4 @@
-"""Downloader components: replay of saved sites, and Retry-After."""
+"""Downloader components: replay of saved sites, and back-off (with Retry-After) for struggling sites."""
 
 from __future__ import annotations
 
@@ -54,33 +54,52 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         await self.inner.close()
 
 
-class RetryAfterMiddleware:
-    """Honours Retry-After on 429 and 503: the site's download slot waits that long before its next
-    request (the retry itself is RetryMiddleware's, which runs after this)."""
+class BackoffMiddleware:
+    """Slows a site down when it struggles, before RetryMiddleware (which runs after this) retries.
+
+    On a retryable status (RETRY_HTTP_CODES) or a network error, the site's download slot pauses: as long as
+    ``Retry-After`` says (429/503, up to 10 minutes), else ``BACKOFF_BASE_S * 2**attempt`` (up to
+    ``BACKOFF_MAX_S``). Other sites are not held up.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        settings = crawler.settings
+        self.codes = {int(code) for code in settings.getlist("RETRY_HTTP_CODES")}
+        self.base = settings.getfloat("BACKOFF_BASE_S", 1.0)
+        self.cap = settings.getfloat("BACKOFF_MAX_S", 60.0)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> BackoffMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if response.status not in (429, 503):
+        if response.status not in self.codes or request.meta.get("dont_retry"):
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
-        if wait is None:
-            return response
-        wait = min(wait, MAX_RETRY_AFTER_S)
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(request.meta.get("download_slot", ""))
-        if slot is not None:
-            # The slot sends its next request once `delay` has passed since `lastseen` (a zero delay skips
-            # the check, so it becomes a millisecond).
-            slot.delay = max(slot.delay, 0.001)
-            slot.lastseen = max(slot.lastseen, monotonic() + wait - slot.delay)
-        self.crawler.stats.inc_value("newsarchive/retry_after")
+        if wait is not None:
+            self.crawler.stats.inc_value("newsarchive/retry_after")
+            self._pause(request, min(wait, MAX_RETRY_AFTER_S))
+        else:
+            self._pause(request, self._backoff(request))
         return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if not isinstance(exception, IgnoreRequest) and not request.meta.get("dont_retry"):
+            self._pause(request, self._backoff(request))
+
+    def _backoff(self, request: Request) -> float:
+        return min(self.cap, self.base * 2 ** request.meta.get("retry_times", 0))
+
+    def _pause(self, request: Request, wait: float) -> None:
+        slot = self.crawler.engine.downloader.slots.get(request.meta.get("download_slot", ""))
+        if slot is None or wait <= 0:
+            return
+        # The slot sends its next request once `delay` has passed since `lastseen` (a zero delay skips the
+        # check, so it becomes a millisecond).
+        slot.delay = max(slot.delay, 0.001)
+        slot.lastseen = max(slot.lastseen, monotonic() + wait - slot.delay)
+        self.crawler.stats.inc_value("newsarchive/backoff")
 
 
 def retry_after_seconds(value: bytes | None) -> float | None:

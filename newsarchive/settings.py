@@ -23,11 +23,13 @@ AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Retries with back-off on server trouble; Retry-After is honoured (newsarchive.middlewares).
+# Retries with exponential back-off on server trouble; Retry-After is honoured (newsarchive.middlewares).
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
-DOWNLOADER_MIDDLEWARES = {"newsarchive.middlewares.RetryAfterMiddleware": 560}
+BACKOFF_BASE_S = 1.0
+BACKOFF_MAX_S = 60.0
+DOWNLOADER_MIDDLEWARES = {"newsarchive.middlewares.BackoffMiddleware": 560}
 
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024

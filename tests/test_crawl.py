@@ -202,6 +202,20 @@ def test_retry_after_is_honoured(tmp_path: Path) -> None:
         assert stored_urls(tmp_path / "a.db") == [f"{WALLA}/break/601"]
 
 
+def test_server_errors_are_retried_after_a_back_off(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        walla_site(farm, [611])
+        farm.add(f"{WALLA}/break/611", dynamic=lambda hits: (
+            Route(b"overloaded", status=503) if hits == 0 else Route(walla_article(611).encode())
+        ))
+        code, _, _ = run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01",
+                               settings={"BACKOFF_BASE_S": 1.0})
+        assert code == 0
+        times = [t for t, _, path, _ in farm.log if path == "/break/611"]
+        assert len(times) == 2 and times[1] - times[0] >= 0.9
+        assert stored_urls(tmp_path / "a.db") == [f"{WALLA}/break/611"]
+
+
 def test_resume_after_a_kill_misses_and_repeats_nothing(tmp_path: Path) -> None:
     db, jobs = tmp_path / "a.db", tmp_path / "jobs"
     ids = list(range(700, 730))
