@@ -127,3 +127,14 @@ def test_top_level_api() -> None:
     assert newsarchive.Article.from_dict(article.to_dict()).to_dict() == article.to_dict()
     assert article.body == "\n\n".join(article.paragraphs)
     assert Path(newsarchive.__file__).parent.name == "newsarchive"
+
+
+def test_sites_lists_every_profile_and_the_docs_do_too() -> None:
+    from newsarchive.sites import SITES
+
+    rows = json.loads(CliRunner().invoke(main, ["sites", "--format", "json"]).output)
+    assert [r["key"] for r in rows] == list(SITES)
+    assert all(r["layouts"] and r["domains"] and r["discovery"] for r in rows)
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "sites.md").read_text(encoding="utf-8")
+    for key in SITES:
+        assert f"| {key} |" in docs, f"docs/sites.md does not list {key}"

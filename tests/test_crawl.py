@@ -205,11 +205,15 @@ def test_retry_after_is_honoured(tmp_path: Path) -> None:
 def test_server_errors_are_retried_after_a_back_off(tmp_path: Path) -> None:
     with SiteFarm() as farm:
         walla_site(farm, [611])
-        farm.add(f"{WALLA}/break/611", dynamic=lambda hits: (
-            Route(b"overloaded", status=503) if hits == 0 else Route(walla_article(611).encode())
-        ))
-        code, _, _ = run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01",
-                               settings={"BACKOFF_BASE_S": 1.0})
+        farm.add(
+            f"{WALLA}/break/611",
+            dynamic=lambda hits: (
+                Route(b"overloaded", status=503) if hits == 0 else Route(walla_article(611).encode())
+            ),
+        )
+        code, _, _ = run_crawl(
+            farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01", settings={"BACKOFF_BASE_S": 1.0}
+        )
         assert code == 0
         times = [t for t, _, path, _ in farm.log if path == "/break/611"]
         assert len(times) == 2 and times[1] - times[0] >= 0.9

@@ -9,6 +9,7 @@ from .archive import export, import_command, search, stats
 from .crawl import crawl
 from .extract import EXIT_NOT_ARTICLE, USER_AGENT, eval_command, extract
 from .serve import serve
+from .sites import sites
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -17,7 +18,7 @@ def main() -> None:
     """Scrape and archive Hebrew-language news."""
 
 
-for command in (crawl, search, stats, export, import_command, serve, extract, eval_command):
+for command in (crawl, search, stats, export, import_command, serve, extract, eval_command, sites):
     main.add_command(command)
 
 __all__ = ["EXIT_NOT_ARTICLE", "USER_AGENT", "main"]

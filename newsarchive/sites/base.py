@@ -62,6 +62,8 @@ class SiteProfile:
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     language: str = "he"
+    #: how the extraction rules were checked: against real saved pages, or written fixtures only
+    verified: str = "written fixtures"
     _article_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -64,6 +64,7 @@ HAARETZ = SiteProfile(
     layouts=LAYOUTS,
     paywall_url=PAYWALL_URL,
     desks=("הארץ", "haaretz"),
+    verified="real pages (../shared/corpus) and written fixtures",
     homes=("https://www.haaretz.co.il",),
     feeds=("https://www.haaretz.co.il/cmlink/1.1617539", "https://www.haaretz.co.il/cmlink/1.1470869"),
 )

@@ -50,6 +50,7 @@ WALLA = SiteProfile(
     article_url=r"/(?:item|break)/\d+",
     layouts=(BREAK_2024, BREAK_2020, ITEM),
     desks=("מערכת וואלה", "וואלה!", "וואלה! חדשות"),
+    verified="real pages (../shared/corpus) and written fixtures",
     homes=("https://news.walla.co.il",),
     feeds=("https://rss.walla.co.il/feed/1?type=main", "https://rss.walla.co.il/feed/22"),
 )
