@@ -26,7 +26,7 @@ _ERROR_TITLE = re.compile(
 )
 _FRONT_PAGE_PATHS = {"", "index.html", "index.htm", "index.php", "home", "default.aspx", "he", "en"}
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
-_MIN_UNMARKED_BODY = 250
+_MIN_UNMARKED_BODY = 200
 _LINKED_HEADINGS = ".//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4]"
 _VIDEO_TYPES = re.compile(r"video", re.I)
 # Fields whose first non-empty answer wins, in layer order.

@@ -423,8 +423,14 @@ def _language_code(value: str | None) -> str | None:
     return re.split(r"[-_]", value)[0][:3] or None
 
 
-# Paragraph-like blocks: <p>, and text-only <div>s (editors that wrap each paragraph in divs and spans).
+# Blocks whose class or id may name a subtitle or lead (checked against _SUBTITLE_MARKERS).
+_SUBTITLE_ELEMENTS = (
+    "//*[contains(@class,'sub') or contains(@class,'Sub') or contains(@class,'lead')"
+    " or contains(@class,'teaser') or contains(@id,'ub') or contains(@class,'dek')"
+    " or contains(@class,'excerpt')]"
+)
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Paragraph-like blocks: <p>, and text-only <div>s (editors that wrap each paragraph in divs and spans).
 _TEXT_BLOCKS = (
     "//p | //div[text()[string-length(normalize-space()) > 40]]"
     " | //article[text()[string-length(normalize-space()) > 40]]"
@@ -482,7 +488,7 @@ class GenericLayer(Layer):
     def subtitle(self) -> str | None:
         h1 = self.headline_element
         if h1 is None:
-            return None
+            return self._marked_subtitle()
         headline = text_of(h1)
         node = h1
         for _ in range(3):
@@ -506,6 +512,19 @@ class GenericLayer(Layer):
                 break
         return None
 
+    def _marked_subtitle(self) -> str | None:
+        """Without an <h1>: the first block whose class or id names it a subtitle or lead."""
+        for element in self.page.select(_SUBTITLE_ELEMENTS):
+            marks = (element.get("class") or "") + " " + (element.get("id") or "")
+            text = text_of(element)
+            if (
+                _SUBTITLE_MARKERS.search(marks)
+                and 15 <= len(text) <= 400
+                and not BOILERPLATE_MARKERS.search(marks)
+            ):
+                return text
+        return None
+
     @cached_property
     def region(self) -> etree._Element | None:
         """The smallest element holding both the headline and the body."""
@@ -526,12 +545,16 @@ class GenericLayer(Layer):
         region = self.region
         scopes = [region] if region is not None else []
         scopes.append(self.page.root)
-        if not self.page.mentions("author", "byline", "writer", "reporter"):
+        if (
+            not self.page.mentions("author", "byline", "writer", "reporter")
+            and "uthor" not in self.page.source
+        ):
             scopes = []
         for scope in scopes:
             texts = []
             for element in self.page.select(
                 ".//*[@rel='author' or @itemprop='author' or contains(@class,'author')"
+                " or contains(@id,'uthor')"
                 " or contains(@class,'byline')"
                 " or contains(@class,'Author') or contains(@class,'Byline') or contains(@class,'writer')"
                 " or contains(@class,'reporter')]",

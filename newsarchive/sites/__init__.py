@@ -6,12 +6,18 @@ from urllib.parse import urlsplit
 
 from .base import ImageRule, Layout, SiteProfile
 from .calcalist import CALCALIST
+from .globes import GLOBES
 from .haaretz import HAARETZ
+from .israelhayom import ISRAELHAYOM
+from .maariv import MAARIV
+from .mako import MAKO
 from .themarker import THEMARKER
 from .walla import WALLA
 from .ynet import YNET
 
-SITES: dict[str, SiteProfile] = {site.key: site for site in (YNET, CALCALIST, WALLA, HAARETZ, THEMARKER)}
+SITES: dict[str, SiteProfile] = {
+    site.key: site for site in (YNET, CALCALIST, WALLA, HAARETZ, THEMARKER, MAARIV, ISRAELHAYOM, MAKO, GLOBES)
+}
 
 
 def profile_for_url(url: str) -> SiteProfile | None:
