@@ -162,7 +162,8 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
 
 @contextmanager
 def replay_server(folder: Path | None) -> Iterator[dict[str, str] | None]:
-    """Serve a saved site snapshot on 127.0.0.1: ``folder/<host>/<path>``. Yields the REPLAY_HOSTS mapping."""
+    """Serve a saved site snapshot on 127.0.0.1: ``folder/<host>/<path>`` (or ``<path>?<query>`` when
+    saved with its query string). Yields the REPLAY_HOSTS mapping."""
     if folder is None:
         yield None
         return
@@ -186,8 +187,15 @@ def _snapshot_handler(root: Path) -> type[BaseHTTPRequestHandler]:
 
     class SnapshotHandler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            path = unquote(urlsplit(self.path).path)
+            parts = urlsplit(self.path)
+            path = unquote(parts.path)
             target = (root / path.lstrip("/")).resolve()
+            query = unquote(parts.query)
+            if query and "/" not in query and "\0" not in query:
+                # a page saved with its query string in its file name wins over the bare path
+                with_query = target.with_name(target.name + "?" + query)
+                if with_query.is_file():
+                    target = with_query
             if target.is_dir():
                 target = target / "index.html"
             if root not in target.parents or not target.is_file():

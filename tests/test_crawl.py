@@ -317,3 +317,28 @@ def test_config_file_and_crawl_log(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 2 and "unknown keys" in result.stderr
+
+
+def test_every_profile_has_a_crawlable_sample_snapshot(tmp_path: Path) -> None:
+    """The README's first command crawls these; each profile must find, extract and store its own pages."""
+    from newsarchive.sites import SITES
+
+    samples = Path(__file__).resolve().parent.parent / "data" / "samples" / "sites"
+    db = tmp_path / "samples.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", "crawl", "--all", "--replay", str(samples)]
+        + ["--db", str(db), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    summaries = {row["site"]: row for row in json.loads(result.stdout)}
+    assert set(summaries) == set(SITES)
+    for name, row in summaries.items():
+        assert row["stored"] >= 2 and not row["errors"] and not row["skipped"], (name, row)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT site, headline, published, body FROM articles").fetchall()
+    assert {site for site, *_ in rows} == set(SITES)
+    assert all(headline and published and len(body) > 80 for _, headline, published, body in rows)
