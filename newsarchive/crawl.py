@@ -19,7 +19,8 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from .sites import SITES
+from .sites import SITES, profile_for_url
+from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
 
 #: where --resume keeps each site's crawl state (Scrapy's JOBDIR); $NEWSARCHIVE_JOBS moves it
@@ -30,6 +31,9 @@ JOBS_DIR = Path(os.environ.get("NEWSARCHIVE_JOBS", Path("data") / "jobs"))
 class CrawlOptions:
     sites: list[str]
     db: Path
+    #: sites without a profile, by address: crawled through robots.txt sitemaps, feed autodiscovery and
+    #: generic extraction
+    urls: list[str] = field(default_factory=list)
     since: str | None = None
     until: str | None = None
     limit: int | None = None
@@ -76,6 +80,15 @@ def run_crawl(
     unknown = [s for s in options.sites if s not in SITES]
     if unknown:
         raise ValueError(f"unknown site {', '.join(unknown)}: one of {', '.join(SITES)}")
+    jobs = [(site, {"site": site}) for site in options.sites]
+    for url in options.urls:
+        profile = profile_for_url(url)
+        if profile is not None:  # a profiled site named by address: use its profile
+            jobs.append((profile.key, {"site": profile.key}))
+        else:
+            jobs.append((adhoc_profile(url).key, {"url": url}))
+    if not jobs:
+        raise ValueError("nothing to crawl: name sites or give --url")
     with replay_server(options.replay) as replay_hosts:
         base = crawl_settings(options)
         if replay_hosts is not None:
@@ -94,7 +107,9 @@ def run_crawl(
         process = AsyncCrawlerProcess(base)
         crawlers: dict[str, Crawler] = {}
         started = time.monotonic()
-        for site in options.sites:
+        for site, target in jobs:
+            if site in crawlers:
+                continue
             settings = base.copy()
             if options.resume:
                 settings.set("JOBDIR", str(options.jobs_dir / site), priority="cmdline")
@@ -102,7 +117,7 @@ def run_crawl(
             crawlers[site] = crawler
             process.crawl(
                 crawler,
-                site=site,
+                **target,
                 since=options.since,
                 until=options.until,
                 limit=options.limit,

@@ -183,6 +183,29 @@ def _feed_date(text: str | None) -> datetime | None:
     return value.astimezone(ISRAEL)
 
 
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "text/xml")
+
+
+def feeds_from_html(body: bytes, url: str) -> list[str]:
+    """The RSS/Atom feeds a page announces with ``<link rel="alternate" type="application/rss+xml">``,
+    on the page's own site (a feed on another host is someone else's content)."""
+    from parsel import Selector
+
+    try:
+        page = Selector(body=body[:2_000_000], type="html")
+    except (ValueError, TypeError):
+        return []
+    host = urlsplit(url).hostname
+    found: list[str] = []
+    for link in page.xpath("//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"):
+        if (link.attrib.get("type") or "").strip().lower() not in _FEED_TYPES[:2]:
+            continue
+        href = urljoin(url, link.attrib["href"].strip())
+        if urlsplit(href).hostname == host and href not in found:
+            found.append(href)
+    return found
+
+
 def in_window(entry: Entry, since: datetime | None, until: datetime | None) -> bool:
     """Whether the entry falls in [since, until]; an entry with no date is kept (the page will tell)."""
     when = entry.when

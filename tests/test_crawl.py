@@ -325,9 +325,9 @@ def test_every_profile_has_a_crawlable_sample_snapshot(tmp_path: Path) -> None:
 
     samples = Path(__file__).resolve().parent.parent / "data" / "samples" / "sites"
     db = tmp_path / "samples.db"
+    command = ["crawl", "--all", "--replay", str(samples), "--db", str(db), "--format", "json"]
     result = subprocess.run(
-        [sys.executable, "-m", "newsarchive.cli", "crawl", "--all", "--replay", str(samples)]
-        + ["--db", str(db), "--format", "json"],
+        [sys.executable, "-m", "newsarchive.cli", *command],
         capture_output=True,
         text=True,
         timeout=180,
@@ -342,3 +342,86 @@ def test_every_profile_has_a_crawlable_sample_snapshot(tmp_path: Path) -> None:
         rows = conn.execute("SELECT site, headline, published, body FROM articles").fetchall()
     assert {site for site, *_ in rows} == set(SITES)
     assert all(headline and published and len(body) > 80 for _, headline, published, body in rows)
+
+
+UNKNOWN = "https://www.hadashot-example.co.il"
+
+
+def wordpress_article(n: int) -> str:
+    """A page of a site we have no profile for: what a WordPress news site with Yoast prints."""
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "NewsArticle",
+                "headline": f"כותרת הידיעה מספר {n} באתר בלי פרופיל",
+                "datePublished": f"2024-07-2{n}T09:30:00+03:00",
+                "author": {"@type": "Person", "name": "נועה לוי"},
+            }
+        ],
+    }
+    body = "".join(
+        f"<p>פסקה {i} של הידיעה מספר {n}, עם מספיק מילים כדי להיראות כמו גוף של כתבה אמיתית באתר.</p>"
+        for i in range(6)
+    )
+    return (
+        f'<html lang="he" dir="rtl"><head><title>כותרת {n}</title>'
+        f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script></head>'
+        f'<body><article><h1 class="entry-title">כותרת הידיעה מספר {n} באתר בלי פרופיל</h1>'
+        f'<div class="entry-content">{body}</div></article></body></html>'
+    )
+
+
+def test_a_site_without_a_profile_is_crawled_by_url(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        farm.add(f"{UNKNOWN}/robots.txt", "User-agent: *\nDisallow: /wp-admin/\n")
+        farm.add(
+            f"{UNKNOWN}/",
+            '<html><head><link rel="alternate" type="application/rss+xml" href="/feed/">'
+            '<link rel="alternate" type="application/rss+xml" href="https://elsewhere.example.com/feed">'
+            "</head><body>home</body></html>",
+        )
+        farm.add(
+            f"{UNKNOWN}/feed/",
+            rss(
+                [(f"{UNKNOWN}/news/{n}/", "Mon, 22 Jul 2024 09:30:00 +0300") for n in (1, 2)]
+                + [(f"{UNKNOWN}/tag/economy/", ""), (f"{UNKNOWN}/news/3/", "")]
+            ),
+        )
+        for n in (1, 2):
+            farm.add(f"{UNKNOWN}/news/{n}/", wordpress_article(n))
+        farm.add(f"{UNKNOWN}/news/3/", "<html><body><ul><li><a href='/a'>a</a></li></ul></body></html>")
+        db = tmp_path / "a.db"
+        code, summary, err = run_crawl(farm, [], db, "--url", f"{UNKNOWN}/news/")
+        assert code == 0, err
+        assert "/tag/economy/" not in farm.hits()  # listing URLs are never fetched
+        assert not any("elsewhere" in h for h in farm.hits())
+    assert stored_urls(db) == [f"{UNKNOWN}/news/1/", f"{UNKNOWN}/news/2/"]
+    (row,) = summary
+    assert row["site"] == "hadashot-example.co.il" and row["stored"] == 2
+    assert row["skipped"].get("not an article URL") == 1
+    assert sum(row["skipped"].values()) == 2  # and the non-article page, with its reason
+    with sqlite3.connect(db) as conn:
+        sites = {r[0] for r in conn.execute("SELECT site FROM articles")}
+        authors = {r[0] for r in conn.execute("SELECT authors FROM articles")}
+    assert sites == {"hadashot-example.co.il"} and authors == {'["נועה לוי"]'}
+
+
+def test_crawl_by_url_refuses_what_is_not_a_site_address(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsarchive.cli",
+            "crawl",
+            "--url",
+            "ftp://x",
+            "--db",
+            str(tmp_path / "a.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and "not a web site address" in result.stderr

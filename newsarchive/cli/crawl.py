@@ -23,6 +23,14 @@ from .options import db_option, stderr
 @click.command()
 @click.argument("sites", nargs=-1)
 @click.option("--all", "all_sites", is_flag=True, help="Every site with a profile.")
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="A site without a profile, by its address (repeatable): robots.txt sitemaps, the feeds its home"
+    " page announces, generic extraction.",
+)
 @click.option("--since", help="Only articles from this day or time: 2024-05-01, yesterday, '3 days ago'.")
 @click.option("--until", help="Only articles up to this day or time.")
 @click.option("--limit", type=click.IntRange(1), help="At most this many article pages per site.")
@@ -56,6 +64,7 @@ from .options import db_option, stderr
 def crawl(
     sites: tuple[str, ...],
     all_sites: bool,
+    urls: tuple[str, ...],
     since: str | None,
     until: str | None,
     limit: int | None,
@@ -74,6 +83,7 @@ def crawl(
     Examples:
       newsarchive crawl ynet walla --since yesterday
       newsarchive crawl --all --limit 200 --resume
+      newsarchive crawl --url https://www.example.co.il/ --limit 50   # a site without a profile
       newsarchive crawl ynet walla haaretz --replay data/samples/sites   # a saved snapshot, offline
       scrapy crawl news -a site=ynet -a since=2024-05-01                 # the same spider, from Scrapy
 
@@ -81,9 +91,11 @@ def crawl(
     crawl runs; a summary per site follows.
     """
     config = load_config(config_path)
-    chosen = list(SITES) if all_sites else list(sites) or config.get("sites", [])
-    if not chosen:
-        stderr.print(f"[red]name the sites to crawl[/red] (one of {', '.join(SITES)}) or pass --all")
+    chosen = list(SITES) if all_sites else list(sites) or ([] if urls else config.get("sites", []))
+    if not chosen and not urls:
+        stderr.print(
+            f"[red]name the sites to crawl[/red] (one of {', '.join(SITES)}), pass --all, or give --url"
+        )
         sys.exit(2)
     unknown = [s for s in chosen if s not in SITES]
     if unknown:
@@ -101,6 +113,7 @@ def crawl(
     settings.setdefault("LOG_FILE", str(log_path))
     options = CrawlOptions(
         sites=chosen,
+        urls=list(urls),
         db=db_path or Path(config.get("db", default_db_path())),
         since=since or config.get("since"),
         until=until,

@@ -1,10 +1,12 @@
 """The one spider: crawls any site profile through its discovery sources, never by following links.
 
     scrapy crawl news -a site=ynet -a since=2024-05-01
+    scrapy crawl news -a url=https://www.example.co.il/      # a site without a profile
     newsarchive crawl ynet walla --since yesterday
 
 Discovery, in the order a polite crawler prefers: the Google News sitemaps and sitemap indexes that robots.txt
-lists (and the profile's own sitemaps), filtered by date; then the profile's RSS/Atom feeds.
+lists (and the profile's own sitemaps), filtered by date; then the profile's RSS/Atom feeds. A site without a
+profile also gets the feeds its home page announces.
 """
 
 from __future__ import annotations
@@ -20,8 +22,17 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from ..discovery import DiscoveryError, Entry, in_window, parse_feed, parse_sitemap, sitemaps_from_robots
+from ..discovery import (
+    DiscoveryError,
+    Entry,
+    feeds_from_html,
+    in_window,
+    parse_feed,
+    parse_sitemap,
+    sitemaps_from_robots,
+)
 from ..sites import SITES, SiteProfile
+from ..sites.adhoc import adhoc_profile, is_adhoc
 from ..store import Archive
 from ..store.query import QueryError, parse_day
 from .items import PageItem
@@ -36,6 +47,7 @@ class NewsSpider(scrapy.Spider):
     def __init__(
         self,
         site: str | None = None,
+        url: str | None = None,
         since: str | None = None,
         until: str | None = None,
         limit: str | int | None = None,
@@ -45,12 +57,17 @@ class NewsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         keys = [k.strip() for k in (site or "").split(",") if k.strip()]
         unknown = [k for k in keys if k not in SITES]
-        if not keys or unknown:
+        if (not keys and not url) or unknown:
             raise ValueError(
                 f"unknown site {', '.join(unknown) or '(none given)'}: one of {', '.join(SITES)}"
+                " (or -a url=https://... for a site without a profile)"
             )
-        self.profiles: list[SiteProfile] = [SITES[k] for k in keys]
-        self.allowed_domains = [d for p in self.profiles for d in p.domains]
+        profiles = [SITES[k] for k in keys]
+        for address in (url or "").split(","):
+            if address.strip():
+                profiles.append(adhoc_profile(address))
+        self.profiles: dict[str, SiteProfile] = {p.key: p for p in profiles}
+        self.allowed_domains = [d for p in self.profiles.values() for d in p.domains]
         try:
             self.since = parse_day(since) if since else None
             self.until = parse_day(until, end_of_day=True) if until else None
@@ -79,7 +96,7 @@ class NewsSpider(scrapy.Spider):
             for key, value in stats.items()
             if key.startswith("newsarchive/") and key.count("/") == 1
         }
-        for profile in self.profiles:
+        for profile in self.profiles.values():
             self.archive.log(
                 "finished",
                 None,
@@ -90,8 +107,16 @@ class NewsSpider(scrapy.Spider):
         self.archive.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for profile in self.profiles:
+        for profile in self.profiles.values():
             for root in profile.homes:
+                if is_adhoc(profile):
+                    yield scrapy.Request(
+                        root + "/",
+                        callback=self.parse_home,
+                        errback=self.discovery_failed,
+                        cb_kwargs={"site": profile.key},
+                        priority=15,
+                    )
                 yield scrapy.Request(
                     root + "/robots.txt",
                     callback=self.parse_robots,
@@ -116,6 +141,19 @@ class NewsSpider(scrapy.Spider):
     def parse_robots(self, response: Response, site: str) -> Iterator[scrapy.Request]:
         for url in sitemaps_from_robots(response.text if response.status == 200 else "", response.url):
             yield self._sitemap_request(url, site, depth=0)
+
+    def parse_home(self, response: Response, site: str) -> Iterator[scrapy.Request]:
+        feeds = feeds_from_html(response.body, response.url) if hasattr(response, "text") else []
+        if not feeds:
+            self._count("discovery_errors", "home page announces no RSS/Atom feed", site, response.url)
+        for url in feeds:
+            yield scrapy.Request(
+                url,
+                callback=self.parse_feed,
+                errback=self.discovery_failed,
+                cb_kwargs={"site": site},
+                priority=10,
+            )
 
     def _sitemap_request(self, url: str, site: str, depth: int) -> scrapy.Request:
         return scrapy.Request(
@@ -154,7 +192,7 @@ class NewsSpider(scrapy.Spider):
         yield from self._articles(entries, site)
 
     def _articles(self, entries: list[Entry], site: str) -> Iterator[scrapy.Request]:
-        profile = SITES[site]
+        profile = self.profiles[site]
         for entry in entries:
             url = entry.url
             if not in_window(entry, self.since, self.until):
