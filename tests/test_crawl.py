@@ -425,3 +425,88 @@ def test_crawl_by_url_refuses_what_is_not_a_site_address(tmp_path: Path) -> None
         check=False,
     )
     assert result.returncode == 2 and "not a web site address" in result.stderr
+
+
+HAARETZ = "https://www.haaretz.co.il"
+
+
+def redesigned_page(n: int, *, with_jsonld: bool) -> str:
+    """A page after a redesign: none of the profile's selectors match. With JSON-LD the fields survive."""
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": f"כותרת אחרי העיצוב החדש {n}",
+        "datePublished": "2024-07-21T09:00:00+03:00",
+    }
+    script = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script>'
+    words = " ".join(f"מילה{i}" for i in range(80)) if with_jsonld else "רק תקציר קצר של הכתבה החדשה"
+    return (
+        f'<html lang="he"><head><meta property="og:title" content="כותרת אחרי העיצוב החדש {n}">'
+        f"{script if with_jsonld else ''}</head><body><div class='nd-wrap'><div class='nd-title'>"
+        f"כותרת אחרי העיצוב החדש {n}</div><div class='nd-text'><p>{words}</p></div></div></body></html>"
+    )
+
+
+def check_sites_json(farm: SiteFarm, *args: str) -> tuple[int, list[dict], str]:
+    command = [sys.executable, "-m", "newsarchive.cli", "check-sites", *args, "--format", "json"]
+    settings = {
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "RETRY_TIMES": 0,
+        **farm.replay_settings(),
+    }
+    for name, value in settings.items():
+        command += ["--set", f"{name}={json.dumps(value)}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    report = json.loads(result.stdout) if result.stdout.strip().startswith("[") else []
+    return result.returncode, report, result.stderr
+
+
+def test_check_sites_flags_a_redesign(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        walla_site(farm, [901, 902, 903])  # healthy
+        for host in (YNET, HAARETZ):
+            farm.add(f"{host}/robots.txt", f"User-agent: *\nSitemap: {host}/news-sitemap.xml\n")
+        ynet_urls = [f"{YNET}/news/article/new{n}" for n in range(3)]
+        haaretz_urls = [f"{HAARETZ}/news/politics/2024-07-21/ty-article/0000019{n}" for n in range(3)]
+        for urls, jsonld in ((ynet_urls, False), (haaretz_urls, True)):
+            host = urls[0].split("/news/")[0]
+            farm.add(
+                f"{host}/news-sitemap.xml", news_sitemap([(u, "2024-07-21T09:00:00+03:00") for u in urls])
+            )
+            for n, url in enumerate(urls):
+                farm.add(url, redesigned_page(n, with_jsonld=jsonld))
+        keep = tmp_path / "kept.db"
+        code, report, err = check_sites_json(
+            farm, "walla", "ynet", "haaretz", "--per-site", "2", "--min-words", "20", "--keep", str(keep)
+        )
+    assert code == 1, err  # a broken site fails the check
+    health = {row["site"]: row for row in report}
+    assert health["walla"]["status"] == "ok" and health["walla"]["articles"] == 2
+    assert health["walla"]["coverage"]["published"] == 1.0 and health["walla"]["layout_recognised"] == 1.0
+    assert health["ynet"]["status"] == "broken"
+    assert any("dates missing" in p or "no article stored" in p for p in health["ynet"]["problems"])
+    # the fields survive through JSON-LD and generic extraction, but the site's own layout is gone
+    assert health["haaretz"]["status"] == "changed?", health["haaretz"]
+    assert health["haaretz"]["coverage"]["body"] == 1.0 and health["haaretz"]["layout_recognised"] == 0.0
+    with sqlite3.connect(keep) as conn:
+        assert conn.execute("SELECT count(*) FROM articles WHERE site = 'walla'").fetchone() == (2,)
+
+
+def test_check_sites_on_the_samples_is_healthy_and_refuses_unknown_sites(tmp_path: Path) -> None:
+    samples = Path(__file__).resolve().parent.parent / "data" / "samples" / "sites"
+    command = [sys.executable, "-m", "newsarchive.cli", "check-sites", "--replay", str(samples)]
+    result = subprocess.run(
+        [*command, "--min-words", "20", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert {row["status"] for row in json.loads(result.stdout)} == {"ok"}
+    result = subprocess.run(
+        [*command, "nosuchsite"], capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path
+    )
+    assert result.returncode == 2 and "unknown site nosuchsite" in result.stderr

@@ -6,6 +6,7 @@ import click
 
 from .. import __version__
 from .archive import export, import_command, search, stats
+from .check import check_sites_command
 from .crawl import crawl
 from .extract import EXIT_NOT_ARTICLE, USER_AGENT, eval_command, extract
 from .serve import serve
@@ -18,7 +19,18 @@ def main() -> None:
     """Scrape and archive Hebrew-language news."""
 
 
-for command in (crawl, search, stats, export, import_command, serve, extract, eval_command, sites):
+for command in (
+    crawl,
+    check_sites_command,
+    search,
+    stats,
+    export,
+    import_command,
+    serve,
+    extract,
+    eval_command,
+    sites,
+):
     main.add_command(command)
 
 __all__ = ["EXIT_NOT_ARTICLE", "USER_AGENT", "main"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from rich.console import Console
@@ -18,6 +20,8 @@ from ..sites import SITES
 from ..store import default_db_path
 from .config import load_config
 from .options import db_option, stderr
+
+T = TypeVar("T")
 
 
 @click.command()
@@ -101,16 +105,7 @@ def crawl(
     if unknown:
         stderr.print(f"[red]unknown site {', '.join(unknown)}[/red]: one of {', '.join(SITES)}")
         sys.exit(2)
-    settings: dict[str, object] = dict(config.get("settings", {}))
-    for override in overrides:
-        name, sep, value = override.partition("=")
-        if not sep:
-            stderr.print(f"[red]--set needs NAME=VALUE, not {override!r}[/red]")
-            sys.exit(2)
-        settings[name.strip()] = value
-    log_path = log_file or Path("data") / "logs" / f"crawl-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    settings.setdefault("LOG_FILE", str(log_path))
+    settings, log_path = scrapy_settings(config, overrides, log_file)
     options = CrawlOptions(
         sites=chosen,
         urls=list(urls),
@@ -123,17 +118,7 @@ def crawl(
         replay=replay,
         settings=settings,
     )
-    console = Console(stderr=True)
-    with Live(console=console, transient=True, refresh_per_second=2) as live:
-
-        def tick(summaries: list[SiteSummary]) -> None:
-            live.update(_progress(summaries))
-
-        try:
-            summaries = run_crawl(options, on_tick=tick if console.is_terminal else None)
-        except ValueError as error:
-            stderr.print(f"[red]{escape(str(error))}[/red]")
-            sys.exit(2)
+    summaries = with_progress(lambda tick: run_crawl(options, on_tick=tick))
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -146,6 +131,38 @@ def crawl(
         Console(width=None if sys.stdout.isatty() else 160).print(_summary(summaries, log_path))
     if any(s.finish_reason not in ("finished", "closespider_itemcount", "") for s in summaries):
         sys.exit(1)
+
+
+def scrapy_settings(
+    config: dict, overrides: tuple[str, ...], log_file: Path | None
+) -> tuple[dict[str, object], Path]:
+    """Scrapy settings from the config file and --set, and where the log goes (exits on a bad --set)."""
+    settings: dict[str, object] = dict(config.get("settings", {}))
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep:
+            stderr.print(f"[red]--set needs NAME=VALUE, not {override!r}[/red]")
+            sys.exit(2)
+        settings[name.strip()] = value
+    log_path = log_file or Path("data") / "logs" / f"crawl-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.setdefault("LOG_FILE", str(log_path))
+    return settings, log_path
+
+
+def with_progress(run: Callable[[Callable[[list[SiteSummary]], None] | None], T]) -> T:
+    """Run a crawl with a live progress line on a terminal; a bad option is a clear error (exit 2)."""
+    console = Console(stderr=True)
+    with Live(console=console, transient=True, refresh_per_second=2) as live:
+
+        def tick(summaries: list[SiteSummary]) -> None:
+            live.update(_progress(summaries))
+
+        try:
+            return run(tick if console.is_terminal else None)
+        except ValueError as error:
+            stderr.print(f"[red]{escape(str(error))}[/red]")
+            sys.exit(2)
 
 
 def _progress(summaries: list[SiteSummary]) -> str:
