@@ -342,6 +342,15 @@ def test_every_profile_has_a_crawlable_sample_snapshot(tmp_path: Path) -> None:
         rows = conn.execute("SELECT site, headline, published, body FROM articles").fetchall()
     assert {site for site, *_ in rows} == set(SITES)
     assert all(headline and published and len(body) > 80 for _, headline, published, body in rows)
+    result = subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", "stats", "--db", str(db), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    for site in json.loads(result.stdout)["sites"]:
+        assert min(site["coverage"][f] for f in ("headline", "published", "body")) >= 0.95, site
 
 
 UNKNOWN = "https://www.hadashot-example.co.il"

@@ -13,7 +13,18 @@ from ..article import Article
 from .archive import Archive, filter_sql, merge_options, record_to_article
 from .query import ParsedQuery
 
-COVERAGE_FIELDS = ("byline", "subtitle", "published", "section", "tags", "image", "caption", "credit")
+COVERAGE_FIELDS = (
+    "headline",
+    "body",
+    "byline",
+    "subtitle",
+    "published",
+    "section",
+    "tags",
+    "image",
+    "caption",
+    "credit",
+)
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 CSV_COLUMNS = (
     "url", "site", "headline", "subtitle", "authors", "published", "updated", "section", "tags", "language",
@@ -50,6 +61,7 @@ def stats(archive: Archive, *, since: str | None = None, until: str | None = Non
     rows = archive.db.execute(
         f"""
         SELECT a.site, count(*), min(a.published), max(a.published),
+          avg(coalesce(a.headline, '') != ''), avg(coalesce(a.body, '') != ''),
           avg(a.authors != '[]'), avg(coalesce(a.subtitle, '') != ''), avg(a.published IS NOT NULL),
           avg(coalesce(a.section, '') != ''), avg(a.tags != '[]'), avg(a.images != '[]'),
           avg(EXISTS (SELECT 1 FROM images i WHERE i.article_id = a.id AND i.caption IS NOT NULL)),
