@@ -98,7 +98,7 @@ def split_credit(text: str | None) -> tuple[str | None, str | None]:
     match = _CREDIT_TAIL.match(text)
     if match:
         credit = clean(match.group("paren") or match.group("plain")).strip(" .)(")
-        caption = clean(match.group("caption")).rstrip(" |,–-")
+        caption = clean(match.group("caption")).rstrip(" |,.–-")
         return caption or None, credit or None
     # "(רויטרס)" / "(AP)" at the end: an agency in parentheses is a credit too.
     paren = re.match(r"^(?P<caption>.*?)\s*\((?P<credit>[^()]{2,30})\)\s*$", text)

@@ -166,7 +166,7 @@ def parse_feed(body: bytes, url: str) -> list[Entry]:
         link = urljoin(url, link.strip())
         if urlsplit(link).scheme not in ("http", "https"):
             continue
-        raw_date = _child_text(item, "pubdate", "published", "date", "updated", "issued")
+        raw_date = _child_text(item, "pubdate", "published", "date", "created", "updated", "issued")
         entries.append(Entry(link, published=_feed_date(raw_date), title=_child_text(item, "title")))
     return entries
 

@@ -44,12 +44,33 @@ def test_fixture(gold_path: Path) -> None:
     assert article.language == "he"
 
 
+def test_every_site_profile_has_a_replay_snapshot() -> None:
+    """Each profile's hosts in data/samples/sites: robots.txt or a feed, and at least two article pages
+    (the crawl itself is tested in test_crawl.py)."""
+    from newsarchive.sites import SITES
+
+    samples = FIXTURES.parent.parent / "data" / "samples" / "sites"
+    for key, profile in SITES.items():
+        hosts = [h for h in samples.iterdir() if profile.handles(h.name)]
+        assert hosts, f"no replay snapshot for site {key}"
+        files = [f for h in hosts for f in h.rglob("*") if f.is_file()]
+        urls = [f"https://{f.relative_to(samples)}".removesuffix("index.html") for f in files]
+        pages = [url for url in urls if profile.is_article_url(url)]
+        assert len(pages) >= 2, f"site {key} has {len(pages)} article pages in its snapshot"
+        assert any(f.name == "robots.txt" for f in files), f"site {key}: no robots.txt in its snapshot"
+
+
 def test_every_site_profile_and_layout_has_a_fixture() -> None:
     from newsarchive.sites import SITES
 
     for key, profile in SITES.items():
         assert any(FIXTURES.joinpath(key).glob("*.html")), f"no fixture page for site {key}"
-        assert profile.layouts, key
+        # a profile without layouts of its own must say it relies on the generic layers
+        assert profile.layouts or "no markup known" in profile.verified, key
+    for page in FIXTURES.rglob("*.html"):
+        assert page.with_suffix(".json").is_file(), f"{page} has no expected JSON"
+    for gold_path in CASES:
+        assert gold_path.with_suffix(".html").is_file(), f"{gold_path} has no page"
     fixture_layouts = set()
     for gold_path in CASES:
         html, gold = _load(gold_path)

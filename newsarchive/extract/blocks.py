@@ -62,11 +62,29 @@ class Block:
         return self.link_chars / len(self.text) if self.text else 0.0
 
 
+def is_page_form(element: etree._Element) -> bool:
+    """A form wrapping the whole page, as ASP.NET WebForms prints (inn, globes, bizportal...), rather than a
+    search or sign-up form: it carries the page state or the article itself."""
+    return element.tag == "form" and (
+        element.find(".//input[@name='__VIEWSTATE']") is not None
+        or element.find(".//h1") is not None
+        or element.find(".//article") is not None
+    )
+
+
+def _is_data_table(table: etree._Element) -> bool:
+    """A table of figures or names (quotes, scores, results): every cell short. Not prose."""
+    cells = [clean("".join(cell.itertext())) for cell in table.iter("td", "th")]
+    return bool(cells) and max(len(cell) for cell in cells) < 40
+
+
 def is_boilerplate_element(element: etree._Element) -> bool:
     tag = element.tag
     if not isinstance(tag, str):
         return True
-    if tag in _SKIP_TAGS:
+    if tag in _SKIP_TAGS and not is_page_form(element):
+        return True
+    if tag == "table" and _is_data_table(element):
         return True
     if element.get("hidden") is not None or element.get("aria-hidden") == "true":
         return True

@@ -6,7 +6,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ..article import Article, NotAnArticle
 from ..dates import is_zoned
@@ -258,8 +258,11 @@ def _check_error_page(page: Page, headline: str | None) -> None:
 def _check_is_article(
     page: Page, article: Article, generic: GenericLayer, body_layer: Layer | None, *, has_profile: bool
 ) -> None:
-    path = urlsplit(article.url).path.strip("/").lower()
-    if path in _FRONT_PAGE_PATHS:
+    parts = urlsplit(article.url)
+    path = parts.path.strip("/").lower()
+    # "/?p=845612" (WordPress without pretty links) is a post, not the front page
+    names_an_item = any(value.isdigit() for _, value in parse_qsl(parts.query))
+    if path in _FRONT_PAGE_PATHS and not names_an_item:
         raise NotAnArticle("the site's front page")
     body_chars = sum(len(p) for p in article.paragraphs)
     declared_article = (

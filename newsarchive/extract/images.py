@@ -24,7 +24,9 @@ _NOT_ARTICLE_CONTAINER = re.compile(
     re.I,
 )
 _SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-full-src", "src")
-_CAPTION_MARKERS = re.compile(r"caption|credit|imageinfo|image-info|photo-text|img-text|legend", re.I)
+_CAPTION_MARKERS = re.compile(
+    r"caption|credit|imageinfo|image-info|photo-text|img-text|legend|(?:img|image|photo|pic)[_-]?desc", re.I
+)
 
 
 def images_by_rules(page: Page, rules: tuple[ImageRule, ...]) -> list[Image]:

@@ -18,7 +18,14 @@ from ..credits import is_agency, is_desk, parse_byline, trailing_byline
 from ..dates import has_time_of_day, parse_date
 from ..sites.base import Layout, SiteProfile
 from ..text import clean, fold_for_compare
-from .blocks import BOILERPLATE_MARKERS, Block, blocks, body_paragraphs, is_boilerplate_element
+from .blocks import (
+    BOILERPLATE_MARKERS,
+    Block,
+    blocks,
+    body_paragraphs,
+    is_boilerplate_element,
+    is_page_form,
+)
 from .images import images_by_rules, images_generic
 from .page import Page, jsonld_text, text_of
 
@@ -448,6 +455,11 @@ _UPDATED_LABEL = re.compile(r"עודכן|עודכנה|עדכון|updated|modifie
 _LABELLED_DATE = re.compile(
     r"(?:פורסם|פורסמה|עודכן|published|posted)\s*:?\s*.{0,20}?\d{1,2}[./-]\d{1,2}[./-]\d{2}", re.I
 )
+_CREDIT_LINE = re.compile(r"credit", re.I)
+_PICTURE_MARK = re.compile(r"image|img|photo|pic|figure|caption", re.I)
+_PHOTO_LABEL = re.compile(r"צילום|צלם|קרדיט|photo|credit\s*:", re.I)
+_BYLINE_LABEL_START = re.compile(r"^\s*(?:מאת|מאתר|כתב|כתבה|כתבו|by)\s*:?\s+\S", re.I)
+_NUMERIC_DATE = re.compile(r"(?<!\d)\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})(?!\d)")
 _SUBTITLE_MARKERS = re.compile(
     r"sub-?title|subhead|sub_title|lead|dek|excerpt|summary|teaser|standfirst|intro", re.I
 )
@@ -573,7 +585,47 @@ class GenericLayer(Layer):
             if names:
                 return names[:8]
         self.paragraphs()
-        return [n for n in self.body_byline or [] if not is_desk(n)]
+        from_body = [n for n in self.body_byline or [] if not is_desk(n)]
+        if from_body:
+            return from_body
+        labelled = self._labelled_byline()
+        return [n for n in parse_byline(labelled) if not is_desk(n)][:8] if labelled else []
+
+    def _header_blocks(self) -> list[etree._Element]:
+        """Short blocks between the headline and the body, in document order: where bylines and dates sit
+        on pages whose markup says nothing about them."""
+        h1, body = self.headline_element, self._densest
+        if h1 is None or self.region is None:
+            return []
+        found, started = [], False
+        for element in self.region.iter():
+            if element is h1:
+                started = True
+                continue
+            if element is body:
+                break
+            if started and isinstance(element.tag, str) and element.tag in ("div", "p", "span", "li"):
+                text = text_of(element)
+                if 4 <= len(text) <= 160 and not any(child.tag in ("div", "p") for child in element):
+                    found.append(element)
+        return found
+
+    def _labelled_byline(self) -> str | None:
+        """ "מאת: X" anywhere between headline and body, or a block classed as the article's credit line
+        (not a picture's: no photo label, no image class)."""
+        for element in self._header_blocks():
+            text = text_of(element)
+            if _BYLINE_LABEL_START.match(text):
+                return text
+            marks = f"{element.get('class') or ''} {element.get('id') or ''}"
+            if (
+                _CREDIT_LINE.search(marks)
+                and not _PICTURE_MARK.search(marks)
+                and not _PHOTO_LABEL.search(text)
+                and element.find(".//img") is None
+            ):
+                return text
+        return None
 
     def published_text(self) -> str | None:
         region = self.region if self.region is not None else self.page.root
@@ -595,6 +647,11 @@ class GenericLayer(Layer):
                     continue
                 if parse_date(text, now=self.now) is not None:
                     return text if has_time_of_day(text) else _with_nearby_clock(element, text)
+        # "מאת: X | 15/05/2023 11:42": a full date and a clock in a short block between headline and body
+        for element in self._header_blocks():
+            text = text_of(element)
+            if _NUMERIC_DATE.search(text) and _CLOCK.search(text) and parse_date(text, now=self.now):
+                return text
         # "פורסם: 24.01.14 , 07:34" in a block with no telling class, near the headline
         h1 = self.headline_element
         near = [h1.getparent()] if h1 is not None and h1.getparent() is not None else []
@@ -649,6 +706,11 @@ class GenericLayer(Layer):
             return None, 0.0, 0.0
         best = max(scores, key=lambda e: scores[e])
         score = scores[best]
+        # Old templates put the whole body in one <div> as text split by <br><br>, beside short blocks
+        # (title, byline, caption) in the same parent: that <div> is the body.
+        for child in best:
+            if _is_br_text_block(child) and len(text_of(child)) >= 0.6 * score:
+                return child, score, total
         # One wrapper per paragraph (React editors): the run of like siblings is the body.
         for _ in range(2):
             parent = best.getparent()
@@ -728,6 +790,17 @@ def _with_nearby_clock(element: etree._Element, date_text: str) -> str:
     return date_text
 
 
+def _is_br_text_block(element: etree._Element) -> bool:
+    """An element holding paragraphs as its own text, separated by <br> (not by child blocks)."""
+    if not isinstance(element.tag, str) or element.tag in ("p", "span", "a", "b", "strong"):
+        return False
+    breaks = [child for child in element if child.tag == "br"]
+    if len(breaks) < 2:
+        return False
+    runs = [element.text or "", *(child.tail or "" for child in breaks)]
+    return sum(len(clean(run)) >= 40 for run in runs) >= 2
+
+
 def _has_like_sibling(element: etree._Element) -> bool:
     """Another element with the same tag and class beside this one, holding text."""
     parent = element.getparent()
@@ -771,4 +844,4 @@ def _inside(element: etree._Element, markers: re.Pattern[str], stop: etree._Elem
 
 
 def _inside_tags(element: etree._Element, tags: tuple[str, ...]) -> bool:
-    return any(ancestor.tag in tags for ancestor in element.iterancestors())
+    return any(ancestor.tag in tags and not is_page_form(ancestor) for ancestor in element.iterancestors())

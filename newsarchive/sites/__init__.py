@@ -5,19 +5,33 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from .base import ImageRule, Layout, SiteProfile
+from .bhol import BHOL
+from .bizportal import BIZPORTAL
 from .calcalist import CALCALIST
+from .davar1 import DAVAR1
 from .globes import GLOBES
 from .haaretz import HAARETZ
+from .inn import INN
 from .israelhayom import ISRAELHAYOM
+from .kan import KAN
+from .kikar import KIKAR
 from .maariv import MAARIV
 from .mako import MAKO
+from .news0404 import NEWS0404
+from .news13 import NEWS13
+from .now14 import NOW14
+from .one import ONE
+from .srugim import SRUGIM
 from .themarker import THEMARKER
 from .walla import WALLA
 from .ynet import YNET
 
-SITES: dict[str, SiteProfile] = {
-    site.key: site for site in (YNET, CALCALIST, WALLA, HAARETZ, THEMARKER, MAARIV, ISRAELHAYOM, MAKO, GLOBES)
-}
+#: the order of `newsarchive sites`: profiles with the site's own layouts first
+_PROFILES = (
+    *(YNET, CALCALIST, WALLA, HAARETZ, THEMARKER, MAARIV, ISRAELHAYOM, MAKO, GLOBES),
+    *(NEWS13, INN, KAN, NOW14, DAVAR1, SRUGIM, KIKAR, BHOL, NEWS0404, BIZPORTAL, ONE),
+)
+SITES: dict[str, SiteProfile] = {site.key: site for site in _PROFILES}
 
 
 def profile_for_url(url: str) -> SiteProfile | None:
