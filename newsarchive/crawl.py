@@ -205,14 +205,14 @@ def _snapshot_handler(root: Path) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             path = unquote(parts.path)
             target = (root / path.lstrip("/")).resolve()
+            if target.is_dir():
+                target = target / "index.html"
             query = unquote(parts.query)
             if query and "/" not in query and "\0" not in query:
-                # a page saved with its query string in its file name wins over the bare path
+                # a page saved with its query string in its file name ("index.html?p=1" for "/?p=1")
                 with_query = target.with_name(target.name + "?" + query)
                 if with_query.is_file():
                     target = with_query
-            if target.is_dir():
-                target = target / "index.html"
             if root not in target.parents or not target.is_file():
                 self.send_error(404)
                 return

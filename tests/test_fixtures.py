@@ -54,7 +54,7 @@ def test_every_site_profile_has_a_replay_snapshot() -> None:
         hosts = [h for h in samples.iterdir() if profile.handles(h.name)]
         assert hosts, f"no replay snapshot for site {key}"
         files = [f for h in hosts for f in h.rglob("*") if f.is_file()]
-        urls = [f"https://{f.relative_to(samples)}".removesuffix("index.html") for f in files]
+        urls = [f"https://{f.relative_to(samples)}".replace("/index.html", "/") for f in files]
         pages = [url for url in urls if profile.is_article_url(url)]
         assert len(pages) >= 2, f"site {key} has {len(pages)} article pages in its snapshot"
         assert any(f.name == "robots.txt" for f in files), f"site {key}: no robots.txt in its snapshot"

@@ -46,7 +46,7 @@ def sites(fmt: str) -> None:
             row["name"],
             "\n".join(row["domains"]),
             "\n".join(row["discovery"]),
-            "\n".join(row["layouts"]),
+            "\n".join(row["layouts"]) or "(JSON-LD, meta, generic)",
             row["verified"],
         )
     Console(width=None if sys.stdout.isatty() else 200).print(table)

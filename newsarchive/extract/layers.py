@@ -711,6 +711,11 @@ class GenericLayer(Layer):
         for child in best:
             if _is_br_text_block(child) and len(text_of(child)) >= 0.6 * score:
                 return child, score, total
+        # A wrapper that wins only through short blocks of its own (subtitle, byline, date line) beside
+        # the run of paragraphs: the paragraphs' own container is the body.
+        inner = max((c for c in best if c in scores), key=lambda c: scores[c], default=None)
+        if inner is not None and scores[inner] >= 0.85 * score and not _has_like_sibling(inner):
+            best, score = inner, scores[inner]
         # One wrapper per paragraph (React editors): the run of like siblings is the body.
         for _ in range(2):
             parent = best.getparent()
