@@ -30,7 +30,7 @@ BOILERPLATE_MARKERS = re.compile(
     r"taboola|dfp|google_ads|\bads?\b|ad-slot|adunit|caption|credit|gallery|slideshow|video|player|breadcrumb|"
     r"trajectory|\btags?\b|tagslist|tags-list|keywords|popup|modal|cookie|consent|readmore|read-more|more-articles|"
     r"sidebar|toolbar|\brate\b|rating|bigpicture|mobile-link|author|byline|writer|\bdate\b|datedisplay|timestamp|"
-    r"disclaimer|contact_us|findmistake|notifymistake|paywall|premiumcontent|subscription|print-only|sr-only|"
+    r"disclaimer|contact_us|findmistake|notifymistake|paywall|premiumcontent|premium[_-]?blocked|subscription|print-only|sr-only|"
     r"screen-reader|visually-hidden|(?<![\w-])hidden(?![\w-])|inarticleholdimage|imageinfo|citv_|art_video|imagecomponent",
     re.I,
 )

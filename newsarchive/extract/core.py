@@ -115,6 +115,7 @@ def _extract(
     body_layers = [*([site_layer] if site_layer else []), generic, jsonld]
     article.paragraphs = first("paragraphs", body_layers) or []
     body_layer = next((layer for layer in body_layers if layer.name == provenance.get("paragraphs")), None)
+    article.paywalled = bool(first("paywalled", layers))
     _check_is_article(page, article, generic, body_layer, has_profile=profile is not None)
 
     article.subtitle = first("subtitle", layers) or _description_subtitle(page, jsonld, article, provenance)
@@ -134,8 +135,6 @@ def _extract(
         provenance["images"] = site_layer.name
     else:
         article.images = first("images", [generic]) or []
-    paywalled = first("paywalled", layers)
-    article.paywalled = bool(paywalled)
     if article.language is None and hebrew_ratio(article.body[:2000]) > 0.5:
         article.language = "he"
         provenance["language"] = "generic"
@@ -269,6 +268,10 @@ def _check_is_article(
         bool(page.articles_in_jsonld()) or (page.meta.get("og:type") or "").lower() == "article"
     )
     og_type = (page.meta.get("og:type") or "").lower()
+    if body_chars < MIN_BODY_CHARS and article.paywalled and article.headline:
+        # behind a paywall the public part may be a line or nothing: still an article, stored as such
+        article.warnings.append(f"paywalled: only {body_chars} characters of public text")
+        return
     if body_chars < MIN_BODY_CHARS:
         if (
             _VIDEO_TYPES.search(og_type)

@@ -443,6 +443,7 @@ _TEXT_BLOCKS = (
     " | //article[text()[string-length(normalize-space()) > 40]]"
     " | //div[not(.//p or .//div or .//section or .//ul or .//table)][string-length(normalize-space()) > 40]"
 )
+_SHORT_TEXT_BLOCKS = "//p | //div[not(.//p or .//div or .//section or .//ul or .//table)]"
 _DATE_ELEMENTS = (
     ".//*[contains(@class,'date') or contains(@class,'Date') or contains(@class,'time') or "
     "contains(@class,'Time') or contains(@class,'publish')]"
@@ -680,11 +681,20 @@ class GenericLayer(Layer):
     @cached_property
     def _scored(self) -> tuple[etree._Element | None, float, float]:
         """(best container, its score, total paragraph text on the page)."""
+        found = self._score(_TEXT_BLOCKS, 25)
+        if found[0] is None and (
+            self.page.mentions("paywall", "premium", "subscri") or "isAccessibleForFree" in self.page.source
+        ):
+            # before a paywall the public text may be one short line: take it rather than nothing
+            found = self._score(_SHORT_TEXT_BLOCKS, 8)
+        return found
+
+    def _score(self, blocks_xpath: str, min_chars: int) -> tuple[etree._Element | None, float, float]:
         scores: dict[etree._Element, float] = {}
         total = 0.0
-        for element in self.page.select(_TEXT_BLOCKS):
+        for element in self.page.select(blocks_xpath):
             text = text_of(element)
-            if len(text) < 25:
+            if len(text) < min_chars:
                 continue
             if _inside(element, BOILERPLATE_MARKERS, None) or _inside_tags(
                 element, ("nav", "footer", "aside", "form")
