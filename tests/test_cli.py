@@ -140,6 +140,11 @@ def test_sites_lists_every_profile_and_the_docs_do_too() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "sites.md").read_text(encoding="utf-8")
     for key in SITES:
         assert f"| {key} |" in docs, f"docs/sites.md does not list {key}"
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("## Sites", 1)[1].split("\n## ", 1)[0]
+    for key in SITES:
+        assert key in listed, f"the README's Sites section does not list {key}"
+    assert f"{len(SITES)} profiles" in listed.lower().replace("twenty", "20")
 
 
 def test_extract_fixture_format_is_the_expected_json_format() -> None:
