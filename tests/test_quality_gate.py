@@ -70,6 +70,8 @@ def test_fixtures_meet_floors() -> None:
 
 
 # Our fixture pages with the site profiles switched off: the generic layers on conventional markup.
+# Re-pinned when fixtures for calcalist's and themarker's 2013-2016 templates joined the set (35 pages): their
+# galleries and credit-only pictures are what the generic layer misses, so the caption average fell to 0.933.
 FIXTURE_GENERIC_FLOORS = {
     "detection": 1.0,
     "headline": 0.94,
@@ -79,7 +81,7 @@ FIXTURE_GENERIC_FLOORS = {
     "updated": 1.0,
     "body_f1": 0.99,
     "images": 0.97,
-    "captions": 0.95,
+    "captions": 0.93,
     "credits": 0.93,
 }
 

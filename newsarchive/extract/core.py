@@ -122,6 +122,10 @@ def _extract(
     if article.subtitle and fold_for_compare(article.subtitle) == fold_for_compare(article.headline):
         article.subtitle = None
         provenance.pop("subtitle", None)
+    # a body container that also wraps the page's title block: its first lines repeat headline and subtitle
+    title_block = {fold_for_compare(t) for t in (article.headline, article.subtitle) if t}
+    while len(article.paragraphs) > 1 and fold_for_compare(article.paragraphs[0]) in title_block:
+        article.paragraphs.pop(0)
 
     article.authors = first("authors", layers) or []
     if not article.authors and body_layer is not None and body_layer.body_byline:
