@@ -79,6 +79,8 @@ def check_sites_command(
     if keep is not None and keep.exists():
         stderr.print(f"[red]{keep} exists[/red]: --keep writes a new file")
         sys.exit(2)
+    if keep is not None:
+        keep.parent.mkdir(parents=True, exist_ok=True)
     settings, log_path = scrapy_settings(load_config(config_path), overrides, log_file)
     options = CrawlOptions(sites=chosen, db=Path("unused.db"), replay=replay, settings=settings)
     report = with_progress(
