@@ -34,6 +34,7 @@ class SiteHealth:
     #: share of articles on which one of the profile's layouts matched (None: the profile has none)
     layout: float | None
     crawl: SiteSummary
+    paywalled: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -48,6 +49,7 @@ class SiteHealth:
             "articles": self.articles,
             "coverage": self.coverage,
             "layout_recognised": self.layout,
+            "paywalled": self.paywalled,
             "problems": self.problems,
             "warnings": self.warnings,
             "fetched": self.crawl.fetched,
@@ -78,17 +80,17 @@ def field_found(article: Article, name: str, *, min_words: int) -> bool:
 def assess(site: str, articles: list[Article], crawl: SiteSummary, *, min_words: int = 50) -> SiteHealth:
     """The health of one site from the articles just fetched from it."""
     count = len(articles)
-    coverage = {
-        name: round(sum(field_found(a, name, min_words=min_words) for a in articles) / count, 3)
-        if count
-        else 0.0
-        for name in CHECKED_FIELDS
-    }
+    coverage = {}
+    for name in CHECKED_FIELDS:
+        # a paywalled article shows only its teaser: its body says nothing about the extraction rules
+        judged = [a for a in articles if not a.paywalled] if name == "body" else articles
+        found = sum(field_found(a, name, min_words=min_words) for a in judged)
+        coverage[name] = round(found / len(judged), 3) if judged else (1.0 if count else 0.0)
     profile = SITES.get(site)
     layout = None
     if profile is not None and profile.layouts and count:
         layout = round(sum(bool(a.provenance.get("layout")) for a in articles) / count, 3)
-    health = SiteHealth(site, count, coverage, layout, crawl)
+    health = SiteHealth(site, count, coverage, layout, crawl, sum(a.paywalled for a in articles))
     if not count:
         reasons = {**crawl.errors, **crawl.skipped}
         why = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1])[:3])

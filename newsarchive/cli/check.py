@@ -103,7 +103,7 @@ def _table(report: list[SiteHealth], log_path: Path) -> Table:
         table.add_row(
             health.site,
             f"[{colour}]{health.status}[/{colour}]",
-            str(health.articles),
+            f"{health.articles}" + (f"\n({health.paywalled} paywalled)" if health.paywalled else ""),
             *[f"{health.coverage[name]:.0%}" for name in CHECKED_FIELDS],
             "—" if health.layout is None else f"{health.layout:.0%}",
             escape("\n".join(health.problems + health.warnings)),
