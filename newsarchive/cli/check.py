@@ -16,7 +16,7 @@ from ..crawl import CrawlOptions
 from ..sites import SITES
 from .config import load_config
 from .crawl import scrapy_settings, with_progress
-from .options import stderr
+from .options import scrapy_options, stderr
 
 
 @click.command("check-sites")
@@ -41,12 +41,7 @@ from .options import stderr
     type=click.Path(dir_okay=False, path_type=Path),
     help="Save the fetched articles in this archive file for a closer look.",
 )
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting (repeatable)."
-)
-@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), help="Where Scrapy's log goes.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@scrapy_options
 def check_sites_command(
     sites: tuple[str, ...],
     per_site: int,

@@ -19,7 +19,7 @@ from ..crawl import CrawlOptions, SiteSummary, run_crawl
 from ..sites import SITES
 from ..store import default_db_path
 from .config import load_config
-from .options import db_option, stderr
+from .options import db_option, scrapy_options, stderr
 
 T = TypeVar("T")
 
@@ -50,21 +50,7 @@ T = TypeVar("T")
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Crawl a saved snapshot (folders named after hosts) served on 127.0.0.1 instead of the web.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A TOML config file (default: ./newsarchive.toml if present).",
-)
-@click.option(
-    "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting (repeatable)."
-)
-@click.option(
-    "--log-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where Scrapy's log goes (default: data/logs/crawl-<time>.log).",
-)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@scrapy_options
 def crawl(
     sites: tuple[str, ...],
     all_sites: bool,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -40,3 +41,34 @@ def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
     except Exception as error:  # a locked, corrupt or foreign file: say so, do not trace back
         stderr.print(f"[red]cannot open the archive {path}: {error}[/red]")
         sys.exit(2)
+
+
+def scrapy_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--config, --set, --log-file and --format: shared by the commands that run crawls."""
+    for option in reversed(
+        (
+            click.option(
+                "--config",
+                "config_path",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="A TOML config file (default: ./newsarchive.toml if present).",
+            ),
+            click.option(
+                "--set",
+                "overrides",
+                multiple=True,
+                metavar="NAME=VALUE",
+                help="A Scrapy setting (repeatable).",
+            ),
+            click.option(
+                "--log-file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Where Scrapy's log goes (default: data/logs/crawl-<time>.log).",
+            ),
+            click.option(
+                "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+            ),
+        )
+    ):
+        command = option(command)
+    return command

@@ -45,6 +45,10 @@ class Layout:
     paywall: str | None = None  # present only on paywalled pages
 
 
+#: what a profile without layouts of its own says of itself: nothing reliable is known of its markup
+NO_MARKUP_KNOWN = "written fixtures; no markup known: JSON-LD, meta and generic layers"
+
+
 @dataclass(frozen=True)
 class SiteProfile:
     key: str

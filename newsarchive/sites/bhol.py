@@ -1,7 +1,7 @@
 """bhol.co.il (Behadrei Haredim). Only a 2018 home page is known: discovery is the robots.txt sitemaps,
 extraction the JSON-LD, meta and generic layers."""
 
-from .base import SiteProfile
+from .base import NO_MARKUP_KNOWN, SiteProfile
 
 BHOL = SiteProfile(
     key="bhol",
@@ -11,5 +11,5 @@ BHOL = SiteProfile(
     desks=("בחדרי חרדים", "מערכת בחדרי חרדים"),
     homes=("https://www.bhol.co.il",),
     feeds=(),
-    verified="written fixtures; no markup known: JSON-LD, meta and generic layers",
+    verified=NO_MARKUP_KNOWN,
 )

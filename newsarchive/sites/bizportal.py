@@ -1,7 +1,7 @@
 """bizportal.co.il (ASP.NET). Only a 2018 home page is known: discovery is the robots.txt sitemaps,
 extraction the JSON-LD, meta and generic layers."""
 
-from .base import SiteProfile
+from .base import NO_MARKUP_KNOWN, SiteProfile
 
 BIZPORTAL = SiteProfile(
     key="bizportal",
@@ -11,5 +11,5 @@ BIZPORTAL = SiteProfile(
     desks=("ביזפורטל", "bizportal"),
     homes=("https://www.bizportal.co.il",),
     feeds=(),
-    verified="written fixtures; no markup known: JSON-LD, meta and generic layers",
+    verified=NO_MARKUP_KNOWN,
 )

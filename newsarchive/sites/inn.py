@@ -1,7 +1,7 @@
 """inn.co.il (Arutz Sheva, Hebrew). newslib 2025 reads its JSON API and RSS; no article page was found, so
 extraction is the JSON-LD, meta and generic layers."""
 
-from .base import SiteProfile
+from .base import NO_MARKUP_KNOWN, SiteProfile
 
 INN = SiteProfile(
     key="inn",
@@ -11,5 +11,5 @@ INN = SiteProfile(
     desks=("ערוץ 7", "חדשות ערוץ 7"),
     homes=("https://www.inn.co.il",),
     feeds=("https://www.inn.co.il/Rss.aspx?act=0.1",),
-    verified="written fixtures; no markup known: JSON-LD, meta and generic layers",
+    verified=NO_MARKUP_KNOWN,
 )

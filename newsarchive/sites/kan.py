@@ -1,7 +1,7 @@
 """kan.org.il (the public broadcaster, news pages). Not covered by any scraper found: discovery is the
 robots.txt sitemaps, extraction the JSON-LD, meta and generic layers."""
 
-from .base import SiteProfile
+from .base import NO_MARKUP_KNOWN, SiteProfile
 
 KAN = SiteProfile(
     key="kan",
@@ -11,5 +11,5 @@ KAN = SiteProfile(
     desks=("כאן חדשות", "חדשות כאן"),
     homes=("https://www.kan.org.il",),
     feeds=(),
-    verified="written fixtures; no markup known: JSON-LD, meta and generic layers",
+    verified=NO_MARKUP_KNOWN,
 )

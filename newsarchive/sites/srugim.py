@@ -1,7 +1,7 @@
 """srugim.co.il (WordPress). Only a 2018 home page is known: discovery is the robots.txt sitemaps and the
 WordPress feed, extraction the JSON-LD, meta and generic layers."""
 
-from .base import SiteProfile
+from .base import NO_MARKUP_KNOWN, SiteProfile
 
 SRUGIM = SiteProfile(
     key="srugim",
@@ -11,5 +11,5 @@ SRUGIM = SiteProfile(
     desks=("סרוגים", "מערכת סרוגים"),
     homes=("https://www.srugim.co.il",),
     feeds=("https://www.srugim.co.il/feed",),
-    verified="written fixtures; no markup known: JSON-LD, meta and generic layers",
+    verified=NO_MARKUP_KNOWN,
 )
