@@ -459,7 +459,7 @@ _LABELLED_DATE = re.compile(
 _CREDIT_LINE = re.compile(r"credit", re.I)
 _PICTURE_MARK = re.compile(r"image|img|photo|pic|figure|caption", re.I)
 _PHOTO_LABEL = re.compile(r"צילום|צלם|קרדיט|photo|credit\s*:", re.I)
-_BYLINE_LABEL_START = re.compile(r"^\s*(?:מאת|מאתר|כתב|כתבה|כתבו|by)\s*:?\s+\S", re.I)
+_BYLINE_LABEL_START = re.compile(r"^\s*(?:(?:מאת|by)\s*:?\s+|(?:כתב|כתבה|כתבו|מאתר)\s*:\s*)\S", re.I)
 _NUMERIC_DATE = re.compile(r"(?<!\d)\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})(?!\d)")
 _SUBTITLE_MARKERS = re.compile(
     r"sub-?title|subhead|sub_title|lead|dek|excerpt|summary|teaser|standfirst|intro", re.I
