@@ -124,13 +124,12 @@ def evaluate(folder: Path, *, site_rules: bool = True) -> Report:
 
 
 def score_case(case: GoldCase, *, site_rules: bool = True) -> CaseResult:
-    result = CaseResult(case.name)
     try:
         article = extract_article(
             case.html_path.read_bytes(), case.url, now=_gold_now(case.gold), site_rules=site_rules
         )
     except NotAnArticle as error:
-        result.scores["detection"] = 0.0 if case.is_article else 1.0
+        result = score_article(None, case)
         if case.is_article:
             result.error = error.reason
         return result

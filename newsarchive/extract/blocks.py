@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..text import clean
+from .page import class_and_id
 
 BLOCK_TAGS = frozenset(
     (
@@ -91,7 +92,7 @@ def is_boilerplate_element(element: etree._Element) -> bool:
     style = element.get("style")
     if style and "display:none" in style.replace(" ", "").lower():
         return True
-    marks = (element.get("class") or "") + " " + (element.get("id") or "")
+    marks = class_and_id(element)
     return bool(marks.strip()) and bool(BOILERPLATE_MARKERS.search(marks))
 
 

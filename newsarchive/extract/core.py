@@ -272,11 +272,11 @@ def _check_is_article(
         bool(page.articles_in_jsonld()) or (page.meta.get("og:type") or "").lower() == "article"
     )
     og_type = (page.meta.get("og:type") or "").lower()
-    if body_chars < MIN_BODY_CHARS and article.paywalled and article.headline:
-        # behind a paywall the public part may be a line or nothing: still an article, stored as such
-        article.warnings.append(f"paywalled: only {body_chars} characters of public text")
-        return
     if body_chars < MIN_BODY_CHARS:
+        if article.paywalled:
+            # behind a paywall the public part may be a line or nothing: still an article, stored as such
+            article.warnings.append(f"paywalled: only {body_chars} characters of public text")
+            return
         if (
             _VIDEO_TYPES.search(og_type)
             or page.first("//video | //iframe[contains(@src,'youtube') or contains(@src,'player')]")

@@ -10,7 +10,7 @@ from ..article import Image
 from ..credits import split_credit
 from ..sites.base import ImageRule
 from ..text import clean
-from .page import Page, text_of
+from .page import Page, class_and_id, text_of
 
 _NOT_A_PHOTO = re.compile(
     r"logo|icon|avatar|spacer|pixel|blank|sprite|button|banner|/ads?/|placeholder|loader|\.svg(?:$|\?)|"
@@ -160,7 +160,7 @@ def _caption_near(img: etree._Element) -> str:
         for sibling in node.itersiblings():
             if not isinstance(sibling.tag, str):
                 continue
-            marks = (sibling.get("class") or "") + " " + (sibling.get("id") or "")
+            marks = class_and_id(sibling)
             if _CAPTION_MARKERS.search(marks):
                 return text_of(sibling)
             if sibling.tag in ("p", "div", "h2", "h3") and text_of(sibling):
@@ -181,7 +181,7 @@ def _inside_foreign_block(element: etree._Element, region: etree._Element) -> bo
     for ancestor in element.iterancestors():
         if ancestor is region:
             return False
-        marks = (ancestor.get("class") or "") + " " + (ancestor.get("id") or "")
+        marks = class_and_id(ancestor)
         if ancestor.tag in ("aside", "nav", "footer"):
             return True
         if marks.strip() and _NOT_ARTICLE_CONTAINER.search(marks):

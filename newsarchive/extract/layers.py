@@ -27,7 +27,7 @@ from .blocks import (
     is_page_form,
 )
 from .images import images_by_rules, images_generic
-from .page import Page, jsonld_text, text_of
+from .page import Page, class_and_id, jsonld_text, text_of
 
 
 class Layer:
@@ -438,12 +438,13 @@ _SUBTITLE_ELEMENTS = (
 )
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Paragraph-like blocks: <p>, and text-only <div>s (editors that wrap each paragraph in divs and spans).
+_LEAF_DIVS = "//div[not(.//p or .//div or .//section or .//ul or .//table)]"
 _TEXT_BLOCKS = (
     "//p | //div[text()[string-length(normalize-space()) > 40]]"
     " | //article[text()[string-length(normalize-space()) > 40]]"
-    " | //div[not(.//p or .//div or .//section or .//ul or .//table)][string-length(normalize-space()) > 40]"
+    f" | {_LEAF_DIVS}[string-length(normalize-space()) > 40]"
 )
-_SHORT_TEXT_BLOCKS = "//p | //div[not(.//p or .//div or .//section or .//ul or .//table)]"
+_SHORT_TEXT_BLOCKS = f"//p | {_LEAF_DIVS}"
 _DATE_ELEMENTS = (
     ".//*[contains(@class,'date') or contains(@class,'Date') or contains(@class,'time') or "
     "contains(@class,'Time') or contains(@class,'publish')]"
@@ -509,7 +510,7 @@ class GenericLayer(Layer):
                 if not isinstance(sibling.tag, str):
                     continue
                 text = text_of(sibling)
-                marks = (sibling.get("class") or "") + " " + (sibling.get("id") or "")
+                marks = class_and_id(sibling)
                 is_candidate = sibling.tag in ("h2", "p") or _SUBTITLE_MARKERS.search(marks)
                 if (
                     is_candidate
@@ -528,7 +529,7 @@ class GenericLayer(Layer):
     def _marked_subtitle(self) -> str | None:
         """Without an <h1>: the first block whose class or id names it a subtitle or lead."""
         for element in self.page.select(_SUBTITLE_ELEMENTS):
-            marks = (element.get("class") or "") + " " + (element.get("id") or "")
+            marks = class_and_id(element)
             text = text_of(element)
             if (
                 _SUBTITLE_MARKERS.search(marks)
@@ -592,6 +593,7 @@ class GenericLayer(Layer):
         labelled = self._labelled_byline()
         return [n for n in parse_byline(labelled) if not is_desk(n)][:8] if labelled else []
 
+    @cached_property
     def _header_blocks(self) -> list[etree._Element]:
         """Short blocks between the headline and the body, in document order: where bylines and dates sit
         on pages whose markup says nothing about them."""
@@ -614,11 +616,11 @@ class GenericLayer(Layer):
     def _labelled_byline(self) -> str | None:
         """ "מאת: X" anywhere between headline and body, or a block classed as the article's credit line
         (not a picture's: no photo label, no image class)."""
-        for element in self._header_blocks():
+        for element in self._header_blocks:
             text = text_of(element)
             if _BYLINE_LABEL_START.match(text):
                 return text
-            marks = f"{element.get('class') or ''} {element.get('id') or ''}"
+            marks = class_and_id(element)
             if (
                 _CREDIT_LINE.search(marks)
                 and not _PICTURE_MARK.search(marks)
@@ -649,7 +651,7 @@ class GenericLayer(Layer):
                 if parse_date(text, now=self.now) is not None:
                     return text if has_time_of_day(text) else _with_nearby_clock(element, text)
         # "מאת: X | 15/05/2023 11:42": a full date and a clock in a short block between headline and body
-        for element in self._header_blocks():
+        for element in self._header_blocks:
             text = text_of(element)
             if _NUMERIC_DATE.search(text) and _CLOCK.search(text) and parse_date(text, now=self.now):
                 return text
@@ -679,6 +681,16 @@ class GenericLayer(Layer):
         return None
 
     @cached_property
+    def _never_body(self) -> set[etree._Element]:
+        """Navigation, footers, asides and forms: text inside them is never the body (a form wrapping the
+        whole page, as ASP.NET prints, excepted)."""
+        return {
+            element
+            for element in self.page.select("//nav | //footer | //aside | //form")
+            if not is_page_form(element)
+        }
+
+    @cached_property
     def _scored(self) -> tuple[etree._Element | None, float, float]:
         """(best container, its score, total paragraph text on the page)."""
         found = self._score(_TEXT_BLOCKS, 25)
@@ -696,8 +708,8 @@ class GenericLayer(Layer):
             text = text_of(element)
             if len(text) < min_chars:
                 continue
-            if _inside(element, BOILERPLATE_MARKERS, None) or _inside_tags(
-                element, ("nav", "footer", "aside", "form")
+            if _inside(element, BOILERPLATE_MARKERS, None) or any(
+                ancestor in self._never_body for ancestor in element.iterancestors()
             ):
                 continue
             links = sum(len(clean("".join(a.itertext()))) for a in element.iter("a"))
@@ -852,11 +864,7 @@ def _inside(element: etree._Element, markers: re.Pattern[str], stop: etree._Elem
     for ancestor in element.iterancestors():
         if ancestor is stop:
             return False
-        marks = (ancestor.get("class") or "") + " " + (ancestor.get("id") or "")
+        marks = class_and_id(ancestor)
         if marks.strip() and markers.search(marks):
             return True
     return False
-
-
-def _inside_tags(element: etree._Element, tags: tuple[str, ...]) -> bool:
-    return any(ancestor.tag in tags and not is_page_form(ancestor) for ancestor in element.iterancestors())

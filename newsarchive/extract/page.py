@@ -163,6 +163,12 @@ class Page:
         return resolved
 
 
+def class_and_id(element: etree._Element) -> str:
+    """The element's class and id, space-separated: what the marker patterns (boilerplate, caption,
+    subtitle...) are searched in."""
+    return (element.get("class") or "") + " " + (element.get("id") or "")
+
+
 def text_of(element: etree._Element | None) -> str:
     if element is None:
         return ""
