@@ -19,7 +19,7 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from .sites import SITES, profile_for_url
+from .sites import profile_for_url, profiles_for
 from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
 
@@ -77,10 +77,7 @@ def run_crawl(
 ) -> list[SiteSummary]:
     """Crawl the sites (one crawler each, in one process) and return a summary per site. Blocking: it runs
     the Twisted reactor, which can run once per process."""
-    unknown = [s for s in options.sites if s not in SITES]
-    if unknown:
-        raise ValueError(f"unknown site {', '.join(unknown)}: one of {', '.join(SITES)}")
-    jobs = [(site, {"site": site}) for site in options.sites]
+    jobs = [(profile.key, {"site": profile.key}) for profile in profiles_for(options.sites)]
     for url in options.urls:
         profile = profile_for_url(url)
         if profile is not None:  # a profiled site named by address: use its profile

@@ -67,10 +67,6 @@ def check_sites_command(
     Nothing is added to your archive (--keep FILE saves what was fetched).
     """
     chosen = list(sites) or list(SITES)
-    unknown = [s for s in chosen if s not in SITES]
-    if unknown:
-        stderr.print(f"[red]unknown site {', '.join(unknown)}[/red]: one of {', '.join(SITES)}")
-        sys.exit(2)
     if keep is not None and keep.exists():
         stderr.print(f"[red]{keep} exists[/red]: --keep writes a new file")
         sys.exit(2)

@@ -87,10 +87,6 @@ def crawl(
             f"[red]name the sites to crawl[/red] (one of {', '.join(SITES)}), pass --all, or give --url"
         )
         sys.exit(2)
-    unknown = [s for s in chosen if s not in SITES]
-    if unknown:
-        stderr.print(f"[red]unknown site {', '.join(unknown)}[/red]: one of {', '.join(SITES)}")
-        sys.exit(2)
     settings, log_path = scrapy_settings(config, overrides, log_file)
     options = CrawlOptions(
         sites=chosen,

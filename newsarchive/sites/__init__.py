@@ -34,6 +34,14 @@ _PROFILES = (
 SITES: dict[str, SiteProfile] = {site.key: site for site in _PROFILES}
 
 
+def profiles_for(keys: list[str]) -> list[SiteProfile]:
+    """The profiles of these site keys; ValueError naming the unknown ones."""
+    unknown = [key for key in keys if key not in SITES]
+    if unknown:
+        raise ValueError(f"unknown site {', '.join(unknown)}: one of {', '.join(SITES)}")
+    return [SITES[key] for key in keys]
+
+
 def profile_for_url(url: str) -> SiteProfile | None:
     host = urlsplit(url).hostname or ""
     return next((site for site in SITES.values() if site.handles(host)), None)
@@ -48,4 +56,12 @@ def site_key_for_url(url: str) -> str:
     return host.removeprefix("www.") or "unknown"
 
 
-__all__ = ["SITES", "ImageRule", "Layout", "SiteProfile", "profile_for_url", "site_key_for_url"]
+__all__ = [
+    "SITES",
+    "ImageRule",
+    "Layout",
+    "SiteProfile",
+    "profile_for_url",
+    "profiles_for",
+    "site_key_for_url",
+]

@@ -31,7 +31,7 @@ from ..discovery import (
     parse_sitemap,
     sitemaps_from_robots,
 )
-from ..sites import SITES, SiteProfile
+from ..sites import SITES, SiteProfile, profiles_for
 from ..sites.adhoc import adhoc_profile, is_adhoc
 from ..store import Archive
 from ..store.query import QueryError, parse_day
@@ -56,13 +56,12 @@ class NewsSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         keys = [k.strip() for k in (site or "").split(",") if k.strip()]
-        unknown = [k for k in keys if k not in SITES]
-        if (not keys and not url) or unknown:
+        if not keys and not url:
             raise ValueError(
-                f"unknown site {', '.join(unknown) or '(none given)'}: one of {', '.join(SITES)}"
-                " (or -a url=https://... for a site without a profile)"
+                f"no site given: -a site=KEY (one of {', '.join(SITES)}), or -a url=https://... for a site"
+                " without a profile"
             )
-        profiles = [SITES[k] for k in keys]
+        profiles = profiles_for(keys)
         for address in (url or "").split(","):
             if address.strip():
                 profiles.append(adhoc_profile(address))
@@ -128,13 +127,7 @@ class NewsSpider(scrapy.Spider):
             for url in profile.sitemaps:
                 yield self._sitemap_request(url, profile.key, depth=0)
             for url in profile.feeds:
-                yield scrapy.Request(
-                    url,
-                    callback=self.parse_feed,
-                    errback=self.discovery_failed,
-                    cb_kwargs={"site": profile.key},
-                    priority=10,
-                )
+                yield self._feed_request(url, profile.key)
 
     # -- discovery ------------------------------------------------------------------------------------
 
@@ -147,13 +140,16 @@ class NewsSpider(scrapy.Spider):
         if not feeds:
             self._count("discovery_errors", "home page announces no RSS/Atom feed", site, response.url)
         for url in feeds:
-            yield scrapy.Request(
-                url,
-                callback=self.parse_feed,
-                errback=self.discovery_failed,
-                cb_kwargs={"site": site},
-                priority=10,
-            )
+            yield self._feed_request(url, site)
+
+    def _feed_request(self, url: str, site: str) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_feed,
+            errback=self.discovery_failed,
+            cb_kwargs={"site": site},
+            priority=10,
+        )
 
     def _sitemap_request(self, url: str, site: str, depth: int) -> scrapy.Request:
         return scrapy.Request(
