@@ -33,6 +33,19 @@ RANK_WEIGHTS = (5.0, 1.0)
 PHRASE_CHECK_FACTOR = 20
 
 
+#: what a search hit is made from (``a`` is the articles table)
+_HIT_COLUMNS = (
+    "a.id, a.url, a.site, a.headline, a.subtitle, a.published, a.published_offset, a.authors, a.section,"
+    " a.body"
+)
+
+
+def rows_as_dicts(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+    columns = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(columns, row, strict=True))
+
+
 def default_db_path() -> Path:
     return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
 
@@ -284,14 +297,7 @@ class Archive:
     # -- reading ---------------------------------------------------------------------------------------
 
     def get(self, url: str) -> Article | None:
-        row = self.db.execute("SELECT * FROM articles WHERE url = ?", (url,)).fetchone()
-        if row is None:
-            return None
-        columns = [d[0] for d in self.db.execute("SELECT * FROM articles LIMIT 0").description]
-        return record_to_article(dict(zip(columns, row, strict=True)))
-
-    def has_url(self, url: str) -> bool:
-        return self.db.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
+        return next(self.iter_articles("WHERE url = ?", [url]), None)
 
     def knows(self, url: str) -> bool:
         """Whether the URL was fetched before: an article's URL, or a page kept under it (http and https
@@ -328,10 +334,10 @@ class Archive:
     def iter_articles(
         self, where: str = "", params: Iterable[Any] = (), order: str = "published"
     ) -> Iterator[Article]:
-        cursor = self.db.execute(f"SELECT * FROM articles {where} ORDER BY {order}", list(params))
-        columns = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield record_to_article(dict(zip(columns, row, strict=True)))
+        """Stored articles; ``where`` may name the table ``a`` (as the shared filters do)."""
+        cursor = self.db.execute(f"SELECT a.* FROM articles a {where} ORDER BY {order}", list(params))
+        for row in rows_as_dicts(cursor):
+            yield record_to_article(row)
 
     # -- search ----------------------------------------------------------------------------------------
 
@@ -397,8 +403,7 @@ class Archive:
     ) -> list[dict[str, Any]]:
         weights = ", ".join(str(w) for w in RANK_WEIGHTS)
         sql = (
-            f"SELECT a.id, a.url, a.site, a.headline, a.subtitle, a.published, a.published_offset, a.authors,"
-            f" a.section, a.body, bm25({FTS_TABLE}, {weights}) AS score,"
+            f"SELECT {_HIT_COLUMNS}, bm25({FTS_TABLE}, {weights}) AS score,"
             f" (SELECT group_concat(i.caption, ' ') FROM images i WHERE i.article_id = a.id) AS captions"
             f" FROM {FTS_TABLE} JOIN articles a ON a.id = {FTS_TABLE}.rowid"
             f" WHERE {FTS_TABLE} MATCH ? {('AND ' + where) if where else ''}"
@@ -408,18 +413,15 @@ class Archive:
             cursor = self.db.execute(sql, [expression, *params, -1 if limit is None else limit])
         except sqlite3.OperationalError as error:
             raise QueryError(f"the search engine could not run this query ({error})") from None
-        columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor]
+        return list(rows_as_dicts(cursor))
 
     def _filtered_only(self, where: str, params: list[Any], limit: int | None) -> list[dict[str, Any]]:
         cursor = self.db.execute(
-            "SELECT a.id, a.url, a.site, a.headline, a.subtitle, a.published, a.published_offset, a.authors,"
-            f" a.section, a.body FROM articles a {('WHERE ' + where) if where else ''}"
+            f"SELECT {_HIT_COLUMNS} FROM articles a {('WHERE ' + where) if where else ''}"
             " ORDER BY a.published DESC LIMIT ?",
             [*params, -1 if limit is None else limit],
         )
-        columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor]
+        return list(rows_as_dicts(cursor))
 
     def _hit(self, row: dict[str, Any], parsed: ParsedQuery, *, exact: bool, score: float) -> Hit:
         return Hit(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..article import Article
-from .archive import Archive, filter_sql, merge_options, record_to_article
+from .archive import Archive, filter_sql, merge_options
 from .query import ParsedQuery
 
 COVERAGE_FIELDS = (
@@ -147,13 +147,7 @@ def iter_export(
     now: Any = None,
 ) -> Iterator[Article]:
     where, params = _where(sites=sites, since=since, until=until, author=author, now=now)
-    # `a` is the alias the shared filters use
-    cursor = archive.db.execute(
-        f"SELECT a.* FROM articles a {('WHERE ' + where) if where else ''} ORDER BY a.published, a.id", params
-    )
-    columns = [d[0] for d in cursor.description]
-    for row in cursor:
-        yield record_to_article(dict(zip(columns, row, strict=True)))
+    yield from archive.iter_articles(f"WHERE {where}" if where else "", params, order="a.published, a.id")
 
 
 def export(articles: Iterator[Article], fmt: str, out: IO[str] | Path) -> int:
