@@ -56,12 +56,18 @@ class Sitemap:
     entries: list[Entry]
 
 
+def _web_url(base_url: str, link: str) -> str | None:
+    """``link`` made absolute against ``base_url``, if it is an http(s) address."""
+    absolute = urljoin(base_url, link.strip())
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
 def sitemaps_from_robots(text: str, base_url: str) -> list[str]:
     """The `Sitemap:` lines of a robots.txt, as absolute URLs."""
     found = []
     for url in _SITEMAP_LINE.findall(text or ""):
-        absolute = urljoin(base_url, url)
-        if urlsplit(absolute).scheme in ("http", "https") and absolute not in found:
+        absolute = _web_url(base_url, url)
+        if absolute and absolute not in found:
             found.append(absolute)
     return found
 
@@ -121,10 +127,8 @@ def parse_sitemap(body: bytes, url: str) -> Sitemap:
         if _local(item.tag) != wanted:
             continue
         loc = _child_text(item, "loc")
+        loc = _web_url(url, loc) if loc else None
         if not loc:
-            continue
-        loc = urljoin(url, loc)
-        if urlsplit(loc).scheme not in ("http", "https"):
             continue
         published = lastmod = title = None
         news = next((c for c in item if _local(c.tag) == "news"), None)
@@ -161,10 +165,8 @@ def parse_feed(body: bytes, url: str) -> list[Entry]:
                 break
         if not link:
             link = _child_text(item, "guid", "id")
+        link = _web_url(url, link) if link else None
         if not link:
-            continue
-        link = urljoin(url, link.strip())
-        if urlsplit(link).scheme not in ("http", "https"):
             continue
         raw_date = _child_text(item, "pubdate", "published", "date", "created", "updated", "issued")
         entries.append(Entry(link, published=_feed_date(raw_date), title=_child_text(item, "title")))
@@ -183,7 +185,7 @@ def _feed_date(text: str | None) -> datetime | None:
     return value.astimezone(ISRAEL)
 
 
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "text/xml")
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 
 
 def feeds_from_html(body: bytes, url: str) -> list[str]:
@@ -198,10 +200,10 @@ def feeds_from_html(body: bytes, url: str) -> list[str]:
     host = urlsplit(url).hostname
     found: list[str] = []
     for link in page.xpath("//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"):
-        if (link.attrib.get("type") or "").strip().lower() not in _FEED_TYPES[:2]:
+        if (link.attrib.get("type") or "").strip().lower() not in _FEED_TYPES:
             continue
-        href = urljoin(url, link.attrib["href"].strip())
-        if urlsplit(href).hostname == host and href not in found:
+        href = _web_url(url, link.attrib["href"])
+        if href and urlsplit(href).hostname == host and href not in found:
             found.append(href)
     return found
 
