@@ -95,6 +95,13 @@ def html_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+def canonical_url(body: bytes) -> str | None:
+    """The web address a saved page gives itself (canonical link, og:url), or None. Raises
+    :class:`NotAnArticle` for bytes that are not an HTML page."""
+    canonical = Page(body, "file:///").canonical
+    return canonical if canonical.startswith(("http://", "https://")) else None
+
+
 def page_from_file(path: Path, url: str | None = None) -> FetchedPage | Outcome:
     """A saved page as if fetched: the URL from ``url`` or its canonical link, the time from the file."""
     try:
@@ -103,11 +110,10 @@ def page_from_file(path: Path, url: str | None = None) -> FetchedPage | Outcome:
         return Outcome(str(path), reason=f"cannot read the file: {error.strerror or error}")
     if url is None:
         try:
-            canonical = Page(body, "file:///").canonical
+            url = canonical_url(body)
         except NotAnArticle as error:
             return Outcome(str(path), reason=error.reason)
-        if not canonical.startswith(("http://", "https://")):
+        if url is None:
             return Outcome(str(path), reason="no URL: the page has no canonical link (pass --url)")
-        url = canonical
     fetched = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     return FetchedPage(url=url, body=body, fetched_at=fetched, headers={"x-imported-from": path.name})

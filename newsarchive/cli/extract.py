@@ -10,13 +10,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .. import __version__
 from ..article import Article, NotAnArticle
 from ..extract import extract_article
+from ..ingest import canonical_url
+from ..settings import USER_AGENT
 
 #: Exit status for "this page is not an article".
 EXIT_NOT_ARTICLE = 3
-USER_AGENT = f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)"
 FETCH_TIMEOUT_S = 30
 FETCH_MAX_BYTES = 20_000_000
 
@@ -58,7 +58,12 @@ def extract(source: str, url: str | None, fmt: str) -> None:
             err.print(f"[red]no such file: {source}[/red]")
             sys.exit(2)
         data = path.read_bytes()
-        url = url or _url_from_page(data) or path.resolve().as_uri()
+        if url is None:
+            try:
+                url = canonical_url(data)
+            except NotAnArticle:
+                url = None  # extraction below says what is wrong with the file
+            url = url or path.resolve().as_uri()
     try:
         article = extract_article(data, url, charset=charset)
     except NotAnArticle as error:
@@ -99,16 +104,6 @@ def _fetch(url: str) -> tuple[bytes, str | None]:
     if len(data) > FETCH_MAX_BYTES:
         raise OSError(f"page larger than {FETCH_MAX_BYTES} bytes")
     return data, charset
-
-
-def _url_from_page(data: bytes) -> str | None:
-    from ..extract.page import Page
-
-    try:
-        page = Page(data, "file:///")
-    except NotAnArticle:
-        return None
-    return page.canonical if page.canonical.startswith("http") else None
 
 
 def _as_text(article: Article) -> str:
