@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -18,11 +17,16 @@ from ..store import QueryError
 from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, iter_export, plot_per_day
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
-from .options import author_option, db_option, open_archive, since_option, site_option, stderr, until_option
-
-
-def _console() -> Console:
-    return Console(width=None if sys.stdout.isatty() else 200)
+from .options import (
+    author_option,
+    db_option,
+    open_archive,
+    since_option,
+    site_option,
+    stderr,
+    stdout_console,
+    until_option,
+)
 
 
 @click.command()
@@ -94,7 +98,7 @@ def search(
                 ]
             )
         return
-    console = _console()
+    console = stdout_console()
     if not hits:
         console.print("no articles match")
         return
@@ -149,7 +153,7 @@ def stats(
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    console = _console()
+    console = stdout_console()
     table = Table(title=f"{result.total} articles")
     table.add_column("site")
     table.add_column("articles", justify="right")
@@ -295,7 +299,7 @@ def _print_report(report: IngestReport, fmt: str) -> None:
             )
         )
         return
-    console = _console()
+    console = stdout_console()
     table = Table(title=f"{report.total_stored} stored, {report.total_skipped} skipped")
     table.add_column("outcome")
     table.add_column("pages", justify="right")

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -16,7 +15,7 @@ from ..crawl import CrawlOptions
 from ..sites import SITES
 from .config import load_config
 from .crawl import scrapy_settings, with_progress
-from .options import scrapy_options, stderr
+from .options import scrapy_options, stderr, stdout_console
 
 
 @click.command("check-sites")
@@ -80,7 +79,7 @@ def check_sites_command(
     if fmt == "json":
         click.echo(json.dumps([h.to_dict() for h in report], ensure_ascii=False, indent=2))
     else:
-        Console(width=None if sys.stdout.isatty() else 160).print(_table(report, log_path))
+        stdout_console(160).print(_table(report, log_path))
     if any(h.problems for h in report):
         sys.exit(1)
 

@@ -19,7 +19,7 @@ from ..crawl import CrawlOptions, SiteSummary, run_crawl
 from ..sites import SITES
 from ..store import default_db_path
 from .config import load_config
-from .options import db_option, scrapy_options, stderr
+from .options import db_option, scrapy_options, stderr, stdout_console
 
 T = TypeVar("T")
 
@@ -110,7 +110,7 @@ def crawl(
             )
         )
     else:
-        Console(width=None if sys.stdout.isatty() else 160).print(_summary(summaries, log_path))
+        stdout_console(160).print(_summary(summaries, log_path))
     if any(s.finish_reason not in ("finished", "closespider_itemcount", "") for s in summaries):
         sys.exit(1)
 

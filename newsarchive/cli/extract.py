@@ -14,6 +14,7 @@ from ..article import Article, NotAnArticle
 from ..extract import extract_article
 from ..ingest import canonical_url
 from ..settings import USER_AGENT
+from .options import stdout_console
 
 #: Exit status for "this page is not an article".
 EXIT_NOT_ARTICLE = 3
@@ -152,7 +153,7 @@ def eval_command(gold_dir: Path, fmt: str, details: bool, site_rules: bool) -> N
         }
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    console = Console(width=None if sys.stdout.isatty() else 220)
+    console = stdout_console(220)
     table = Table(title=f"Extraction quality on {gold_dir} ({len(report.results)} pages)")
     table.add_column("page", overflow="fold")
     shown = [f for f in FIELDS if f in averages]

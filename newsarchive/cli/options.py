@@ -28,6 +28,11 @@ author_option = click.option("--author", help="Only articles with this author (p
 stderr = Console(stderr=True)
 
 
+def stdout_console(piped_width: int = 200) -> Console:
+    """Where tables go: the terminal's width, or a fixed wide one when the output is piped to a file."""
+    return Console(width=None if sys.stdout.isatty() else piped_width)
+
+
 def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
     """Open the archive or exit with a clear message."""
     path = db_path or default_db_path()

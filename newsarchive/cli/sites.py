@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from ..sites import SITES
+from .options import stdout_console
 
 
 @click.command()
@@ -49,4 +48,4 @@ def sites(fmt: str) -> None:
             "\n".join(row["layouts"]) or "(JSON-LD, meta, generic)",
             row["verified"],
         )
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    stdout_console().print(table)
