@@ -184,15 +184,15 @@ def gzip_bomb(size: int = 60 * 1024 * 1024) -> bytes:
 # -- running ------------------------------------------------------------------------------------------
 
 
-def run_crawl(
+def run_cli(
     farm: SiteFarm,
-    sites: list[str],
-    db: Path,
-    *extra: str,
+    subcommand: str,
+    *args: str,
     settings: dict[str, object] | None = None,
     timeout: float = 120,
 ) -> tuple[int, list[dict], str]:
-    """`newsarchive crawl` in a subprocess (one Twisted reactor per process): (exit code, summary, stderr)."""
+    """A `newsarchive` command that crawls, in a subprocess (one Twisted reactor per process), replaying
+    the farm with no politeness delays: (exit code, its JSON output, stderr)."""
     merged = {
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
@@ -201,22 +201,24 @@ def run_crawl(
         **farm.replay_settings(),
         **(settings or {}),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "newsarchive.cli",
-        "crawl",
-        *sites,
-        "--db",
-        str(db),
-        "--format",
-        "json",
-        "--log-file",
-        str(db.with_suffix(".log")),
-        *extra,
-    ]
+    command = [sys.executable, "-m", "newsarchive.cli", subcommand, *args, "--format", "json"]
     for name, value in merged.items():
         command += ["--set", f"{name}={json.dumps(value) if not isinstance(value, str) else value}"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    summary = json.loads(result.stdout) if result.stdout.strip().startswith("[") else []
-    return result.returncode, summary, result.stderr
+    output = json.loads(result.stdout) if result.stdout.strip().startswith("[") else []
+    return result.returncode, output, result.stderr
+
+
+def run_crawl(
+    farm: SiteFarm,
+    sites: list[str],
+    db: Path,
+    *extra: str,
+    settings: dict[str, object] | None = None,
+    timeout: float = 120,
+) -> tuple[int, list[dict], str]:
+    """`newsarchive crawl` of the farm into ``db``: (exit code, summary, stderr)."""
+    log = str(db.with_suffix(".log"))
+    return run_cli(
+        farm, "crawl", *sites, "--db", str(db), "--log-file", log, *extra, settings=settings, timeout=timeout
+    )

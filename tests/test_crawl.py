@@ -19,6 +19,7 @@ from .sitefarm import (
     gzip_bomb,
     news_sitemap,
     rss,
+    run_cli,
     run_crawl,
     sitemap_index,
     walla_article,
@@ -456,21 +457,6 @@ def redesigned_page(n: int, *, with_jsonld: bool) -> str:
     )
 
 
-def check_sites_json(farm: SiteFarm, *args: str) -> tuple[int, list[dict], str]:
-    command = [sys.executable, "-m", "newsarchive.cli", "check-sites", *args, "--format", "json"]
-    settings = {
-        "DOWNLOAD_DELAY": 0,
-        "AUTOTHROTTLE_ENABLED": False,
-        "RETRY_TIMES": 0,
-        **farm.replay_settings(),
-    }
-    for name, value in settings.items():
-        command += ["--set", f"{name}={json.dumps(value)}"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    report = json.loads(result.stdout) if result.stdout.strip().startswith("[") else []
-    return result.returncode, report, result.stderr
-
-
 def test_check_sites_flags_a_redesign(tmp_path: Path) -> None:
     with SiteFarm() as farm:
         walla_site(farm, [901, 902, 903])  # healthy
@@ -486,8 +472,11 @@ def test_check_sites_flags_a_redesign(tmp_path: Path) -> None:
             for n, url in enumerate(urls):
                 farm.add(url, redesigned_page(n, with_jsonld=jsonld))
         keep = tmp_path / "kept.db"
-        code, report, err = check_sites_json(
-            farm, "walla", "ynet", "haaretz", "--per-site", "2", "--min-words", "20", "--keep", str(keep)
+        code, report, err = run_cli(
+            farm,
+            "check-sites",
+            *("walla", "ynet", "haaretz", "--per-site", "2", "--min-words", "20", "--keep", str(keep)),
+            settings={"RETRY_TIMES": 0},
         )
     assert code == 1, err  # a broken site fails the check
     health = {row["site"]: row for row in report}
