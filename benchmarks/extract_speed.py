@@ -23,15 +23,11 @@ SHARED = ROOT.parent / "shared" / "corpus"
 
 
 def load_pages() -> list[tuple[bytes, str]]:
-    if (SHARED / "cases.json").exists():
-        cases = json.loads((SHARED / "cases.json").read_text(encoding="utf-8"))
-        return [((SHARED / c["file"]).read_bytes(), c["url"]) for c in cases if c["file"].endswith(".html")]
-    pages = []
-    for gold in sorted((ROOT / "tests" / "fixtures").rglob("*.json")):
-        pages.append(
-            (gold.with_suffix(".html").read_bytes(), json.loads(gold.read_text(encoding="utf-8"))["url"])
-        )
-    return pages
+    """The shared corpus's HTML pages (the fixtures when it is absent), read as `newsarchive eval` does."""
+    from newsarchive.evaluate import load_cases
+
+    folder = SHARED if (SHARED / "cases.json").exists() else ROOT / "tests" / "fixtures"
+    return [(c.html_path.read_bytes(), c.url) for c in load_cases(folder) if c.html_path.suffix == ".html"]
 
 
 def rss_mb() -> float:
