@@ -7,6 +7,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
+#: the offline snapshot of every profiled site (the README's first command crawls it)
+SAMPLE_SITES = ROOT / "data" / "samples" / "sites"
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import SAMPLE_SITES
 from .sitefarm import (
     Route,
     SiteFarm,
@@ -324,7 +325,7 @@ def test_every_profile_has_a_crawlable_sample_snapshot(tmp_path: Path) -> None:
     """The README's first command crawls these; each profile must find, extract and store its own pages."""
     from newsarchive.sites import SITES
 
-    samples = Path(__file__).resolve().parent.parent / "data" / "samples" / "sites"
+    samples = SAMPLE_SITES
     db = tmp_path / "samples.db"
     command = ["crawl", "--all", "--replay", str(samples), "--db", str(db), "--format", "json"]
     result = subprocess.run(
@@ -492,7 +493,7 @@ def test_check_sites_flags_a_redesign(tmp_path: Path) -> None:
 
 
 def test_check_sites_on_the_samples_is_healthy_and_refuses_unknown_sites(tmp_path: Path) -> None:
-    samples = Path(__file__).resolve().parent.parent / "data" / "samples" / "sites"
+    samples = SAMPLE_SITES
     command = [sys.executable, "-m", "newsarchive.cli", "check-sites", "--replay", str(samples)]
     result = subprocess.run(
         [*command, "--min-words", "20", "--format", "json"],

@@ -10,7 +10,7 @@ import pytest
 
 from newsarchive import NotAnArticle, extract_article
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, SAMPLE_SITES
 
 CASES = sorted(FIXTURES.rglob("*.json"))
 
@@ -49,7 +49,7 @@ def test_every_site_profile_has_a_replay_snapshot() -> None:
     (the crawl itself is tested in test_crawl.py)."""
     from newsarchive.sites import SITES
 
-    samples = FIXTURES.parent.parent / "data" / "samples" / "sites"
+    samples = SAMPLE_SITES
     for key, profile in SITES.items():
         hosts = [h for h in samples.iterdir() if profile.handles(h.name)]
         assert hosts, f"no replay snapshot for site {key}"
