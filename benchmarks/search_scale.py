@@ -5,8 +5,9 @@
 The synthetic corpus: each article has a 9-word headline, a 20-word subtitle and four paragraphs of 30
 words (about 150 words), drawn by frequency from the 30,000 most frequent Hebrew words of wordfreq, 40% of
 them with a prefix (ה ו ב ל מ ש כ and combinations), one or two authors from 300 names, a site of 10, and a
-publication time spread over two years. Articles are stored through `Archive.store_many` (batches of 500,
-the crawler's path: articles, authors, images and the search index), without raw pages.
+publication time spread over two years. Articles are stored through `Archive.store_many` (the crawler's
+path: articles, authors, images and the search index; the library's batch size unless `--batch-size`),
+without raw pages.
 The peer in the same run: plain SQLite FTS5 (unicode61, the body only) over the same texts.
 
 Queries: 200 one-word queries drawn from frequency ranks 100-20,000 (top 20, best first) and 40 two-word
@@ -29,6 +30,7 @@ from pathlib import Path
 from newsarchive import Article
 from newsarchive.dates import ISRAEL
 from newsarchive.store import Archive
+from newsarchive.store.archive import STORE_BATCH
 
 PREFIXES = ["ה", "ו", "ב", "ל", "מ", "ש", "כ", "וה", "וב", "ול", "שה", "מה", "כש"]
 PREFIX_WEIGHTS = [25, 18, 12, 12, 6, 6, 2, 4, 2, 2, 2, 2, 1]
@@ -97,14 +99,15 @@ def run(
     have: int,
     archive: Archive,
     plain: sqlite3.Connection,
+    batch_size: int,
 ) -> dict:
     """Grow the archive (and the plain peer) from ``have`` to ``size`` articles, then time queries."""
-    batch = 5000
+    batch = 50_000  # articles made ahead of each store_many call (the bulk path streams through one call)
     ingest_s = plain_s = 0.0
     for start in range(have, size, batch):
         articles = [generator.article(n) for n in range(start, min(size, start + batch))]
         t = time.perf_counter()
-        archive.store_many(articles, batch_size=500)
+        archive.store_many(articles, batch_size=batch_size)
         ingest_s += time.perf_counter() - t
         t = time.perf_counter()
         with plain:
@@ -169,6 +172,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--folder", type=Path, default=Path("/tmp/newsarchive-scale"))
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--batch-size", type=int, default=STORE_BATCH, help="articles per transaction")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     for stale in args.folder.glob("*.db*"):
@@ -184,7 +188,7 @@ def main() -> None:
     plain.execute("CREATE VIRTUAL TABLE fts USING fts5(body)")
     results, have = [], 0
     for size in sorted(args.sizes):
-        result = run(size, args.folder, generator, queries, phrases, have, archive, plain)
+        result = run(size, args.folder, generator, queries, phrases, have, archive, plain, args.batch_size)
         have = size
         results.append(result)
         print(json.dumps(result, ensure_ascii=False), flush=True)

@@ -120,6 +120,24 @@ def test_schema_version_and_migrations(tmp_path: Path) -> None:
         Archive(path)
 
 
+def test_a_version_1_archive_gets_the_new_search_index(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.store_many(make_article(n) for n in range(30))
+    conn = sqlite3.connect(path)  # back to version 1: its index held each word beside its stripped forms
+    with conn:
+        conn.execute("DROP TABLE articles_fts")
+        conn.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(headline, text)")
+        conn.execute("INSERT INTO articles_fts (rowid, headline, text) VALUES (1, 'כותרת', 'והממשלה ממשלהx')")
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with Archive(path) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert archive.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == 30
+        assert len(archive.search("ממשלה", limit=100)) == 30  # והממשלה, in every article
+        assert [h.url for h in archive.search('"כתבה 7"')] == ["https://www.example.co.il/a/7"]
+
+
 def test_raw_pages_round_trip_for_re_extraction(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "archive.db")
     body = "<html><h1>כותרת</h1></html>".encode() * 100

@@ -2,8 +2,9 @@
 
 One normal form: niqqud and cantillation removed, maqaf and sof pasuq turned into spaces, gershayim and
 geresh inside words deleted (so צה"ל, צה״ל and צהל are one token), directional marks removed, Latin
-lower-cased. Prefix-insensitive matching indexes each token together with its prefix-stripped forms
-(ו, ה, ב, כ, ל, מ, ש and their usual combinations), as measured in ../shared/notes/hebrew.md.
+lower-cased. Prefix-insensitive matching: each token is indexed once, as its stem with the prefix letters
+(ו, ה, ב, כ, ל, מ, ש and their usual combinations) moved behind a mark, so that every prefixed form of a
+word is one FTS5 prefix query and the index holds no more tokens than the text.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from .prefixes import PREFIXES
 # Niqqud, cantillation and invisible marks are deleted; maqaf and sof pasuq become spaces.
 _DELETED = re.compile("[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u200b-\u200f\u202a-\u202e"
                       "\u2060-\u2069\u061c\ufeff\u00ad]+")  # fmt: skip
-_QUOTES = frozenset("\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`")
+_QUOTES = re.compile("[\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`]")
 # " ״ ' ׳ “ ” ’ and the like, between two letters or closing a word: part of the word, not punctuation.
 _INNER_QUOTES = re.compile(
     "(?<=[\u05d0-\u05eaA-Za-z])[\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`]+(?=[\u05d0-\u05ea])"
 )
 _WORD_END_GERESH = re.compile("(?<=[\u05d0-\u05ea])[\u05f3'](?![\u05d0-\u05ea])")
+_ACCENTED_LATIN = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 _TOKEN = re.compile(r"[^\W_]+")
 _HEBREW = re.compile("[\u05d0-\u05ea]")
 
@@ -40,8 +42,10 @@ def normalize(text: str) -> str:
     text = _DELETED.sub("", text)
     if "\u05be" in text or "\u05c3" in text:
         text = text.replace("\u05be", " ").replace("\u05c3", " ")
-    if not _QUOTES.isdisjoint(text):
+    if _QUOTES.search(text):
         text = _WORD_END_GERESH.sub("", _INNER_QUOTES.sub("", text))
+    if _ACCENTED_LATIN.search(text):  # café and cafe are one word
+        text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     return text.lower()
 
 
@@ -50,9 +54,9 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
-#: Appended to a prefix-stripped form in the index, so that the exact form and the stripped forms are told
-#: apart in one column: "ואלטמן" is indexed as "ואלטמן אלטמןx" (a Hebrew word never ends in a Latin x).
-VARIANT_MARK = "x"
+#: Separates a word's stem from its prefix in the index: "ולאלטמן" is indexed as the one token "אלטמןxלו"
+#: (stem, mark, prefix letters reversed), "אלטמן" as "אלטמןx". A Hebrew word never holds a Latin x.
+INDEX_MARK = "x"
 
 
 @lru_cache(maxsize=200_000)
@@ -66,48 +70,86 @@ def _variants(token: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-_INDEXED: dict[str, str] = {}  # token -> its index entry; a plain dict: this is the ingest hot path
+def variants(token: str) -> list[str]:
+    """The forms of a Hebrew token with one of the known prefixes removed (at least two letters left),
+    where that reading is plausible (see :mod:`.lexicon`), shortest first."""
+    return list(_variants(token))
+
+
+def _index_form(token: str) -> str:
+    if not _HEBREW.match(token):
+        return token
+    stem = _stem(token)
+    return stem + INDEX_MARK + token[: len(token) - len(stem)][::-1]
+
+
+def _stem(token: str) -> str:
+    """The shortest plausible stem of a token that each of its longer plausible readings also reads as
+    theirs: שהוא is ש+הוא, not שה+וא, because הוא itself is not read as ה+וא. So a word is found in any
+    prefixed form through its own readings (query_forms)."""
+    readings = _variants(token)[::-1]  # longest first
+    best = token
+    for depth, stem in enumerate(readings):
+        if all(stem in _variants(longer) for longer in readings[:depth]):
+            best = stem
+        else:
+            break
+    return best
+
+
+_INDEXED: dict[str, str] = {}  # token -> its index form; a plain dict: this is the ingest hot path
 _INDEXED_LIMIT = 500_000
 
 
-def _indexed(token: str) -> str:
+def index_form(token: str) -> str:
+    """The one index token of a token: its shortest plausible stem, the mark, and the stripped prefix
+    reversed. Every form of a stem shares the stem's index prefix ("ממשלהx"), and the prefixes that end
+    with the same letters share a longer one (הממשלה and והממשלה share "ממשלהxה"), so a word in any
+    prefixed form is an FTS5 prefix query, and the exact form is one token."""
     entry = _INDEXED.get(token)
     if entry is None:
         if len(_INDEXED) >= _INDEXED_LIMIT:
             _INDEXED.clear()
-        entry = _INDEXED[token] = " ".join([token, *(v + VARIANT_MARK for v in _variants(token))])
+        entry = _INDEXED[token] = _index_form(token)
     return entry
 
 
-def variants(token: str) -> list[str]:
-    """The forms of a Hebrew token with one of the known prefixes removed (at least two letters left),
-    where that reading is plausible (see :mod:`.lexicon`)."""
-    return list(_variants(token))
-
-
 def index_text(text_tokens: list[str]) -> str:
-    """What the search index holds: every token, each followed by its marked prefix-stripped forms."""
-    entries = list(map(_INDEXED.get, text_tokens))
-    for i, entry in enumerate(entries):
-        if entry is None:
-            entries[i] = _indexed(text_tokens[i])
-    return " ".join(entries)
+    """What the search index holds: one index form per token, in order (so phrases are adjacent tokens)."""
+    try:
+        return " ".join(map(_INDEXED.__getitem__, text_tokens))
+    except KeyError:  # a token not seen lately: the slower path fills the cache
+        return " ".join([index_form(token) for token in text_tokens])
 
 
-def marked(word: str) -> str:
-    """How a prefix-stripped form of ``word`` stands in the index."""
-    return word + VARIANT_MARK
+@lru_cache(maxsize=10_000)
+def query_forms(word: str) -> tuple[str, ...]:
+    """The index prefixes that find ``word`` with or without a prefix: the word itself, and each plausible
+    reading of it as prefix + stem ("הממשלה": "הממשלהx" and "ממשלהxה"; "משרד" is not מ+שרד, so only
+    "משרדx"). A token of the text matches when its index form starts with one of them. The readings are
+    the index's own (:func:`variants`), so the exact form of every word is found, and a longer prefixed form
+    (במשרד) is found for a word (משרד) only through a reading the lexicon accepts for that word."""
+    if not _HEBREW.match(word):
+        return (word,)
+    readings = (stem + INDEX_MARK + word[: len(word) - len(stem)][::-1] for stem in _variants(word))
+    return (word + INDEX_MARK, *readings)
+
+
+def matches(token: str, word: str) -> bool:
+    """Whether a token of the text is ``word`` in some prefixed form, exactly as the index decides."""
+    if token == word:
+        return True
+    if not token.endswith(word) or not _HEBREW.match(word):
+        return False
+    form = index_form(token)
+    return any(form.startswith(prefix) for prefix in query_forms(word))
 
 
 def contains_phrase(text_tokens: list[str], phrase: tuple[str, ...], *, exact: bool = False) -> bool:
     """Whether the phrase's words stand in a row, each in its own form or (unless ``exact``) with a prefix."""
     size = len(phrase)
-    same = (lambda token, word: token == word) if exact else _same_word
+    same = (lambda token, word: token == word) if exact else matches
     for start in range(len(text_tokens) - size + 1):
         if all(same(text_tokens[start + i], phrase[i]) for i in range(size)):
             return True
     return False
-
-
-def _same_word(token: str, word: str) -> bool:
-    return token == word or (token.endswith(word) and word in _variants(token))

@@ -20,18 +20,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import product
 
 from ..dates import ISRAEL, parse_date
-from .hebrew import marked, tokens
+from .hebrew import index_form, query_forms, tokens
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
 FILTER_FIELDS = ("site", "author", "section", "tag", "since", "until", "lang")
 TEXT_FIELDS = ("headline",)
-#: tokens that may stand between two words of a phrase in the index: the marked forms of the first word
-#: (three at most), and, when the words are prefixed, the second word's own token and its other forms
-EXACT_SLACK_PER_GAP = 3
-PHRASE_SLACK_PER_GAP = 5
-#: phrase words whose prefixed and exact forms are combined in NEAR groups (2**4); later words are ANDed
-MAX_NEAR_COMBINATION_WORDS = 4
+#: a phrase's leading words are matched in a row in the index for up to this many combinations of
+#: their readings (ממשלה: ממשלה; הממשלה: הממשלה or ה+ממשלה); the later words are checked afterwards
+MAX_PHRASE_COMBINATIONS = 64
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LEXER = re.compile(
@@ -175,32 +172,41 @@ def _make_term(
 
 
 def _term_expression(term: Term, exact_only: bool) -> str:
-    """The FTS5 expression of one term. The index's `text` column holds every token followed by its marked
-    prefix-stripped forms (see hebrew.index_text); `headline` holds the headline's tokens as they are."""
+    """The FTS5 expression of one term. Each token of the text is one index form (see
+    hebrew.index_form): a word in any prefixed form is a prefix query on its query forms, the exact form
+    is its own index form, a phrase is those in a row."""
+    column = f"{term.column} : " if term.column else ""  # no filter: the headline or the text
     words = term.tokens
-    exact_only = exact_only or term.exact
-    star = "*" if term.prefix else ""
-    if term.column == "headline":
-        return f'headline : "{" ".join(words)}"{star}'
+    if exact_only or term.exact:
+        return f'{column}"{" ".join(index_form(w) for w in words)}"'
+    if term.prefix:
+        return f'{column}"{words[0]}" *'
     if len(words) == 1:
-        word = words[0]
-        if exact_only or term.prefix:
-            return f'text : "{word}"{star}'
-        return f'text : ("{word}" OR "{marked(word)}")'
-    if exact_only:
-        return f"text : NEAR({_quoted(words)}, {EXACT_SLACK_PER_GAP * (len(words) - 1)})"
-    head, tail = words[:MAX_NEAR_COMBINATION_WORDS], words[MAX_NEAR_COMBINATION_WORDS:]
-    slack = PHRASE_SLACK_PER_GAP * (len(head) - 1)
+        return f"{column}({_any_of(words[0])})"
+    head, tail = _phrase_head(words)
     combos = " OR ".join(
-        f"NEAR({_quoted(tuple(marked(w) if m else w for w, m in zip(head, marks, strict=True)))}, {slack})"
-        for marks in product((False, True), repeat=len(head))
+        " + ".join(f'"{form}" *' for form in forms) for forms in product(*(query_forms(w) for w in head))
     )
-    rest = "".join(f' AND ("{w}" OR "{marked(w)}")' for w in tail)
-    return f"text : ({combos}{rest})"
+    rest = "".join(f" AND ({_any_of(w)})" for w in tail)
+    return f"{column}(({combos}){rest})"
 
 
-def _quoted(words: tuple[str, ...]) -> str:
-    return " ".join(f'"{w}"' for w in words)
+def _any_of(word: str) -> str:
+    forms = query_forms(word)
+    if len(forms) == 1 and forms[0] == word:  # not Hebrew: the word itself
+        return f'"{word}"'
+    return " OR ".join(f'"{form}" *' for form in forms)
+
+
+def _phrase_head(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The leading words whose forms are combined into FTS5 phrases (at most MAX_PHRASE_COMBINATIONS of
+    them); the rest are only required anywhere, and the phrase is checked word by word afterwards."""
+    combinations = 1
+    for size, word in enumerate(words):
+        combinations *= len(query_forms(word))
+        if combinations > MAX_PHRASE_COMBINATIONS:
+            return words[: max(size, 2)], words[max(size, 2) :]
+    return words, ()
 
 
 def _add_filter(query: ParsedQuery, name: str, value: str, now: datetime | None) -> None:

@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-FTS_TABLE = "articles_fts"
-FTS_TOKENIZER = "unicode61 remove_diacritics 2"
+from .search_index import rebuild_index
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -80,11 +79,19 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
     db["crawl_log"].create_index(["crawl"])
     db["crawl_log"].create_index(["event"])
-    db.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(headline, text, tokenize = '{FTS_TOKENIZER}')")
+    tokenizer = "unicode61 remove_diacritics 2"
+    db.execute(f"CREATE VIRTUAL TABLE articles_fts USING fts5(headline, text, tokenize = '{tokenizer}')")
+
+
+def _v2(db: sqlite_utils.Database) -> None:
+    """Version 1 indexed every word next to its prefix-stripped forms; version 2 indexes each word once,
+    as stem + mark + prefix (hebrew.index_form), with FTS5's ascii tokenizer. The index is built again from
+    the stored articles."""
+    rebuild_index(db.conn)
 
 
 #: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .hebrew import normalize, variants
+from .hebrew import matches, normalize
 
 MARK = ("<mark>", "</mark>")
 WINDOW_WORDS = 30
@@ -81,4 +81,4 @@ def _matches(word: str, wanted: set[str]) -> bool:
     token = normalize(word) if _NEEDS_NORMALIZING.search(word) else word.lower()
     if not any(w in token for w in wanted):
         return False
-    return any(t in wanted or any(v in wanted for v in variants(t)) for t in _TOKEN.findall(token))
+    return any(matches(t, w) for t in _TOKEN.findall(token) for w in wanted)
