@@ -22,6 +22,7 @@ from scrapy.utils.project import get_project_settings
 from .sites import profile_for_url, profiles_for
 from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
+from .warc import WarcReplayIndex, is_warc
 
 #: where --resume keeps each site's crawl state (Scrapy's JOBDIR); $NEWSARCHIVE_JOBS moves it
 JOBS_DIR = Path(os.environ.get("NEWSARCHIVE_JOBS", Path("data") / "jobs"))
@@ -175,15 +176,24 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
 @contextmanager
 def replay_server(folder: Path | None) -> Iterator[dict[str, str] | None]:
     """Serve a saved site snapshot on 127.0.0.1: ``folder/<host>/<path>`` (or ``<path>?<query>`` when
-    saved with its query string). Yields the REPLAY_HOSTS mapping."""
+    saved with its query string), or the responses a WARC file captured, with their status and headers.
+    Yields the REPLAY_HOSTS mapping."""
     if folder is None:
         yield None
         return
     folder = Path(folder)
-    hosts = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-    if not hosts:
-        raise ValueError(f"{folder} holds no saved sites (expected folders named after hosts)")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _snapshot_handler(folder))
+    handler: type[BaseHTTPRequestHandler]
+    if folder.is_file() and is_warc(folder):
+        index = WarcReplayIndex(folder)
+        hosts, handler = index.hosts, _warc_handler(index)
+    else:
+        hosts = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        if not hosts:
+            raise ValueError(
+                f"{folder} holds no saved sites (expected folders named after hosts, or a .warc.gz file)"
+            )
+        handler = _snapshot_handler(folder)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="newsarchive-replay", daemon=True)
     thread.start()
     try:
@@ -227,3 +237,25 @@ def _snapshot_handler(root: Path) -> type[BaseHTTPRequestHandler]:
             pass
 
     return SnapshotHandler
+
+
+def _warc_handler(index: WarcReplayIndex) -> type[BaseHTTPRequestHandler]:
+    class WarcHandler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            host, _, target = self.path.lstrip("/").partition("/")
+            captured = index.response(host, "/" + target)
+            if captured is None:
+                self.send_error(404, "not in the WARC file")
+                return
+            status, headers, body = captured
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return WarcHandler

@@ -22,6 +22,13 @@ _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 _HEBREW_ALIASES = {"iso-8859-8-i": "iso-8859-8", "iso-8859-8-e": "iso-8859-8", "visual": "iso-8859-8"}
 
 
+def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares ("text/html; charset=windows-1255"), or None."""
+    if not content_type or "charset=" not in content_type.lower():
+        return None
+    return content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'") or None
+
+
 def decode_html(data: bytes | str, declared: str | None = None) -> str:
     """Decode a page: BOM, then the declared charset (HTTP header), then ``<meta charset>``,
     then strict UTF-8, then windows-1255. Mojibake (UTF-8 read as Latin-1) is repaired.

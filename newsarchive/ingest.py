@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .article import Article, NotAnArticle
+from .encoding import charset_of, decode_html
 from .extract import extract_article
 from .extract.page import Page
+from .sites import profile_for_url
 from .store import Archive, FetchedPage
+from .warc import WarcProblem, WarcResponse, iter_responses
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
@@ -49,26 +53,33 @@ def extract_page(page: FetchedPage) -> Outcome:
 
 def ingest(
     archive: Archive,
-    pages: Iterable[FetchedPage],
+    pages: Iterable[FetchedPage | Outcome],
     *,
     batch_size: int = 200,
     keep_rejected: bool = True,
+    keep_outcomes: bool = True,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> IngestReport:
     """Extract and store pages in batches; pages that are not articles are counted by reason (and their
-    raw bytes kept, so a better extractor can try them again)."""
+    raw bytes kept, so a better extractor can try them again). An :class:`Outcome` among the pages is a page
+    that was skipped before extraction, with its reason. ``keep_outcomes=False`` keeps counts only, so
+    memory stays flat however many pages pass."""
     report = IngestReport()
     batch: list[tuple[Article, FetchedPage]] = []
     for page in pages:
-        outcome = extract_page(page)
-        report.outcomes.append(outcome)
-        if outcome.article is not None:
-            batch.append((outcome.article, page))
-            report.stored[outcome.article.site] += 1
+        if isinstance(page, Outcome):
+            outcome = page
         else:
-            report.skipped[_reason_key(outcome.reason or "")] += 1
-            if keep_rejected:
+            outcome = extract_page(page)
+            if outcome.article is not None:
+                batch.append((outcome.article, page))
+                report.stored[outcome.article.site] += 1
+            elif keep_rejected:
                 archive.store_page(page, outcome.reason or "not an article")
+        if outcome.article is None:
+            report.skipped[_reason_key(outcome.reason or "")] += 1
+        if keep_outcomes:
+            report.outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
         if len(batch) >= batch_size:
@@ -77,6 +88,73 @@ def ingest(
     if batch:
         archive.store_many(batch, batch_size=batch_size)
     return report
+
+
+def warc_pages(
+    path: Path, *, all_hebrew: bool = False, on_progress: Callable[[int], None] | None = None
+) -> Iterator[FetchedPage | Outcome]:
+    """The pages of a WARC file worth extracting, one at a time, and an :class:`Outcome` with the reason
+    for each response that is not: another HTTP status, not HTML, a host that is no known news site
+    (unless ``all_hebrew``: then any page whose text is mostly Hebrew), an unreadable payload. A malformed
+    record ends the file with an Outcome saying where."""
+    with path.open("rb") as stream:
+        for item in iter_responses(stream):
+            if on_progress is not None:
+                on_progress(stream.tell())
+            if isinstance(item, WarcProblem):
+                if not item.fatal:
+                    yield Outcome(f"{path}@{item.offset}", reason=item.reason)
+                    continue
+                yield Outcome(
+                    f"{path}@{item.offset}", reason=f"{item.reason} (the rest of {path.name} is unread)"
+                )
+                return
+            reason = _warc_skip_reason(item, all_hebrew)
+            if reason is not None:
+                yield Outcome(item.url, reason=reason)
+                continue
+            yield FetchedPage(
+                url=item.url,
+                body=item.body,
+                status=item.status,
+                headers=item.headers,
+                fetched_at=item.fetched_at,
+                charset=charset_of(item.content_type),
+            )
+
+
+def _warc_skip_reason(item: WarcResponse, all_hebrew: bool) -> str | None:
+    if item.problem is not None:
+        return item.problem
+    if item.status != 200:
+        return f"HTTP status {item.status}"
+    kind = item.content_type.split(";")[0].strip().lower()
+    if kind and kind not in ("text/html", "application/xhtml+xml"):
+        return f"not HTML ({kind})"
+    if not item.url.startswith(("http://", "https://")):
+        return "not a web address"
+    if profile_for_url(item.url) is None:
+        if not all_hebrew:
+            return "not a known news site (--all-hebrew takes any Hebrew page)"
+        if not mostly_hebrew(item.body, charset_of(item.content_type)):
+            return "not mostly Hebrew"
+    return None
+
+
+_NOT_TEXT = re.compile(r"(?is)<(script|style|noscript)\b.*?</\1\s*>|<[^>]*>")
+_HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def mostly_hebrew(body: bytes, charset: str | None = None, *, share: float = 0.5) -> bool:
+    """Whether a page's visible text is mostly Hebrew letters (and has at least 100 of them)."""
+    try:
+        text = _NOT_TEXT.sub(" ", decode_html(body[:2_000_000], charset))
+    except NotAnArticle:
+        return False
+    hebrew = len(_HEBREW_LETTER.findall(text))
+    letters = len(_LETTER.findall(text))
+    return hebrew >= 100 and hebrew >= share * letters
 
 
 def _reason_key(reason: str) -> str:

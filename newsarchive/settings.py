@@ -29,7 +29,12 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 60.0
-DOWNLOADER_MIDDLEWARES = {"newsarchive.middlewares.BackoffMiddleware": 560}
+# WARC capture (on with WARC_DIR, `newsarchive crawl --warc DIR`) sits next to the downloader: wire bytes.
+DOWNLOADER_MIDDLEWARES = {
+    "newsarchive.middlewares.BackoffMiddleware": 560,
+    "newsarchive.warc.WarcCaptureMiddleware": 950,
+}
+WARC_DIR = os.environ.get("NEWSARCHIVE_WARC_DIR", "")
 
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024

@@ -5,18 +5,27 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
-from ..ingest import IngestReport, Outcome, html_files, ingest, page_from_file
-from ..store import QueryError
+from ..ingest import IngestReport, html_files, ingest, page_from_file, warc_pages
+from ..store import Archive, QueryError
 from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, iter_export, plot_per_day
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
+from ..warc import is_warc
 from .options import (
     author_option,
     db_option,
@@ -236,50 +245,83 @@ def export(
 @db_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--url", help="The URL of the page (one file only); by default each page's canonical link.")
+@click.option(
+    "--all-hebrew",
+    is_flag=True,
+    help="From WARC files, take any HTML page whose text is mostly Hebrew, not only the known news sites.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def import_command(db_path: Path | None, paths: tuple[Path, ...], url: str | None, fmt: str) -> None:
-    """Add saved pages (.html files, or folders of them) to the archive, through the same extraction.
+def import_command(
+    db_path: Path | None, paths: tuple[Path, ...], url: str | None, all_hebrew: bool, fmt: str
+) -> None:
+    """Add saved pages to the archive through the same extraction: .html files (or folders of them), and
+    WARC files (.warc, .warc.gz: the responses of known Hebrew news sites, streamed).
 
     \b
     Examples:
       newsarchive import saved/ynet-2024-05-15.html
       newsarchive import saved-pages/ --db research.db
       newsarchive import page.html --url https://www.ynet.co.il/news/article/abc123
+      newsarchive import CC-NEWS-20240515*.warc.gz            # Common Crawl news, Hebrew sites only
+      newsarchive import crawl.warc.gz --all-hebrew            # any page that is mostly Hebrew
     """
-    files = html_files(list(paths))
-    if url and len(files) != 1:
-        stderr.print("[red]--url names one page: give exactly one file with it[/red]")
+    warcs = [p for p in paths if p.is_file() and is_warc(p)]
+    files = html_files([p for p in paths if p not in warcs])
+    if url and (len(files) != 1 or warcs):
+        stderr.print("[red]--url names one page: give exactly one .html file with it[/red]")
         sys.exit(2)
     archive = open_archive(db_path, readonly=False)
     report = IngestReport()
-    unreadable: list[Outcome] = []
-
-    def pages():
-        for path in files:
-            page = page_from_file(path, url)
-            if isinstance(page, Outcome):
-                unreadable.append(page)
-                progress.advance(task)
-                continue
-            yield page
-
-    with Progress(
-        TextColumn("importing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=stderr,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("import", total=len(files))
-        try:
-            report = ingest(archive, pages(), on_outcome=lambda _: progress.advance(task))
-        finally:
-            archive.close()
-    for outcome in unreadable:
-        report.skipped[outcome.reason.split(" (")[0] if outcome.reason else "unreadable"] += 1
-        report.outcomes.append(outcome)
+    try:
+        if files:
+            report = _import_files(archive, files, url)
+        if warcs:
+            report = _merge(report, _import_warcs(archive, warcs, all_hebrew))
+    finally:
+        archive.close()
     _print_report(report, fmt)
+
+
+def _import_files(archive: Archive, files: list[Path], url: str | None) -> IngestReport:
+    with _progress("importing pages") as progress:
+        task = progress.add_task("import", total=len(files))
+        pages = (page_from_file(path, url) for path in files)
+        return ingest(archive, pages, on_outcome=lambda _: progress.advance(task))
+
+
+def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool) -> IngestReport:
+    """WARC files are streamed: counts are kept, not every page (a CC-NEWS file holds tens of thousands)."""
+    total = sum(p.stat().st_size for p in warcs)
+    with _progress("importing WARC", bytes_=True) as progress:
+        task = progress.add_task("import", total=total)
+
+        def pages():
+            before = 0  # bytes of the files already read
+            for path in warcs:
+                yield from warc_pages(
+                    path,
+                    all_hebrew=all_hebrew,
+                    on_progress=partial(
+                        lambda start, at: progress.update(task, completed=start + at), before
+                    ),
+                )
+                before += path.stat().st_size
+
+        return ingest(archive, pages(), keep_outcomes=False, keep_rejected=True)
+
+
+def _merge(first: IngestReport, second: IngestReport) -> IngestReport:
+    first.stored.update(second.stored)
+    first.skipped.update(second.skipped)
+    first.outcomes += second.outcomes
+    return first
+
+
+def _progress(label: str, *, bytes_: bool = False) -> Progress:
+    counter = (DownloadColumn(),) if bytes_ else (MofNCompleteColumn(),)
+    return Progress(
+        TextColumn(label), BarColumn(), *counter, TimeRemainingColumn(), console=stderr, transient=True
+    )
 
 
 def _print_report(report: IngestReport, fmt: str) -> None:

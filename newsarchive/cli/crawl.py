@@ -47,8 +47,15 @@ T = TypeVar("T")
 )
 @click.option(
     "--replay",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Crawl a saved snapshot (folders named after hosts) served on 127.0.0.1 instead of the web.",
+    type=click.Path(exists=True, path_type=Path),
+    help="Crawl a saved snapshot instead of the web: a folder (one folder per host) or a WARC file, served"
+    " on 127.0.0.1.",
+)
+@click.option(
+    "--warc",
+    "warc_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every request and response to gzipped WARC 1.1 files in this folder (1 GB each).",
 )
 @scrapy_options
 def crawl(
@@ -62,6 +69,7 @@ def crawl(
     refresh: bool,
     resume: bool,
     replay: Path | None,
+    warc_dir: Path | None,
     config_path: Path | None,
     overrides: tuple[str, ...],
     log_file: Path | None,
@@ -75,6 +83,8 @@ def crawl(
       newsarchive crawl --all --limit 200 --resume
       newsarchive crawl --url https://www.example.co.il/ --limit 50   # a site without a profile
       newsarchive crawl ynet walla haaretz --replay data/samples/sites   # a saved snapshot, offline
+      newsarchive crawl ynet --warc data/warc                            # keep the wire bytes too
+      newsarchive crawl ynet --replay data/warc/crawl-ynet-00000.warc.gz  # crawl what a WARC captured
       scrapy crawl news -a site=ynet -a since=2024-05-01                 # the same spider, from Scrapy
 
     Pages already in the archive are not fetched again (--refresh fetches them). Progress shows while the
@@ -88,6 +98,8 @@ def crawl(
         )
         sys.exit(2)
     settings, log_path = scrapy_settings(config, overrides, log_file)
+    if warc_dir is not None:
+        settings["WARC_DIR"] = str(warc_dir)
     options = CrawlOptions(
         sites=chosen,
         urls=list(urls),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..encoding import charset_of
 from ..store import FetchedPage
 
 
@@ -19,16 +20,13 @@ class PageItem:
     fetched_at: datetime | None = None
 
     def fetched_page(self) -> FetchedPage:
-        charset = None
         content_type = next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
-        if "charset=" in content_type.lower():
-            charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'") or None
         return FetchedPage(
             url=self.url,
             body=self.body,
             status=self.status,
             headers=self.headers,
             fetched_at=self.fetched_at,
-            charset=charset,
+            charset=charset_of(content_type),
             requested_url=self.requested_url,
         )

@@ -225,7 +225,7 @@ class NewsSpider(scrapy.Spider):
             body=response.body,
             status=response.status,
             headers=headers,
-            fetched_at=datetime.now(UTC),
+            fetched_at=response.meta.get("fetched_at") or datetime.now(UTC),
         )
 
     def article_failed(self, failure: Failure) -> None:

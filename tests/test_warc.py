@@ -1,0 +1,205 @@
+"""WARC capture during crawls, WARC import, and crawls replayed from a WARC file."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsarchive.store.archive import rows_as_dicts
+from newsarchive.warc import decode_content
+
+from .sitefarm import SiteFarm, run_crawl
+from .test_crawl import WALLA, walla_site
+
+FIXTURES = Path(__file__).parent / "fixtures"
+YNET_URL = "https://www.ynet.co.il/health/article/B1x7Kq3Zp"
+NEGEV_URL = "https://www.negevnews.co.il/news/12345"
+
+
+def articles(db: Path) -> dict[str, dict]:
+    conn = sqlite3.connect(db)
+    rows = {
+        row["url"]: {k: v for k, v in row.items() if k not in ("id", "stored_at")}
+        for row in rows_as_dicts(conn.execute("SELECT * FROM articles"))
+    }
+    conn.close()
+    return rows
+
+
+def run_tool(module_main: str, *args: str) -> subprocess.CompletedProcess:
+    code = f"import sys; from {module_main.rsplit('.', 1)[0]} import {module_main.rsplit('.', 1)[1]} as m;"
+    code += " sys.exit(m())"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def import_cli(db: Path, *args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", "import", "--db", str(db), "--format", "json", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_crawl_to_warc_then_import_gives_the_same_archive(tmp_path: Path) -> None:
+    warc_dir = tmp_path / "warc"
+    with SiteFarm() as farm:
+        walla_site(farm, [101, 102, 103])
+        # one page sent gzipped, as most servers do: the WARC must keep the gzip bytes
+        body = farm.routes[("news.walla.co.il", "/break/102")].body
+        farm.add(f"{WALLA}/break/102", gzip.compress(body), headers={"Content-Encoding": "gzip"})
+        code, _, err = run_crawl(farm, ["walla"], tmp_path / "crawled.db", "--warc", str(warc_dir))
+        assert code == 0, err
+    files = sorted(warc_dir.glob("*.warc.gz"))
+    assert len(files) == 1 and "-walla-00000" in files[0].name
+    check = run_tool("warcio.cli.main", "check", "-v", str(files[0]))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    with files[0].open("rb") as stream:
+        records = [
+            (r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r) for r in ArchiveIterator(stream)
+        ]
+        kinds = [kind for kind, _, _ in records]
+    assert kinds[0] == "warcinfo" and kinds.count("response") == kinds.count("request") >= 6
+    with files[0].open("rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type == "response" and record.rec_headers.get_header("WARC-Target-URI").endswith(
+                "/102"
+            ):
+                assert record.raw_stream.read(2) == b"\x1f\x8b"  # the wire bytes, still gzipped
+                assert record.http_headers.get_header("Content-Encoding") == "gzip"
+
+    pytest.importorskip("cdxj_indexer")
+    index = run_tool("cdxj_indexer.main.main", str(files[0]))
+    assert index.returncode == 0, index.stderr
+    assert "news.walla.co.il/break/102" in index.stdout.replace("il,co,walla,news)", "news.walla.co.il")
+
+    report = import_cli(tmp_path / "imported.db", str(files[0]))
+    assert report["stored"] == {"walla": 4}  # 101-103 and the 2019 sitemap's article
+    crawled, imported = articles(tmp_path / "crawled.db"), articles(tmp_path / "imported.db")
+    assert len(crawled) == 4
+    assert imported == crawled  # field for field, the fetch time included
+
+
+def test_a_crawl_replays_from_a_warc_file(tmp_path: Path) -> None:
+    warc_dir = tmp_path / "warc"
+    with SiteFarm() as farm:
+        walla_site(farm, [101, 102])
+        code, _, err = run_crawl(farm, ["walla"], tmp_path / "live.db", "--warc", str(warc_dir))
+        assert code == 0, err
+    # the farm is gone: the WARC is the web now
+    warc = next(warc_dir.glob("*.warc.gz"))
+    replayed_db, log = tmp_path / "replayed.db", tmp_path / "replay.log"
+    command = ["crawl", "walla", "--replay", str(warc), "--db", str(replayed_db), "--log-file", str(log)]
+    result = subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", *command, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    live, replayed = articles(tmp_path / "live.db"), articles(tmp_path / "replayed.db")
+    assert set(replayed) == set(live) and len(live) == 3
+    for url, row in live.items():
+        assert {k: v for k, v in replayed[url].items() if k != "fetched_at"} == {
+            k: v for k, v in row.items() if k != "fetched_at"
+        }
+
+
+def _response(writer: WARCWriter, url: str, body: bytes, status: str = "200 OK", **headers: str) -> None:
+    fields = {"Content-Type": "text/html; charset=utf-8", **headers}
+    http = StatusAndHeaders(status, list(fields.items()), protocol="HTTP/1.1")
+    date = {"WARC-Date": "2024-05-15T08:00:00Z"}
+    record = writer.create_warc_record(
+        url, "response", payload=io.BytesIO(body), http_headers=http, warc_headers_dict=date
+    )
+    writer.write_record(record)
+
+
+def _chunked(body: bytes) -> bytes:
+    half = len(body) // 2
+    return (
+        b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in (body[:half], body[half:])) + b"0\r\n\r\n"
+    )
+
+
+def test_warc_import_keeps_news_pages_and_counts_every_skip(tmp_path: Path) -> None:
+    ynet = (FIXTURES / "ynet" / "react_2021.html").read_bytes()
+    walla = (FIXTURES / "walla" / "break_2024.html").read_bytes()
+    walla_url = json.loads((FIXTURES / "walla" / "break_2024.json").read_text())["url"]
+    negev = (FIXTURES / "generic" / "plain_markup.html").read_bytes()
+    path = tmp_path / "mixed.warc.gz"
+    with path.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
+        _response(writer, YNET_URL, gzip.compress(ynet), **{"Content-Encoding": "gzip"})
+        _response(writer, walla_url, _chunked(walla), **{"Transfer-Encoding": "chunked"})
+        _response(writer, "https://www.ynet.co.il/missing", b"<html>gone</html>", status="404 Not Found")
+        _response(
+            writer, "https://www.ynet.co.il/logo.jpg", b"\xff\xd8\xff", **{"Content-Type": "image/jpeg"}
+        )
+        _response(writer, NEGEV_URL, negev)  # a Hebrew site with no profile
+        _response(
+            writer,
+            "https://example.com/en",
+            b"<html><body>" + b"English words only. " * 50 + b"</body></html>",
+        )
+        _response(
+            writer,
+            "https://www.ynet.co.il/broken",
+            b"\x1f\x8b not really gzip",
+            **{"Content-Encoding": "gzip"},
+        )
+        request = StatusAndHeaders("GET / HTTP/1.1", [], is_http_request=True)
+        writer.write_record(
+            writer.create_warc_record(YNET_URL, "request", payload=io.BytesIO(b""), http_headers=request)
+        )
+    with path.open("ab") as stream:
+        stream.write(gzip.compress(b"WARC/1.0\r\nthis is not a record\r\n\r\n"))  # skipped, reading goes on
+        writer = WARCWriter(stream, gzip=True)
+        _response(
+            writer, "https://www.ynet.co.il/after-the-bad-record", b"<html>hi</html>", status="410 Gone"
+        )
+        stream.write(b"garbage that is no record at all\r\n\r\n")  # reading stops here
+
+    report = import_cli(tmp_path / "a.db", str(path))
+    assert report["stored"] == {"ynet": 1, "walla": 1}
+    skipped = report["skipped"]
+    assert skipped["HTTP status 404"] == 1
+    assert skipped["not HTML"] == 1
+    assert skipped["not a known news site"] == 2  # negevnews and example.com
+    assert any(reason.startswith("cannot decode the gzip payload") for reason in skipped)
+    assert skipped["HTTP status 410"] == 1  # the record after the headerless one was read
+    assert skipped["malformed WARC record"] == 2  # the headerless record, and the garbage that ended the file
+    stored = articles(tmp_path / "a.db")
+    assert stored[YNET_URL]["headline"].startswith("משרד הבריאות")
+    assert stored[YNET_URL]["fetched_at"].startswith("2024-05-15T08:00:00")
+
+    report = import_cli(tmp_path / "b.db", "--all-hebrew", str(path))
+    assert report["stored"].get("negevnews.co.il") == 1 or NEGEV_URL in articles(tmp_path / "b.db")
+    assert report["skipped"]["not mostly Hebrew"] == 1
+
+
+def test_content_codings_are_undone_and_bombs_refused() -> None:
+    assert decode_content(gzip.compress(b"abc"), "gzip") == b"abc"
+    assert decode_content(b"abc", "identity") == b"abc"
+    with pytest.raises(ValueError, match="unknown content coding"):
+        decode_content(b"abc", "compress")
+    with pytest.raises(ValueError, match="inflates past"):
+        decode_content(gzip.compress(b"\0" * (21 * 1024 * 1024)), "gzip")
