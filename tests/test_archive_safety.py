@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from newsarchive import Article
 from newsarchive.store import Archive, FetchedPage
-from newsarchive.store.schema import SCHEMA_VERSION
+from newsarchive.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def make_article(n: int) -> Article:
@@ -120,22 +121,29 @@ def test_schema_version_and_migrations(tmp_path: Path) -> None:
         Archive(path)
 
 
-def test_a_version_1_archive_gets_the_new_search_index(tmp_path: Path) -> None:
+def test_a_version_1_archive_is_migrated_with_its_articles_searchable_and_versioned(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
-    with Archive(path) as archive:
-        archive.store_many(make_article(n) for n in range(30))
-    conn = sqlite3.connect(path)  # back to version 1: its index held each word beside its stripped forms
-    with conn:
-        conn.execute("DROP TABLE articles_fts")
-        conn.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(headline, text)")
-        conn.execute("INSERT INTO articles_fts (rowid, headline, text) VALUES (1, 'כותרת', 'והממשלה ממשלהx')")
-        conn.execute("PRAGMA user_version = 1")
-    conn.close()
+    db = sqlite_utils.Database(path)
+    MIGRATIONS[0](db)  # the schema of version 1, with its index of words beside their stripped forms
+    db.execute("PRAGMA user_version = 1")
+    for n in range(30):
+        article = make_article(n)
+        row = {"id": n + 1, "url": article.url, "site": article.site, "headline": article.headline}
+        db["articles"].insert(row | {"body": article.body, "authors": '["כתב"]', "images": "[]"})
+        db.execute(
+            "INSERT INTO articles_fts (rowid, headline, text) VALUES (?, ?, ?)",
+            [n + 1, article.headline, "והממשלה ממשלהx"],
+        )
+    db.conn.commit()
+    db.close()
     with Archive(path) as archive:
         assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert archive.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == 30
         assert len(archive.search("ממשלה", limit=100)) == 30  # והממשלה, in every article
         assert [h.url for h in archive.search('"כתבה 7"')] == ["https://www.example.co.il/a/7"]
+        versions = archive.db.execute("SELECT count(*), min(version), max(version) FROM versions").fetchone()
+        assert tuple(versions) == (30, 1, 1)
+        assert archive.db.execute("SELECT count(*) FROM articles WHERE version = 1").fetchone()[0] == 30
 
 
 def test_raw_pages_round_trip_for_re_extraction(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from ..article import Article, Image
 from ..dates import ISRAEL
 from .hebrew import contains_phrase, tokens
 from .query import ParsedQuery, QueryError, parse_day, parse_query
+from .revisions import changed_fields, content_of
 from .schema import migrate
 from .search_index import FTS_TABLE, index_columns
 from .snippets import snippet
@@ -30,6 +32,11 @@ DB_ENV = "NEWSARCHIVE_DB"
 BUSY_TIMEOUT_MS = 30_000
 #: bm25 weights of the FTS columns: headline, text (all the words; see search_index)
 RANK_WEIGHTS = (5.0, 1.0)
+#: the fields each version keeps (besides its number, page and article)
+VERSION_FIELDS = (
+    "fetched_at", "stored_at", "headline", "subtitle", "body", "authors", "images", "section", "tags",
+    "published", "published_offset", "updated", "updated_offset", "content_hash", "extractor_version",
+)  # fmt: skip
 #: articles per transaction in store_many: larger transactions let FTS5 write fewer, larger segments
 STORE_BATCH = 2000
 #: how many ranked candidates a phrase search checks in Python for each hit it returns
@@ -88,6 +95,8 @@ def _prepare(batch: list[tuple[Article, FetchedPage | None]]) -> list[_Prepared]
         record = article_record(article)
         record["fetched_at"] = _utc_iso(page.fetched_at) if page and page.fetched_at else None
         record["stored_at"] = None
+        record["version"] = 1
+        record["checked_at"] = record["fetched_at"]
         captions = [i.caption for i in article.images if i.caption]
         headline, text = index_columns(article.headline, article.subtitle, article.body, captions)
         prepared.append(_Prepared(article, page, record, headline, text))
@@ -149,6 +158,8 @@ class Archive:
     def __init__(self, path: str | Path | None = None, *, readonly: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self.readonly = readonly
+        #: what the writes of this connection did: new articles, changed (a new version), unchanged, replaced
+        self.write_counts: Counter[str] = Counter()
         if readonly:
             if not self.path.exists():
                 raise FileNotFoundError(f"no archive at {self.path}")
@@ -174,7 +185,11 @@ class Archive:
         return self.store_many([(article, page)])[0]
 
     def store_many(
-        self, items: Iterable[Article | tuple[Article, FetchedPage | None]], batch_size: int = STORE_BATCH
+        self,
+        items: Iterable[Article | tuple[Article, FetchedPage | None]],
+        batch_size: int = STORE_BATCH,
+        *,
+        replace: bool = False,
     ) -> list[int]:
         """Store articles (replacing stored versions of the same URLs) in one transaction per ``batch_size``;
         returns their ids. What this returns is committed. The next batch is prepared (normalised and
@@ -186,47 +201,62 @@ class Archive:
             for batch in batches:
                 future = pool.submit(_prepare, batch)
                 if pending is not None:
-                    ids += self._write_prepared(pending.result())
+                    ids += self._write_prepared(pending.result(), replace=replace)
                 pending = future
             if pending is not None:
-                ids += self._write_prepared(pending.result())
+                ids += self._write_prepared(pending.result(), replace=replace)
         return ids
 
-    def _write_prepared(self, prepared: list[_Prepared]) -> list[int]:
+    def _write_prepared(self, prepared: list[_Prepared], *, replace: bool = False) -> list[int]:
+        """Write a batch in one transaction. A URL already stored gets a new version only when its content
+        really changed (revisions.changed_fields); otherwise only its check time moves. With ``replace``
+        (re-extraction of the same fetch) the current version is rewritten in place instead."""
         stored_at = _utc_iso(datetime.now(UTC))
         latest = {p.article.url: p for p in prepared}  # the same URL twice in a batch: the last one wins
         conn = self.db.conn
         with conn:
-            existing: dict[str, int] = {}
-            urls = list(latest)
-            for start in range(0, len(urls), 500):
-                chunk = urls[start : start + 500]
-                existing.update(
-                    conn.execute(
-                        f"SELECT url, id FROM articles WHERE url IN ({', '.join('?' * len(chunk))})", chunk
-                    )
-                )
+            existing = self._existing(conn, list(latest))
             next_id = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
             ids: dict[str, int] = {}
-            new, old = [], []
+            new, changed, unchanged = [], [], []
             for url, item in latest.items():
                 item.record["stored_at"] = stored_at
-                if url in existing:
-                    ids[url] = existing[url]
-                    old.append(item)
-                else:
+                if url not in existing:
                     next_id += 1
                     ids[url] = next_id
                     new.append(item)
+                    continue
+                ids[url] = existing[url]["id"]
+                item.record["version"] = existing[url]["version"] or 1
+                if replace:
+                    item.record["checked_at"] = existing[url]["checked_at"]
+                    changed.append(item)
+                elif changed_fields(content_of(existing[url]), content_of(item.record)):
+                    item.record["version"] += 1
+                    changed.append(item)
+                else:
+                    unchanged.append(item)
+            self.write_counts.update(
+                {
+                    "new": len(new),
+                    "replaced" if replace else "changed": len(changed),
+                    "unchanged": len(unchanged),
+                }
+            )
             columns = list(prepared[0].record)
-            if old:
-                stale = [(ids[item.article.url],) for item in old]
+            if unchanged:
+                conn.executemany(
+                    "UPDATE articles SET checked_at = ? WHERE id = ?",
+                    [(i.record["checked_at"], ids[i.article.url]) for i in unchanged],
+                )
+            if changed:
+                stale = [(ids[item.article.url],) for item in changed]
                 conn.executemany("DELETE FROM authors WHERE article_id = ?", stale)
                 conn.executemany("DELETE FROM images WHERE article_id = ?", stale)
                 conn.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", stale)
                 conn.executemany(
                     f"UPDATE articles SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
-                    [[*item.record.values(), ids[item.article.url]] for item in old],
+                    [[*item.record.values(), ids[item.article.url]] for item in changed],
                 )
             if new:
                 _insert_rows(
@@ -235,16 +265,12 @@ class Archive:
                     ["id", *columns],
                     [[ids[item.article.url], *item.record.values()] for item in new],
                 )
-            everything = list(latest.values())
+            written = new + changed
             _insert_rows(
                 conn,
                 "authors",
                 ["article_id", "position", "name"],
-                [
-                    [ids[i.article.url], n, name]
-                    for i in everything
-                    for n, name in enumerate(i.article.authors)
-                ],
+                [[ids[i.article.url], n, name] for i in written for n, name in enumerate(i.article.authors)],
             )
             _insert_rows(
                 conn,
@@ -252,7 +278,7 @@ class Archive:
                 ["article_id", "position", "src", "caption", "credit"],
                 [
                     [ids[i.article.url], n, im.src, im.caption, im.credit]
-                    for i in everything
+                    for i in written
                     for n, im in enumerate(i.article.images)
                 ],
             )
@@ -260,21 +286,58 @@ class Archive:
                 conn,
                 FTS_TABLE,
                 ["rowid", "headline", "text"],
-                [[ids[i.article.url], i.headline, i.text] for i in everything],
+                [[ids[i.article.url], i.headline, i.text] for i in written],
             )
-            for item in everything:
-                if item.page is not None:
-                    self._write_page(conn, item.page, ids[item.article.url], "article")
+            if replace:
+                conn.executemany(
+                    f"UPDATE versions SET {', '.join(f'{c} = ?' for c in VERSION_FIELDS)}"
+                    " WHERE article_id = ? AND version = ?",
+                    [
+                        [*(i.record[c] for c in VERSION_FIELDS), ids[i.article.url], i.record["version"]]
+                        for i in changed
+                    ],
+                )
+            else:
+                versions = []
+                for item in written:
+                    page_id = None
+                    if item.page is not None:
+                        page_id = self._write_page(conn, item.page, ids[item.article.url], "article")
+                    versions.append(
+                        [ids[item.article.url], item.record["version"], page_id]
+                        + [item.record[c] for c in VERSION_FIELDS]
+                    )
+                _insert_rows(
+                    conn, "versions", ["article_id", "version", "page_id", *VERSION_FIELDS], versions
+                )
         return [ids[item.article.url] for item in prepared]
 
+    @staticmethod
+    def _existing(conn: sqlite3.Connection, urls: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored rows of these URLs, with what a change is judged on."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            cursor = conn.execute(
+                "SELECT url, id, version, checked_at, headline, subtitle, body, authors, images FROM articles"
+                f" WHERE url IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((row["url"], row) for row in rows_as_dicts(cursor))
+        return found
+
     def store_page(self, page: FetchedPage, outcome: str) -> None:
-        """Keep a raw page that gave no article (with the reason), so it can be tried again later."""
+        """Keep a raw page that gave no article (with the reason), so it can be tried again later; a later
+        rejected fetch of the same address replaces it."""
         with self.db.conn as conn:
+            conn.execute(
+                "DELETE FROM pages WHERE url = ? AND article_id IS NULL", (page.requested_url or page.url,)
+            )
             self._write_page(conn, page, None, outcome)
 
     def _write_page(
         self, conn: sqlite3.Connection, page: FetchedPage, article_id: int | None, outcome: str
-    ) -> None:
+    ) -> int:
         values = {
             "url": page.requested_url or page.url,
             "article_id": article_id,
@@ -288,13 +351,11 @@ class Archive:
             "sha256": hashlib.sha256(page.body).hexdigest(),
             "outcome": outcome,
         }
-        columns = ", ".join(values)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in values if c != "url")
-        conn.execute(
-            f"INSERT INTO pages ({columns}) VALUES ({', '.join('?' for _ in values)})"
-            f" ON CONFLICT(url) DO UPDATE SET {updates}",
+        cursor = conn.execute(
+            f"INSERT INTO pages ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
             list(values.values()),
         )
+        return cursor.lastrowid or 0
 
     def log(
         self,
@@ -335,7 +396,9 @@ class Archive:
 
     def raw_page(self, url: str) -> FetchedPage | None:
         row = self.db.execute(
-            "SELECT url, body, status, headers, fetched_at, charset FROM pages WHERE url = ?", (url,)
+            "SELECT url, body, status, headers, fetched_at, charset FROM pages WHERE url = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (url,),
         ).fetchone()
         if row is None:
             return None

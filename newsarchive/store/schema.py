@@ -90,8 +90,55 @@ def _v2(db: sqlite_utils.Database) -> None:
     rebuild_index(db.conn)
 
 
+def _v3(db: sqlite_utils.Database) -> None:
+    """Revisions: every version of an article keeps its fields, fetch time and raw page; a URL may have a
+    page per version."""
+    db["versions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "version": int,
+            "page_id": int,
+            "fetched_at": str,
+            "stored_at": str,
+            "headline": str,
+            "subtitle": str,
+            "body": str,
+            "authors": str,
+            "images": str,
+            "section": str,
+            "tags": str,
+            "published": str,
+            "published_offset": str,
+            "updated": str,
+            "updated_offset": str,
+            "content_hash": str,
+            "extractor_version": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("page_id", "pages", "id")],
+    )
+    db["versions"].create_index(["article_id", "version"], unique=True)
+    db["versions"].create_index(["fetched_at"])
+    db["articles"].add_column("version", int)
+    db["articles"].add_column("checked_at", str)
+    db.execute("UPDATE articles SET version = 1, checked_at = coalesce(fetched_at, stored_at)")
+    db.execute("DROP INDEX IF EXISTS idx_pages_url")
+    db["pages"].create_index(["url"])
+    db["pages"].create_index(["article_id"])
+    copied = (
+        "fetched_at, stored_at, headline, subtitle, body, authors, images, section, tags, published,"
+        " published_offset, updated, updated_offset, content_hash, extractor_version"
+    )
+    db.execute(
+        f"INSERT INTO versions (article_id, version, page_id, {copied})"
+        " SELECT id, 1, (SELECT max(p.id) FROM pages p WHERE p.article_id = articles.id),"
+        f" {copied} FROM articles"
+    )
+
+
 #: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
