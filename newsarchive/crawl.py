@@ -39,6 +39,8 @@ class CrawlOptions:
     until: str | None = None
     limit: int | None = None
     refresh: bool = False
+    #: fetch the stored articles that are due again (revisions.REVISIT_SCHEDULE) instead of discovering
+    revisit: bool = False
     resume: bool = False
     replay: Path | None = None
     jobs_dir: Path = JOBS_DIR
@@ -51,6 +53,9 @@ class SiteSummary:
     queued: int = 0
     fetched: int = 0
     stored: int = 0
+    #: of the pages stored again: how many were new versions, how many had not really changed
+    changed: int = 0
+    unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     finish_reason: str = ""
@@ -120,6 +125,7 @@ def run_crawl(
                 until=options.until,
                 limit=options.limit,
                 refresh=options.refresh,
+                revisit=options.revisit,
             )
         if on_tick is not None:
             _every_second(lambda: on_tick(summarize(crawlers, time.monotonic() - started, final=False)))
@@ -148,6 +154,8 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
             v for k, v in stats.items() if k.startswith("downloader/response_status_count/")
         )
         summary.stored = stats.get("newsarchive/stored", 0)
+        summary.changed = stats.get("newsarchive/changed", 0)
+        summary.unchanged = stats.get("newsarchive/unchanged", 0)
         for key, value in stats.items():
             for kind, bucket in (
                 ("skipped", summary.skipped),

@@ -53,11 +53,16 @@ class ArchivePipeline:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
+        before = self.archive.write_counts.copy()
         self.archive.store_many([(article, page) for article, page, _ in batch], batch_size=len(batch))
         stats = self.crawler.stats
         for _, _, site in batch:
             stats.inc_value("newsarchive/stored")
             stats.inc_value(f"newsarchive/site/{site}/stored")
+        # a page fetched again is a new version only if its content really changed
+        for kind in ("changed", "unchanged"):
+            if self.archive.write_counts[kind] > before[kind]:
+                stats.inc_value(f"newsarchive/{kind}", self.archive.write_counts[kind] - before[kind])
 
     def close_spider(self) -> None:
         self.flush()

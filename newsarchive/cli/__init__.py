@@ -9,6 +9,7 @@ from .archive import export, import_command, search, stats
 from .check import check_sites_command
 from .crawl import crawl
 from .extract import EXIT_NOT_ARTICLE, USER_AGENT, eval_command, extract
+from .history import changes, history, reextract_command
 from .serve import serve
 from .sites import sites
 
@@ -26,6 +27,9 @@ for command in (
     stats,
     export,
     import_command,
+    history,
+    changes,
+    reextract_command,
     serve,
     extract,
     eval_command,

@@ -41,6 +41,13 @@ T = TypeVar("T")
 @db_option
 @click.option("--refresh", is_flag=True, help="Fetch pages already in the archive again.")
 @click.option(
+    "--revisit",
+    is_flag=True,
+    help="Fetch again the stored articles that are due (every 15 min in their first 3 hours, hourly the"
+    " first day, every 3 hours the first week, daily to 30 days, weekly to 90) and keep a new version"
+    " when one really changed. No discovery.",
+)
+@click.option(
     "--resume",
     is_flag=True,
     help="Keep the crawl's state in data/jobs/<site>: an interrupted crawl picks up where it stopped.",
@@ -67,6 +74,7 @@ def crawl(
     limit: int | None,
     db_path: Path | None,
     refresh: bool,
+    revisit: bool,
     resume: bool,
     replay: Path | None,
     warc_dir: Path | None,
@@ -84,6 +92,7 @@ def crawl(
       newsarchive crawl --url https://www.example.co.il/ --limit 50   # a site without a profile
       newsarchive crawl ynet walla haaretz --replay data/samples/sites   # a saved snapshot, offline
       newsarchive crawl ynet --warc data/warc                            # keep the wire bytes too
+      newsarchive crawl --all --revisit                                  # look again at fresh articles
       newsarchive crawl ynet --replay data/warc/crawl-ynet-00000.warc.gz  # crawl what a WARC captured
       scrapy crawl news -a site=ynet -a since=2024-05-01                 # the same spider, from Scrapy
 
@@ -108,6 +117,7 @@ def crawl(
         until=until,
         limit=limit,
         refresh=refresh,
+        revisit=revisit,
         resume=resume,
         replay=replay,
         settings=settings,
@@ -177,6 +187,7 @@ def _summary(summaries: list[SiteSummary], log_path: Path) -> Table:
         "queued",
         "fetched",
         "stored",
+        "new versions",
         "skipped (why)",
         "errors (why)",
         "pages/min",
@@ -189,6 +200,7 @@ def _summary(summaries: list[SiteSummary], log_path: Path) -> Table:
             str(s.queued),
             str(s.fetched),
             str(s.stored),
+            f"{s.changed} ({s.unchanged} unchanged)" if s.changed or s.unchanged else "0",
             "\n".join(f"{n} {escape(r)}" for r, n in sorted(s.skipped.items(), key=lambda x: -x[1])) or "0",
             "\n".join(f"{n} {escape(r)}" for r, n in sorted(s.errors.items(), key=lambda x: -x[1])) or "0",
             f"{s.pages_per_minute:.0f}",

@@ -52,6 +52,7 @@ class NewsSpider(scrapy.Spider):
         until: str | None = None,
         limit: str | int | None = None,
         refresh: str | bool = False,
+        revisit: str | bool = False,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)
@@ -74,6 +75,7 @@ class NewsSpider(scrapy.Spider):
             raise ValueError(str(error)) from None
         self.limit = int(limit) if limit not in (None, "", "0") else None
         self.refresh = str(refresh).lower() in ("1", "true", "yes")
+        self.revisit = str(revisit).lower() in ("1", "true", "yes")
         self.queued: set[str] = set()
         self.archive: Archive | None = None
 
@@ -106,6 +108,10 @@ class NewsSpider(scrapy.Spider):
         self.archive.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.revisit:
+            for request in self._revisits():
+                yield request
+            return
         for profile in self.profiles.values():
             for root in profile.homes:
                 if is_adhoc(profile):
@@ -128,6 +134,21 @@ class NewsSpider(scrapy.Spider):
                 yield self._sitemap_request(url, profile.key, depth=0)
             for url in profile.feeds:
                 yield self._feed_request(url, profile.key)
+
+    def _revisits(self) -> Iterator[scrapy.Request]:
+        """The stored articles due for another look (revisions.REVISIT_SCHEDULE); no discovery."""
+        if self.archive is None:
+            return
+        for profile in self.profiles.values():
+            for url in self.archive.due_for_revisit([profile.key], limit=self.limit):
+                self.queued.add(url)
+                yield scrapy.Request(
+                    url,
+                    callback=self.parse_article,
+                    errback=self.article_failed,
+                    cb_kwargs={"site": profile.key},
+                    dont_filter=True,
+                )
 
     # -- discovery ------------------------------------------------------------------------------------
 

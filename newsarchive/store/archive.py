@@ -20,10 +20,19 @@ import sqlite_utils
 from .. import EXTRACTOR_VERSION
 from ..article import Article, Image
 from ..dates import ISRAEL
+from ..sites import site_key_for_url
 from .hebrew import contains_phrase, tokens
 from .query import ParsedQuery, QueryError, parse_day, parse_query
-from .revisions import changed_fields, content_of
-from .schema import migrate
+from .revisions import (
+    HeadlineChange,
+    Version,
+    changed_fields,
+    content_of,
+    due_for_revisit,
+    headline_changes,
+    versions_of,
+)
+from .schema import SCHEMA_VERSION, migrate
 from .search_index import FTS_TABLE, index_columns
 from .snippets import snippet
 
@@ -163,6 +172,7 @@ class Archive:
         if readonly:
             if not self.path.exists():
                 raise FileNotFoundError(f"no archive at {self.path}")
+            _upgrade_schema(self.path)
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -351,6 +361,8 @@ class Archive:
             "sha256": hashlib.sha256(page.body).hexdigest(),
             "outcome": outcome,
         }
+        if article_id is not None:  # the address gives an article now: its rejected page is history
+            conn.execute("DELETE FROM pages WHERE url = ? AND article_id IS NULL", (values["url"],))
         cursor = conn.execute(
             f"INSERT INTO pages ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
             list(values.values()),
@@ -395,21 +407,48 @@ class Archive:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
 
     def raw_page(self, url: str) -> FetchedPage | None:
-        row = self.db.execute(
-            "SELECT url, body, status, headers, fetched_at, charset FROM pages WHERE url = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (url,),
-        ).fetchone()
-        if row is None:
-            return None
-        return FetchedPage(
-            url=row[0],
-            body=zlib.decompress(row[1]),
-            status=row[2],
-            headers=json.loads(row[3] or "{}"),
-            fetched_at=datetime.fromisoformat(row[4].replace("Z", "+00:00")) if row[4] else None,
-            charset=row[5],
+        """The last raw page kept for ``url`` (the page of its latest version, or the rejected page)."""
+        cursor = self.db.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE url = ? ORDER BY id DESC LIMIT 1", (url,)
         )
+        row = next(rows_as_dicts(cursor), None)
+        return _page_from_row(row) if row else None
+
+    def reextractable_pages(self, *, sites: list[str] | None = None, since: str | None = None) -> list[int]:
+        """The ids of the raw pages that re-extraction reads: each article's latest version's page, and the
+        pages that gave no article. ``sites`` filters articles by site (rejected pages by their address's
+        site); ``since`` (ISO UTC) by fetch time."""
+        rows = self.db.execute(
+            "SELECT p.id, p.url, a.site FROM pages p LEFT JOIN articles a ON a.id = p.article_id"
+            " LEFT JOIN versions v ON v.page_id = p.id"
+            " WHERE (p.article_id IS NULL OR v.version = a.version) AND (? IS NULL OR p.fetched_at >= ?)"
+            " ORDER BY p.id",
+            (since, since),
+        ).fetchall()
+        if not sites:
+            return [row[0] for row in rows]
+        wanted = set(sites)
+        return [i for i, url, site in rows if (site or site_key_for_url(url)) in wanted]
+
+    def pages_by_id(self, ids: list[int]) -> Iterator[tuple[FetchedPage, dict[str, Any] | None]]:
+        """Raw pages, each with the stored `articles` row it produced (None for a rejected page)."""
+        for start in range(0, len(ids), 200):
+            chunk = ids[start : start + 200]
+            cursor = self.db.execute(
+                f"SELECT {_PAGE_COLUMNS}, article_id FROM pages WHERE id IN ({', '.join('?' * len(chunk))})"
+                " ORDER BY id",
+                chunk,
+            )
+            rows = list(rows_as_dicts(cursor))
+            article_ids = [r["article_id"] for r in rows if r["article_id"] is not None]
+            articles = {}
+            if article_ids:
+                found = self.db.execute(
+                    f"SELECT * FROM articles WHERE id IN ({', '.join('?' * len(article_ids))})", article_ids
+                )
+                articles = {a["id"]: a for a in rows_as_dicts(found)}
+            for row in rows:
+                yield _page_from_row(row), articles.get(row["article_id"])
 
     def iter_articles(
         self, where: str = "", params: Iterable[Any] = (), order: str = "published"
@@ -522,6 +561,25 @@ class Archive:
             exact=exact,
         )
 
+    # -- revisions -------------------------------------------------------------------------------------
+
+    def versions(self, url: str) -> list[Version]:
+        """Every stored version of the article at ``url``, oldest first (empty when it is not stored)."""
+        return versions_of(self.db.conn, url)
+
+    def headline_changes(
+        self, *, since: str | datetime | None = None, sites: list[str] | None = None
+    ) -> list[HeadlineChange]:
+        """Articles whose headline was rewritten: one entry per new headline, newest first."""
+        moment = parse_day(since) if isinstance(since, str) else since
+        return headline_changes(self.db.conn, _utc_iso(moment) if moment else None, sites)
+
+    def due_for_revisit(
+        self, sites: list[str], *, now: datetime | None = None, limit: int | None = None
+    ) -> list[str]:
+        """The URLs of these sites' articles that are due to be fetched again (revisions.REVISIT_SCHEDULE)."""
+        return due_for_revisit(self.db.conn, sites, now or datetime.now(UTC), limit)
+
     def stats(self, *, since: str | None = None, until: str | None = None) -> Any:
         """Counts per site and per day, and field coverage per site (see :mod:`.reports`)."""
         from .reports import stats
@@ -549,6 +607,38 @@ class Archive:
 
 #: record fields that say how an article was extracted, not what it says
 _NOT_CONTENT = frozenset({"provenance", "extractor_version"})
+
+
+def _upgrade_schema(path: Path) -> None:
+    """A reader of an archive written by an older newsarchive needs its tables as they are now: migrate
+    once (a write, so only when the file may be written; otherwise say what to do)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
+        version = probe.execute("PRAGMA user_version").fetchone()[0]
+    probe.close()
+    if version >= SCHEMA_VERSION:
+        return
+    if not os.access(path, os.W_OK):
+        raise RuntimeError(
+            f"the archive {path} has schema version {version} and this newsarchive reads version"
+            f" {SCHEMA_VERSION}: open it once with write access to upgrade it"
+        )
+    Archive(path).close()
+
+
+_PAGE_COLUMNS = "url, body, status, headers, fetched_at, charset"
+
+
+def _page_from_row(row: dict[str, Any]) -> FetchedPage:
+    return FetchedPage(
+        url=row["url"],
+        body=zlib.decompress(row["body"]),
+        status=row["status"],
+        headers=json.loads(row["headers"] or "{}"),
+        fetched_at=datetime.fromisoformat(row["fetched_at"].replace("Z", "+00:00"))
+        if row["fetched_at"]
+        else None,
+        charset=row["charset"],
+    )
 
 
 def article_record(article: Article) -> dict[str, Any]:

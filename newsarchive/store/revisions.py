@@ -111,3 +111,122 @@ def is_due(published: datetime, checked: datetime, now: datetime) -> bool:
     """Whether an article published at ``published`` and last fetched at ``checked`` should be fetched now."""
     every = revisit_interval(now - published)
     return every is not None and now - checked >= every
+
+
+# -- queries -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Version:
+    version: int
+    fetched_at: str | None
+    headline: str
+    subtitle: str
+    body: str
+    authors: list[str]
+    extractor_version: str | None
+    #: the content fields that changed from the version before (empty for the first)
+    changed: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__ | {"words": len(self.body.split())}
+
+
+def versions_of(conn: Any, url: str) -> list[Version]:
+    """Every stored version of an article, oldest first, each with what changed from the one before."""
+    rows = conn.execute(
+        "SELECT v.version, v.fetched_at, v.headline, v.subtitle, v.body, v.authors, v.images,"
+        " v.extractor_version FROM versions v JOIN articles a ON a.id = v.article_id"
+        " WHERE a.url = ? ORDER BY v.version",
+        (url,),
+    ).fetchall()
+    out: list[Version] = []
+    previous: dict[str, str] | None = None
+    for number, fetched, headline, subtitle, body, authors, images, extractor in rows:
+        record = {
+            "headline": headline,
+            "subtitle": subtitle,
+            "body": body,
+            "authors": authors,
+            "images": images,
+        }
+        content = content_of(record)
+        changed = (
+            []
+            if previous is None
+            else changed_fields(previous, content) or _any_difference(previous, content)
+        )
+        out.append(
+            Version(
+                number, fetched, headline or "", subtitle or "", body or "", json.loads(authors or "[]"),
+                extractor, changed,
+            )
+        )  # fmt: skip
+        previous = content
+    return out
+
+
+def _any_difference(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    return [field for field in CONTENT_FIELDS if old[field] != new[field]]
+
+
+@dataclass
+class HeadlineChange:
+    url: str
+    site: str
+    version: int
+    fetched_at: str | None
+    before: str
+    after: str
+
+
+def headline_changes(
+    conn: Any, since: str | None = None, sites: list[str] | None = None
+) -> list[HeadlineChange]:
+    """Versions whose headline differs from the version before, newest first (``since``: an ISO UTC time)."""
+    where, params = ["v.headline IS NOT p.headline"], []
+    if since:
+        where.append("v.fetched_at >= ?")
+        params.append(since)
+    if sites:
+        where.append(f"a.site IN ({', '.join('?' for _ in sites)})")
+        params += sites
+    rows = conn.execute(
+        "SELECT a.url, a.site, v.version, v.fetched_at, p.headline, v.headline FROM versions v"
+        " JOIN versions p ON p.article_id = v.article_id AND p.version = v.version - 1"
+        f" JOIN articles a ON a.id = v.article_id WHERE {' AND '.join(where)} ORDER BY v.fetched_at DESC",
+        params,
+    ).fetchall()
+    return [
+        HeadlineChange(url, site, n, at, before or "", after or "")
+        for url, site, n, at, before, after in rows
+    ]
+
+
+def due_for_revisit(conn: Any, sites: list[str], now: datetime, limit: int | None = None) -> list[str]:
+    """The stored articles of these sites that the schedule says to fetch again now, most overdue first."""
+    marks = ", ".join("?" for _ in sites)
+    oldest = (now - REVISIT_SCHEDULE[-1][0]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = conn.execute(
+        "SELECT url, coalesce(published, fetched_at, stored_at), coalesce(checked_at, fetched_at, stored_at)"
+        f" FROM articles WHERE site IN ({marks}) AND coalesce(published, fetched_at, stored_at) >= ?",
+        [*sites, oldest],
+    ).fetchall()
+    due = []
+    for url, published, checked in rows:
+        born, seen = _utc(published), _utc(checked)
+        if born is None or seen is None:
+            continue
+        if is_due(born, seen, now):
+            due.append((now - seen, url))
+    due.sort(reverse=True)
+    return [url for _, url in due[:limit]]
+
+
+def _utc(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

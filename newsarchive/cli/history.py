@@ -1,0 +1,186 @@
+"""`history`, `changes` and `reextract`: how articles changed after publication, and better readings of
+the pages already stored."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC
+from itertools import pairwise
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from ..reextract import reextract
+from ..store import QueryError
+from ..store.query import parse_day
+from ..store.revisions import word_diff
+from .options import db_option, open_archive, since_option, site_option, stderr, stdout_console
+
+_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+
+
+@click.command()
+@click.argument("url")
+@db_option
+@_FORMAT
+def history(url: str, db_path: Path | None, fmt: str) -> None:
+    """The versions of an article, and what changed in each: a word-level diff of headline, subtitle and
+    body (removed words struck through in red, added words in green).
+
+    \b
+    Examples:
+      newsarchive history https://www.ynet.co.il/news/article/abc123
+      newsarchive history https://www.ynet.co.il/news/article/abc123 --format json
+    """
+    archive = open_archive(db_path, readonly=True)
+    try:
+        versions = archive.versions(url)
+    finally:
+        archive.close()
+    if not versions:
+        stderr.print(f"[red]no article at {escape(url)} in the archive[/red]")
+        sys.exit(1)
+    if fmt == "json":
+        out = []
+        for before, after in zip([None, *versions], versions, strict=False):
+            entry = after.to_dict()
+            if before is not None:
+                entry["diff"] = {
+                    name: [part.__dict__ for part in word_diff(getattr(before, name), getattr(after, name))]
+                    for name in ("headline", "subtitle", "body")
+                    if getattr(before, name) != getattr(after, name)
+                }
+            out.append(entry)
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    console = stdout_console()
+    table = Table(title=f"{len(versions)} versions of {url}")
+    for column in ("version", "fetched (UTC)", "headline", "words", "changed"):
+        table.add_column(column, overflow="fold")
+    for v in versions:
+        table.add_row(
+            str(v.version), v.fetched_at or "", v.headline, str(len(v.body.split())), ", ".join(v.changed)
+        )
+    console.print(table)
+    for before, after in pairwise(versions):
+        console.rule(f"version {before.version} → {after.version}")
+        for name in ("headline", "subtitle", "body"):
+            old, new = getattr(before, name), getattr(after, name)
+            if old != new:
+                console.print(Text(f"{name}: ", style="bold") + _diff_text(old, new))
+
+
+def _diff_text(old: str, new: str) -> Text:
+    text = Text()
+    for part in word_diff(old, new):
+        if part.op == "same":
+            words = part.text.split()
+            # long unchanged runs are cut to their ends: the change is what matters
+            shown = part.text if len(words) <= 16 else " ".join([*words[:6], "…", *words[-6:]])
+            text.append(shown + " ")
+        elif part.op == "removed":
+            text.append(part.text, style="red strike")
+            text.append(" ")
+        else:
+            text.append(part.text, style="green")
+            text.append(" ")
+    return text
+
+
+@click.command()
+@db_option
+@since_option
+@site_option
+@_FORMAT
+def changes(db_path: Path | None, since: str | None, sites: tuple[str, ...], fmt: str) -> None:
+    """Articles whose headline changed after publication (found by `crawl --revisit` or later crawls).
+
+    \b
+    Examples:
+      newsarchive changes --since yesterday
+      newsarchive changes --since 2024-05-01 --site ynet --format json
+    """
+    archive = open_archive(db_path, readonly=True)
+    try:
+        found = archive.headline_changes(since=since, sites=list(sites) or None)
+    except QueryError as error:
+        stderr.print(f"[red]{escape(str(error))}[/red]")
+        sys.exit(2)
+    finally:
+        archive.close()
+    if fmt == "json":
+        click.echo(json.dumps([c.__dict__ for c in found], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(found)} headline changes")
+    for column in ("when (UTC)", "site", "version", "before → after", "url"):
+        table.add_column(column, overflow="fold")
+    for c in found:
+        table.add_row(c.fetched_at or "", c.site, str(c.version), _diff_text(c.before, c.after), c.url)
+    stdout_console().print(table)
+
+
+@click.command("reextract")
+@db_option
+@site_option
+@since_option
+@click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
+@_FORMAT
+def reextract_command(
+    db_path: Path | None, sites: tuple[str, ...], since: str | None, dry_run: bool, fmt: str
+) -> None:
+    """Run the current extractors over the raw pages in the archive and report which fields changed;
+    articles are rewritten in place (the same fetch, read better), and pages that gave no article are
+    tried again. `--since` counts from the time a page was fetched.
+
+    \b
+    Examples:
+      newsarchive reextract --dry-run
+      newsarchive reextract --site ynet --since 2024-05-01
+    """
+    try:
+        moment = parse_day(since) if since else None
+    except QueryError as error:
+        stderr.print(f"[red]{escape(str(error))}[/red]")
+        sys.exit(2)
+    archive = open_archive(db_path, readonly=dry_run)
+    since_utc = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    try:
+        total = len(archive.reextractable_pages(sites=list(sites) or None, since=since_utc))
+        with Progress(
+            TextColumn("re-extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=stderr, transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("pages", total=total)
+            report = reextract(
+                archive,
+                sites=list(sites) or None,
+                since=since_utc,
+                dry_run=dry_run,
+                on_page=lambda: progress.advance(task),
+            )
+    finally:
+        archive.close()
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict() | {"dry_run": dry_run}, ensure_ascii=False, indent=2))
+        return
+    verb = "would change" if dry_run else "changed"
+    table = Table(title=f"{report.pages} pages re-extracted: {report.changed} articles {verb}")
+    table.add_column("field")
+    table.add_column("articles", justify="right")
+    for name, count in report.fields.most_common():
+        table.add_row(name, str(count))
+    console = stdout_console()
+    console.print(table)
+    console.print(
+        f"unchanged {report.unchanged}; pages that now give an article {report.recovered}; still no article"
+        f" {report.still_rejected}"
+    )
+    for reason, count in report.now_rejected.most_common():
+        console.print(f"[yellow]now rejected (stored article kept): {count} {escape(reason)}[/yellow]")

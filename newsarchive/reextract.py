@@ -1,0 +1,102 @@
+"""Re-extraction: the current extractors over the raw pages the archive keeps, with a report of what changed.
+
+Each article's latest version is extracted again from its own page and rewritten in place (the same fetch, a
+better reading: no new version); pages that gave no article are tried again and stored when they now give one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .article import Article
+from .ingest import extract_page
+from .store import Archive, FetchedPage
+from .store.archive import article_record
+
+#: the fields compared (the record's bookkeeping — times, hashes, versions — is not)
+COMPARED_FIELDS = (
+    "headline", "subtitle", "authors", "published", "updated", "body", "images", "section", "tags",
+    "language", "paywalled",
+)  # fmt: skip
+
+
+@dataclass
+class ReextractReport:
+    pages: int = 0
+    #: articles whose extraction changed, by field
+    fields: Counter[str] = field(default_factory=Counter)
+    changed: int = 0
+    unchanged: int = 0
+    #: pages that gave no article before and give one now
+    recovered: int = 0
+    #: pages whose article the current extractor rejects (the stored article is left as it was), by reason
+    now_rejected: Counter[str] = field(default_factory=Counter)
+    still_rejected: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__ | {"fields": dict(self.fields), "now_rejected": dict(self.now_rejected)}
+
+
+def reextract(
+    archive: Archive,
+    *,
+    sites: list[str] | None = None,
+    since: str | None = None,
+    dry_run: bool = False,
+    on_page: Callable[[], None] | None = None,
+    examples: int = 20,
+) -> ReextractReport:
+    """Run the current extractors over stored raw pages; unless ``dry_run``, store what changed."""
+    report = ReextractReport()
+    ids = archive.reextractable_pages(sites=sites, since=since)
+    rewritten: list[tuple[Article, FetchedPage]] = []  # the same fetch read better: in place
+    recovered: list[tuple[Article, FetchedPage]] = []  # a page that now gives an article: stored anew
+    for page, stored in archive.pages_by_id(ids):
+        report.pages += 1
+        outcome = extract_page(page)
+        if outcome.article is None:
+            if stored is None:
+                report.still_rejected += 1
+            else:
+                report.now_rejected[(outcome.reason or "not an article").split(" (")[0]] += 1
+        elif stored is None:
+            report.recovered += 1
+            recovered.append((outcome.article, page))
+        else:
+            outcome.article.url = stored["url"]  # an article keeps its address, whatever the page says now
+            differing = _differences(stored, article_record(outcome.article))
+            if differing:
+                report.changed += 1
+                report.fields.update(differing)
+                if len(report.examples) < examples:
+                    report.examples.append({"url": stored["url"], "fields": differing})
+                rewritten.append((outcome.article, page))
+            else:
+                report.unchanged += 1
+        if on_page is not None:
+            on_page()
+        if not dry_run and len(rewritten) + len(recovered) >= 200:
+            _store(archive, rewritten, recovered)
+            rewritten, recovered = [], []
+    if not dry_run:
+        _store(archive, rewritten, recovered)
+    return report
+
+
+def _differences(stored: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
+    return [name for name in COMPARED_FIELDS if (stored.get(name) or None) != (fresh.get(name) or None)]
+
+
+def _store(
+    archive: Archive,
+    rewritten: list[tuple[Article, FetchedPage]],
+    recovered: list[tuple[Article, FetchedPage]],
+) -> None:
+    if rewritten:
+        archive.store_many(rewritten, replace=True)
+    if recovered:
+        archive.store_many(recovered)

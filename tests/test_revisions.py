@@ -1,0 +1,182 @@
+"""Revisions: a changing article is kept as its meaningful versions; history, changes and re-extraction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from newsarchive.dates import ISRAEL
+from newsarchive.store import Archive
+from newsarchive.store.revisions import changed_fields, is_due, revisit_interval, word_diff
+
+from .sitefarm import Route, SiteFarm, run_crawl, walla_article
+from .test_crawl import WALLA, walla_site
+
+ARTICLE = f"{WALLA}/break/555"
+OLD_HEADLINE = "מבזק מספר 555 על אירוע חשוב"
+NEW_HEADLINE = "מבזק מעודכן: האירוע בצפון הסתיים"
+ADDED = "פסקה חדשה שנוספה אחרי הפרסום ובה פרטים נוספים על האירוע ועל הנפגעים."
+
+
+def changing_article(hit: int) -> Route:
+    """What the server answers on its n-th fetch: the original, a rewritten headline, an added paragraph,
+    then a one-letter typo fixed (התגובות → התגובת is the reverse: a letter dropped), then the same again."""
+    when = (datetime.now(ISRAEL) - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    page = walla_article(555, when=when)
+    if hit >= 1:
+        page = page.replace(OLD_HEADLINE, NEW_HEADLINE)
+    if hit >= 2:
+        page = page.replace(
+            "</p></div></section>", f"</p><p class='article_speakable'>{ADDED}</p></div></section>"
+        )
+    if hit >= 3:
+        page = page.replace("התגובות", "התגובת")
+    return Route(page.encode())
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def make_due(db: Path) -> None:
+    """As if 20 minutes had passed since the last fetch: an hour-old article is due every 15 minutes."""
+    with sqlite3.connect(db) as conn:
+        earlier = (datetime.now(UTC) - timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        conn.execute("UPDATE articles SET checked_at = ?", (earlier,))
+
+
+def test_a_changing_article_keeps_exactly_its_meaningful_versions(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with SiteFarm() as farm:
+        walla_site(farm, [555])
+        farm.add(ARTICLE, dynamic=changing_article)
+        code, _, err = run_crawl(farm, ["walla"], db)
+        assert code == 0, err
+        summaries = []
+        for _ in range(3):  # headline rewritten, paragraph added, typo fixed
+            make_due(db)
+            code, summary, err = run_crawl(farm, ["walla"], db, "--revisit")
+            assert code == 0, err
+            summaries.append(summary[0])
+        assert farm.hits("news.walla.co.il").count("/break/555") == 4
+        # nothing is due right after a look: no fetch
+        code, summary, err = run_crawl(farm, ["walla"], db, "--revisit")
+        assert code == 0, err
+        assert farm.hits("news.walla.co.il").count("/break/555") == 4
+    assert [(s["changed"], s["unchanged"]) for s in summaries] == [(1, 0), (1, 0), (0, 1)]
+
+    with Archive(db, readonly=True) as archive:
+        versions = archive.versions(ARTICLE)
+        assert [v.version for v in versions] == [1, 2, 3]
+        assert [v.headline for v in versions] == [OLD_HEADLINE, NEW_HEADLINE, NEW_HEADLINE]
+        assert versions[1].changed == ["headline"] and versions[2].changed == ["body"]
+        assert ADDED in versions[2].body and ADDED not in versions[1].body
+        assert len({v.fetched_at for v in versions}) == 3
+        pages = archive.db.execute(
+            "SELECT count(*) FROM pages p JOIN versions v ON v.page_id = p.id WHERE p.url = ?", (ARTICLE,)
+        ).fetchone()[0]
+        assert pages == 3  # each version with its own raw page; the typo fetch kept none
+        current = archive.get(ARTICLE)
+        assert current is not None and current.headline == NEW_HEADLINE and ADDED in current.body
+        assert len(archive.search("הנפגעים")) == 1  # the index follows the latest version
+
+    result = cli("history", ARTICLE, "--db", str(db), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    history = json.loads(result.stdout)
+    assert [h["version"] for h in history] == [1, 2, 3]
+    headline_diff = history[1]["diff"]["headline"]
+    assert {"op": "removed", "text": "מספר 555 על אירוע חשוב"} in headline_diff
+    assert any(p["op"] == "added" and "הסתיים" in p["text"] for p in headline_diff)
+    assert any(p["op"] == "added" and "הנפגעים" in p["text"] for p in history[2]["diff"]["body"])
+    table = cli("history", ARTICLE, "--db", str(db))
+    assert table.returncode == 0 and "version 1 → 2" in table.stdout
+
+    result = cli("changes", "--since", "yesterday", "--db", str(db), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    changes = json.loads(result.stdout)
+    assert [(c["url"], c["before"], c["after"]) for c in changes] == [(ARTICLE, OLD_HEADLINE, NEW_HEADLINE)]
+    assert cli("history", f"{WALLA}/break/404404", "--db", str(db)).returncode == 1
+
+
+def test_what_counts_as_a_change() -> None:
+    base = {
+        "headline": "שר האוצר הודיע",
+        "subtitle": "",
+        "body": "פסקה אחת. פסקה שתיים.",
+        "authors": "",
+        "captions": "",
+    }
+    assert changed_fields(base, base | {"body": "פסקה   אחת.\nפסקה שתיים!"}) == []  # whitespace, punctuation
+    assert changed_fields(base, base | {"body": "פסקה אחת. פסקה שתים."}) == []  # one letter
+    assert changed_fields(base, base | {"body": "פסקה אחת. פסקה שתים, ועוד."}) == ["body"]
+    assert changed_fields(base, base | {"headline": "שר האוצר התפטר"}) == ["headline"]
+    assert changed_fields(base, base | {"authors": "דנה לוי"}) == ["authors"]
+    parts = word_diff("שר האוצר הודיע היום", "שר האוצר התפטר היום")
+    assert [(p.op, p.text) for p in parts] == [
+        ("same", "שר האוצר"),
+        ("removed", "הודיע"),
+        ("added", "התפטר"),
+        ("same", "היום"),
+    ]
+
+
+def test_the_revisit_schedule_slows_down_with_age() -> None:
+    assert revisit_interval(timedelta(hours=1)) == timedelta(minutes=15)
+    assert revisit_interval(timedelta(hours=5)) == timedelta(hours=1)
+    assert revisit_interval(timedelta(days=3)) == timedelta(hours=3)
+    assert revisit_interval(timedelta(days=400)) is None
+    now = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
+    assert is_due(now - timedelta(hours=1), now - timedelta(minutes=16), now)
+    assert not is_due(now - timedelta(hours=1), now - timedelta(minutes=14), now)
+    assert not is_due(now - timedelta(days=200), now - timedelta(days=100), now)
+
+
+def test_reextract_reports_changed_fields_and_rewrites_in_place(tmp_path: Path) -> None:
+    from newsarchive.ingest import ingest
+    from newsarchive.store import FetchedPage
+
+    fixture = Path(__file__).parent / "fixtures" / "ynet" / "react_2021.html"
+    url = json.loads(fixture.with_suffix(".json").read_text())["url"]
+    db = tmp_path / "a.db"
+    with Archive(db) as archive:
+        page = FetchedPage(url=url, body=fixture.read_bytes(), fetched_at=datetime(2024, 5, 15, tzinfo=UTC))
+        ingest(
+            archive,
+            [page, FetchedPage(url="https://www.ynet.co.il/", body=b"<html><body>home</body></html>")],
+        )
+        # an older extractor's reading: a wrong headline and no subtitle
+        archive.db.execute(
+            "UPDATE articles SET headline = 'כותרת ישנה', subtitle = NULL, extractor_version = '0.0'"
+        )
+        archive.db.execute("UPDATE versions SET headline = 'כותרת ישנה'")
+        archive.db.conn.commit()
+
+    dry = cli("reextract", "--db", str(db), "--dry-run", "--format", "json")
+    assert dry.returncode == 0, dry.stderr
+    report = json.loads(dry.stdout)
+    assert report["pages"] == 2 and report["changed"] == 1 and report["still_rejected"] == 1
+    assert report["fields"] == {"headline": 1, "subtitle": 1}
+    with Archive(db, readonly=True) as archive:
+        assert archive.get(url).headline == "כותרת ישנה"  # a dry run stores nothing
+
+    done = cli("reextract", "--db", str(db), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    with Archive(db, readonly=True) as archive:
+        article = archive.get(url)
+        assert article.headline.startswith("משרד הבריאות") and article.subtitle
+        assert [v.version for v in archive.versions(url)] == [1]  # the same fetch: no new version
+        assert archive.versions(url)[0].headline == article.headline
+        assert archive.db.execute("SELECT extractor_version FROM articles").fetchone()[0] != "0.0"
+        assert archive.search("כותרת ישנה") == []
+    again = json.loads(cli("reextract", "--db", str(db), "--format", "json").stdout)
+    assert again["changed"] == 0 and again["unchanged"] == 1
