@@ -24,7 +24,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from . import __version__
@@ -212,15 +212,17 @@ def iter_responses(stream: IO[bytes], *, payloads: bool = True) -> Iterator[Warc
     Other records (requests, warcinfo, metadata) are passed over. A record without WARC headers gives a
     :class:`WarcProblem` and reading goes on; bytes that cannot be read as a record end the stream with a
     fatal one. What came before is kept either way."""
-    records = ArchiveIterator(stream, check_digests=False)
+    # HTTP headers are parsed for responses only (requests are half the records of a crawl's WARC)
+    records = ArchiveIterator(stream, no_record_parse=True, check_digests=False)
     try:
         for record in records:
             if record.rec_headers is None or record.rec_type is None:
                 reason = "malformed WARC record: no WARC-Type header"
                 yield WarcProblem(records.get_record_offset(), reason, fatal=False)
                 continue
-            if record.rec_type != "response" or record.http_headers is None:
+            if record.rec_type != "response" or not _is_http(record):
                 continue
+            record.http_headers = _HTTP_PARSER.parse(record.raw_stream)
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
             headers = _header_dict(record.http_headers)
             status = _status(record.http_headers.get_statuscode())
@@ -237,6 +239,15 @@ def iter_responses(stream: IO[bytes], *, payloads: bool = True) -> Iterator[Warc
             )
     except (ArchiveLoadFailed, ValueError, OSError, EOFError, zlib.error) as error:
         yield WarcProblem(_safe_offset(records, stream), f"malformed WARC record: {error}")
+
+
+_HTTP_PARSER = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0"], verify=False)
+
+
+def _is_http(record: Any) -> bool:
+    kind = (record.rec_headers.get_header("Content-Type") or "").lower()
+    uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<>").lower()
+    return "application/http" in kind or (not kind and uri.startswith(("http:", "https:")))
 
 
 def _safe_offset(records: ArchiveIterator, stream: IO[bytes]) -> int:

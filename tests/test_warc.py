@@ -36,6 +36,14 @@ def articles(db: Path) -> dict[str, dict]:
     return rows
 
 
+def table_counts(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        return {
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("articles", "versions", "pages")
+        }
+
+
 def run_tool(module_main: str, *args: str) -> subprocess.CompletedProcess:
     code = f"import sys; from {module_main.rsplit('.', 1)[0]} import {module_main.rsplit('.', 1)[1]} as m;"
     code += " sys.exit(m())"
@@ -94,6 +102,10 @@ def test_crawl_to_warc_then_import_gives_the_same_archive(tmp_path: Path) -> Non
     crawled, imported = articles(tmp_path / "crawled.db"), articles(tmp_path / "imported.db")
     assert len(crawled) == 4
     assert imported == crawled  # field for field, the fetch time included
+    before = table_counts(tmp_path / "imported.db")
+    import_cli(tmp_path / "imported.db", str(files[0]))  # the same capture again: nothing new
+    assert table_counts(tmp_path / "imported.db") == before
+    assert before["articles"] == before["versions"] == 4
 
 
 def test_a_crawl_replays_from_a_warc_file(tmp_path: Path) -> None:
