@@ -164,6 +164,8 @@ def test_serve_end_to_end(db: Path) -> None:
         assert rows and all("ממשלה" in (r["snippet"] or "") for r in rows)
         status, data = _get(f"{base}/archive/articles.json?_shape=array&_facet=site")
         assert json.loads(data)
+        status, data = _get(f"{base}/archive/headline_changes.json?_shape=array")
+        assert status == 200 and json.loads(data) == []  # the canned query runs (no article changed here)
         with pytest.raises(urllib.error.HTTPError):  # read-only: no writes through Datasette
             urllib.request.urlopen(
                 urllib.request.Request(f"{base}/archive/-/create", data=b"{}", method="POST"), timeout=10
