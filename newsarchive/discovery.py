@@ -58,8 +58,12 @@ class Sitemap:
 
 def _web_url(base_url: str, link: str) -> str | None:
     """``link`` made absolute against ``base_url``, if it is an http(s) address."""
-    absolute = urljoin(base_url, link.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    try:
+        absolute = urljoin(base_url, link.strip())
+        scheme = urlsplit(absolute).scheme
+    except ValueError:  # "https://]x" and other addresses urllib cannot split
+        return None
+    return absolute if scheme in ("http", "https") else None
 
 
 def sitemaps_from_robots(text: str, base_url: str) -> list[str]:

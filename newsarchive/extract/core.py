@@ -48,6 +48,10 @@ def extract_article(
     ``site_rules=False`` ignores site profiles (to measure the generic layers alone).
     """
     try:
+        urlsplit(url)
+    except ValueError:
+        raise NotAnArticle(f"not a web address: {url[:200]!r}", url) from None
+    try:
         return _extract(html, url, now, charset, site_rules)
     except NotAnArticle as error:
         error.url = error.url or url

@@ -155,9 +155,9 @@ class Page:
             return None
         try:
             resolved = urljoin(self.url, link)
-        except ValueError:
+            parts = urlsplit(resolved)
+        except ValueError:  # "https://[x/": an address urllib cannot split
             return None
-        parts = urlsplit(resolved)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return None
         return resolved

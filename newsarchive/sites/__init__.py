@@ -42,8 +42,16 @@ def profiles_for(keys: list[str]) -> list[SiteProfile]:
     return [SITES[key] for key in keys]
 
 
+def host_of(url: str) -> str:
+    """The lower-cased host of a URL; empty for one urllib cannot split ("https://[x/")."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def profile_for_url(url: str) -> SiteProfile | None:
-    host = urlsplit(url).hostname or ""
+    host = host_of(url)
     return next((site for site in SITES.values() if site.handles(host)), None)
 
 
@@ -52,8 +60,7 @@ def site_key_for_url(url: str) -> str:
     profile = profile_for_url(url)
     if profile:
         return profile.key
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.") or "unknown"
+    return host_of(url).removeprefix("www.") or "unknown"
 
 
 __all__ = [
