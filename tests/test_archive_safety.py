@@ -141,7 +141,9 @@ def test_a_version_1_archive_is_migrated_with_its_articles_searchable_and_versio
         assert archive.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == 30
         assert len(archive.search("ממשלה", limit=100)) == 30  # והממשלה, in every article
         assert [h.url for h in archive.search('"כתבה 7"')] == ["https://www.example.co.il/a/7"]
-        versions = archive.db.execute("SELECT count(*), min(version), max(version) FROM versions").fetchone()
+        versions = archive.db.execute(
+            "SELECT count(*), min(version), max(version) FROM article_versions"
+        ).fetchone()
         assert tuple(versions) == (30, 1, 1)
         assert archive.db.execute("SELECT count(*) FROM articles WHERE version = 1").fetchone()[0] == 30
 

@@ -81,11 +81,14 @@ def test_a_changing_article_keeps_exactly_its_meaningful_versions(tmp_path: Path
         assert [v.headline for v in versions] == [OLD_HEADLINE, NEW_HEADLINE, NEW_HEADLINE]
         assert versions[1].changed == ["headline"] and versions[2].changed == ["body"]
         assert ADDED in versions[2].body and ADDED not in versions[1].body
-        assert len({v.fetched_at for v in versions}) == 3
+        assert len({v.fetched_at for v in versions}) == 3, [v.fetched_at for v in versions]
         pages = archive.db.execute(
-            "SELECT count(*) FROM pages p JOIN versions v ON v.page_id = p.id WHERE p.url = ?", (ARTICLE,)
+            "SELECT count(DISTINCT p.id) FROM pages p JOIN article_versions v ON v.page_id = p.id"
+            " WHERE p.url = ?",
+            (ARTICLE,),
         ).fetchone()[0]
         assert pages == 3  # each version with its own raw page; the typo fetch kept none
+        assert archive.db.execute("SELECT count(*) FROM pages WHERE url = ?", (ARTICLE,)).fetchone()[0] == 3
         current = archive.get(ARTICLE)
         assert current is not None and current.headline == NEW_HEADLINE and ADDED in current.body
         assert len(archive.search("הנפגעים")) == 1  # the index follows the latest version

@@ -32,7 +32,7 @@ from .revisions import (
     headline_changes,
     versions_of,
 )
-from .schema import SCHEMA_VERSION, migrate
+from .schema import SCHEMA_VERSION, VERSION_COLUMNS, migrate
 from .search_index import FTS_TABLE, index_columns
 from .snippets import snippet
 
@@ -41,11 +41,6 @@ DB_ENV = "NEWSARCHIVE_DB"
 BUSY_TIMEOUT_MS = 30_000
 #: bm25 weights of the FTS columns: headline, text (all the words; see search_index)
 RANK_WEIGHTS = (5.0, 1.0)
-#: the fields each version keeps (besides its number, page and article)
-VERSION_FIELDS = (
-    "fetched_at", "stored_at", "headline", "subtitle", "body", "authors", "images", "section", "tags",
-    "published", "published_offset", "updated", "updated_offset", "content_hash", "extractor_version",
-)  # fmt: skip
 #: articles per transaction in store_many: larger transactions let FTS5 write fewer, larger segments
 STORE_BATCH = 2000
 #: how many ranked candidates a phrase search checks in Python for each hit it returns
@@ -259,6 +254,13 @@ class Archive:
                     "UPDATE articles SET checked_at = ? WHERE id = ?",
                     [(i.record["checked_at"], ids[i.article.url]) for i in unchanged],
                 )
+            if changed and not replace:  # the version it replaces joins the article's history
+                conn.executemany(
+                    f"INSERT INTO versions (article_id, version, page_id, {', '.join(VERSION_COLUMNS)})"
+                    f" SELECT id, coalesce(version, 1), page_id, {', '.join(VERSION_COLUMNS)}"
+                    " FROM articles WHERE id = ?",
+                    [(ids[item.article.url],) for item in changed],
+                )
             if changed:
                 stale = [(ids[item.article.url],) for item in changed]
                 conn.executemany("DELETE FROM authors WHERE article_id = ?", stale)
@@ -298,28 +300,13 @@ class Archive:
                 ["rowid", "headline", "text"],
                 [[ids[i.article.url], i.headline, i.text] for i in written],
             )
-            if replace:
-                conn.executemany(
-                    f"UPDATE versions SET {', '.join(f'{c} = ?' for c in VERSION_FIELDS)}"
-                    " WHERE article_id = ? AND version = ?",
-                    [
-                        [*(i.record[c] for c in VERSION_FIELDS), ids[i.article.url], i.record["version"]]
-                        for i in changed
-                    ],
-                )
-            else:
-                versions = []
-                for item in written:
-                    page_id = None
-                    if item.page is not None:
-                        page_id = self._write_page(conn, item.page, ids[item.article.url], "article")
-                    versions.append(
-                        [ids[item.article.url], item.record["version"], page_id]
-                        + [item.record[c] for c in VERSION_FIELDS]
-                    )
-                _insert_rows(
-                    conn, "versions", ["article_id", "version", "page_id", *VERSION_FIELDS], versions
-                )
+            if not replace:  # a re-extraction reads the same page again: it keeps its page
+                page_ids = [
+                    (self._write_page(conn, i.page, ids[i.article.url], "article"), ids[i.article.url])
+                    for i in written
+                    if i.page is not None
+                ]
+                conn.executemany("UPDATE articles SET page_id = ? WHERE id = ?", page_ids)
         return [ids[item.article.url] for item in prepared]
 
     @staticmethod
@@ -420,8 +407,7 @@ class Archive:
         site); ``since`` (ISO UTC) by fetch time."""
         rows = self.db.execute(
             "SELECT p.id, p.url, a.site FROM pages p LEFT JOIN articles a ON a.id = p.article_id"
-            " LEFT JOIN versions v ON v.page_id = p.id"
-            " WHERE (p.article_id IS NULL OR v.version = a.version) AND (? IS NULL OR p.fetched_at >= ?)"
+            " WHERE (p.article_id IS NULL OR p.id = a.page_id) AND (? IS NULL OR p.fetched_at >= ?)"
             " ORDER BY p.id",
             (since, since),
         ).fetchall()

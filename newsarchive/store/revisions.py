@@ -136,7 +136,7 @@ def versions_of(conn: Any, url: str) -> list[Version]:
     """Every stored version of an article, oldest first, each with what changed from the one before."""
     rows = conn.execute(
         "SELECT v.version, v.fetched_at, v.headline, v.subtitle, v.body, v.authors, v.images,"
-        " v.extractor_version FROM versions v JOIN articles a ON a.id = v.article_id"
+        " v.extractor_version FROM article_versions v JOIN articles a ON a.id = v.article_id"
         " WHERE a.url = ? ORDER BY v.version",
         (url,),
     ).fetchall()
@@ -192,8 +192,8 @@ def headline_changes(
         where.append(f"a.site IN ({', '.join('?' for _ in sites)})")
         params += sites
     rows = conn.execute(
-        "SELECT a.url, a.site, v.version, v.fetched_at, p.headline, v.headline FROM versions v"
-        " JOIN versions p ON p.article_id = v.article_id AND p.version = v.version - 1"
+        "SELECT a.url, a.site, v.version, v.fetched_at, p.headline, v.headline FROM article_versions v"
+        " JOIN article_versions p ON p.article_id = v.article_id AND p.version = v.version - 1"
         f" JOIN articles a ON a.id = v.article_id WHERE {' AND '.join(where)} ORDER BY v.fetched_at DESC",
         params,
     ).fetchall()

@@ -90,30 +90,24 @@ def _v2(db: sqlite_utils.Database) -> None:
     rebuild_index(db.conn)
 
 
+#: the fields each version of an article keeps (besides its number, page and article)
+VERSION_COLUMNS = (
+    "fetched_at", "stored_at", "headline", "subtitle", "body", "authors", "images", "section", "tags",
+    "published", "published_offset", "updated", "updated_offset", "content_hash", "extractor_version",
+)  # fmt: skip
+
+
 def _v3(db: sqlite_utils.Database) -> None:
-    """Revisions: every version of an article keeps its fields, fetch time and raw page; a URL may have a
-    page per version."""
+    """Revisions: the `articles` row is the latest version (with its raw page, `page_id`); each version it
+    replaced is kept in `versions` with its fields, fetch time and page; `article_versions` shows both. A URL
+    may have a page per version."""
     db["versions"].create(
         {
             "id": int,
             "article_id": int,
             "version": int,
             "page_id": int,
-            "fetched_at": str,
-            "stored_at": str,
-            "headline": str,
-            "subtitle": str,
-            "body": str,
-            "authors": str,
-            "images": str,
-            "section": str,
-            "tags": str,
-            "published": str,
-            "published_offset": str,
-            "updated": str,
-            "updated_offset": str,
-            "content_hash": str,
-            "extractor_version": str,
+            **{name: str for name in VERSION_COLUMNS},
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("page_id", "pages", "id")],
@@ -122,18 +116,18 @@ def _v3(db: sqlite_utils.Database) -> None:
     db["versions"].create_index(["fetched_at"])
     db["articles"].add_column("version", int)
     db["articles"].add_column("checked_at", str)
-    db.execute("UPDATE articles SET version = 1, checked_at = coalesce(fetched_at, stored_at)")
+    db["articles"].add_column("page_id", int)
+    db.execute(
+        "UPDATE articles SET version = 1, checked_at = coalesce(fetched_at, stored_at),"
+        " page_id = (SELECT max(p.id) FROM pages p WHERE p.article_id = articles.id)"
+    )
     db.execute("DROP INDEX IF EXISTS idx_pages_url")
     db["pages"].create_index(["url"])
     db["pages"].create_index(["article_id"])
-    copied = (
-        "fetched_at, stored_at, headline, subtitle, body, authors, images, section, tags, published,"
-        " published_offset, updated, updated_offset, content_hash, extractor_version"
-    )
+    columns = ", ".join(VERSION_COLUMNS)
     db.execute(
-        f"INSERT INTO versions (article_id, version, page_id, {copied})"
-        " SELECT id, 1, (SELECT max(p.id) FROM pages p WHERE p.article_id = articles.id),"
-        f" {copied} FROM articles"
+        f"CREATE VIEW article_versions AS SELECT article_id, version, page_id, {columns} FROM versions"
+        f" UNION ALL SELECT id, coalesce(version, 1), page_id, {columns} FROM articles"
     )
 
 
