@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from .article import Article
 from .ingest import extract_page
 from .spiders.items import PageItem
-from .store import Archive, FetchedPage
+from .store import Archive, FetchedPage, StorageError
 
 
 class ArchivePipeline:
@@ -24,6 +25,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50)
         self.pending: list[tuple[Article, FetchedPage, str]] = []
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -54,7 +56,15 @@ class ArchivePipeline:
             return
         batch, self.pending = self.pending, []
         before = self.archive.write_counts.copy()
-        self.archive.store_many([(article, page) for article, page, _ in batch], batch_size=len(batch))
+        try:
+            self.archive.store_many([(article, page) for article, page, _ in batch], batch_size=len(batch))
+        except StorageError as error:
+            # nothing more can be stored: stop the crawl with the reason rather than fetch pages to lose
+            self.crawler.stats.inc_value("newsarchive/errors/archive write failed", len(batch))
+            if not self.stopping:
+                self.stopping = True
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive write failed"))
+            raise DropItem(f"not stored: {error}") from error
         stats = self.crawler.stats
         for _, _, site in batch:
             stats.inc_value("newsarchive/stored")

@@ -17,7 +17,7 @@ import pytest
 import sqlite_utils
 
 from newsarchive import Article
-from newsarchive.store import Archive, FetchedPage
+from newsarchive.store import Archive, FetchedPage, StorageError
 from newsarchive.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -185,7 +185,63 @@ def test_read_only_archive_refuses_writes(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
     Archive(path).close()
     archive = Archive(path, readonly=True)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StorageError, match="read-only"):
         archive.store(make_article(1))
     with pytest.raises(FileNotFoundError):
         Archive(tmp_path / "missing.db", readonly=True)
+
+
+def _fill_limit(archive: Archive, spare_pages: int = 40) -> None:
+    """As if the disk had only ``spare_pages`` pages left: SQLite fails with "database or disk is full"."""
+    pages = archive.db.execute("PRAGMA page_count").fetchone()[0]
+    archive.db.execute(f"PRAGMA max_page_count = {pages + spare_pages}")
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_the_archive_intact(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.store_many(make_article(n) for n in range(10))
+        _fill_limit(archive)
+        big = [
+            Article(url=f"https://www.example.co.il/big/{n}", site="example", headline=f"כותרת {n}",
+                    paragraphs=[f"מילה{n}{k} " * 400 for k in range(5)])
+            for n in range(400)
+        ]  # fmt: skip
+        with pytest.raises(StorageError, match="full") as raised:
+            archive.store_many(big, batch_size=50)
+        stored_before_failure = raised.value.stored
+    with Archive(path, readonly=True) as archive:
+        assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        count = archive.count()
+        assert count == 10 + stored_before_failure  # whole batches, nothing half-written
+        assert archive.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == count
+        assert len(archive.search("פסקה", limit=100)) == 10
+
+
+def test_import_onto_a_full_disk_stops_with_a_clear_message(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    import newsarchive.cli.archive as cli_archive
+    from newsarchive.cli import main
+
+    opened = cli_archive.open_archive
+
+    def nearly_full(db_path, *, readonly):
+        archive = opened(db_path, readonly=readonly)
+        _fill_limit(archive, spare_pages=2)
+        return archive
+
+    monkeypatch.setattr(cli_archive, "open_archive", nearly_full)
+    pages = tmp_path / "saved pages"
+    pages.mkdir()
+    fixture = (Path(__file__).parent / "fixtures" / "ynet" / "react_2021.html").read_bytes()
+    for n in range(300):
+        (pages / f"{n}.html").write_bytes(fixture.replace(b"B1x7Kq3Zp", f"page{n}".encode()))
+    db = tmp_path / "a.db"
+    Archive(db).close()
+    result = CliRunner().invoke(main, ["import", "--db", str(db), str(pages)])
+    assert result.exit_code == 1, result.output
+    assert "import stopped" in result.output and "full" in result.output
+    assert "Traceback" not in result.output
+    with Archive(db, readonly=True) as archive:
+        assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

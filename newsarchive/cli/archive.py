@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ..ingest import IngestReport, html_files, ingest, page_from_file, warc_pages
-from ..store import Archive, QueryError
+from ..store import Archive, QueryError, StorageError
 from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, iter_export, plot_per_day
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
@@ -277,6 +277,13 @@ def import_command(
             report = _import_files(archive, files, url)
         if warcs:
             report = _merge(report, _import_warcs(archive, warcs, all_hebrew))
+    except StorageError as error:
+        stderr.print(
+            f"[red]import stopped: {escape(str(error))}[/red]\nWhat was stored before is kept; the batch"
+            " being written was rolled back whole, so the archive is consistent. Free space (or fix the"
+            " file's permissions) and run the same import again: pages already stored are not stored twice."
+        )
+        sys.exit(1)
     finally:
         archive.close()
     _print_report(report, fmt)

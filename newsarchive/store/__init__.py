@@ -1,6 +1,6 @@
 """The archive: SQLite storage with Hebrew-aware full-text search."""
 
-from .archive import DB_ENV, DEFAULT_DB, Archive, FetchedPage, Hit, default_db_path
+from .archive import DB_ENV, DEFAULT_DB, Archive, FetchedPage, Hit, StorageError, default_db_path
 from .query import QueryError, parse_query
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "FetchedPage",
     "Hit",
     "QueryError",
+    "StorageError",
     "default_db_path",
     "parse_query",
 ]

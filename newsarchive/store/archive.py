@@ -156,6 +156,15 @@ class Hit:
         }
 
 
+class StorageError(RuntimeError):
+    """The archive could not be written (a full disk, a read-only file, a locked database): the batch that
+    failed was rolled back whole; ``stored`` articles of the same call were committed before it."""
+
+    def __init__(self, message: str, stored: int = 0) -> None:
+        super().__init__(message)
+        self.stored = stored
+
+
 class Archive:
     """The archive database. ``Archive()`` opens ``$NEWSARCHIVE_DB`` or ``data/archive.db``."""
 
@@ -206,11 +215,21 @@ class Archive:
             for batch in batches:
                 future = pool.submit(_prepare, batch)
                 if pending is not None:
-                    ids += self._write_prepared(pending.result(), replace=replace)
+                    ids += self._write_batch(pending.result(), replace=replace, stored=len(ids))
                 pending = future
             if pending is not None:
-                ids += self._write_prepared(pending.result(), replace=replace)
+                ids += self._write_batch(pending.result(), replace=replace, stored=len(ids))
         return ids
+
+    def _write_batch(self, prepared: list[_Prepared], *, replace: bool, stored: int) -> list[int]:
+        """One batch, or a :class:`StorageError` saying why it could not be written (the batch is rolled
+        back whole; the batches before it stay committed)."""
+        try:
+            return self._write_prepared(prepared, replace=replace)
+        except sqlite3.OperationalError as error:
+            if self.readonly or "readonly" in str(error) or "read-only" in str(error):
+                raise StorageError(f"the archive {self.path} is read-only: {error}", stored) from error
+            raise StorageError(f"the archive {self.path} could not be written: {error}", stored) from error
 
     def _write_prepared(self, prepared: list[_Prepared], *, replace: bool = False) -> list[int]:
         """Write a batch in one transaction. A URL already stored gets a new version only when its content
@@ -326,11 +345,15 @@ class Archive:
     def store_page(self, page: FetchedPage, outcome: str) -> None:
         """Keep a raw page that gave no article (with the reason), so it can be tried again later; a later
         rejected fetch of the same address replaces it."""
-        with self.db.conn as conn:
-            conn.execute(
-                "DELETE FROM pages WHERE url = ? AND article_id IS NULL", (page.requested_url or page.url,)
-            )
-            self._write_page(conn, page, None, outcome)
+        try:
+            with self.db.conn as conn:
+                conn.execute(
+                    "DELETE FROM pages WHERE url = ? AND article_id IS NULL",
+                    (page.requested_url or page.url,),
+                )
+                self._write_page(conn, page, None, outcome)
+        except sqlite3.OperationalError as error:
+            raise StorageError(f"the archive {self.path} could not be written: {error}") from error
 
     def _write_page(
         self, conn: sqlite3.Connection, page: FetchedPage, article_id: int | None, outcome: str
