@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import os
@@ -40,6 +41,12 @@ def _reader(path: str, stop_at: float, errors) -> None:
             hits = archive.search("הכנסת", limit=5)
             if count < last or (count and not hits):
                 errors.put(f"count went from {last} to {count}, {len(hits)} hits")
+            exported = io.StringIO()
+            lines = archive.export("jsonl", exported)  # an export reads one snapshot, whole lines only
+            if lines < count or any(
+                json.loads(line)["url"] is None for line in exported.getvalue().splitlines()
+            ):
+                errors.put(f"export gave {lines} articles when {count} were stored before it began")
             last = count
         except Exception as error:  # any error at all is a failure of the promise
             errors.put(repr(error))
