@@ -163,3 +163,15 @@ def is_zoned(text: str | None) -> bool:
 def has_time_of_day(text: str) -> bool:
     """Whether a raw date string states a time (so a midnight result is real, not a default)."""
     return bool(re.search(r"\d{1,2}:\d{2}", text))
+
+
+def parse_utc(value: str | None) -> datetime | None:
+    """A UTC time as the archive and WARC files write it ("2024-05-15T08:00:00Z"; a naive one counts as
+    UTC); None when empty or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -22,6 +22,12 @@ _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 _HEBREW_ALIASES = {"iso-8859-8-i": "iso-8859-8", "iso-8859-8-e": "iso-8859-8", "visual": "iso-8859-8"}
 
 
+def header(headers: dict[str, str], name: str) -> str:
+    """A header's value whatever the case of its name ("" when it is absent)."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), "")
+
+
 def charset_of(content_type: str | None) -> str | None:
     """The charset a Content-Type header declares ("text/html; charset=windows-1255"), or None."""
     if not content_type or "charset=" not in content_type.lower():

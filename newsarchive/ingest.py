@@ -119,7 +119,6 @@ def warc_pages(
                 status=item.status,
                 headers=item.headers,
                 fetched_at=item.fetched_at,
-                charset=charset_of(item.content_type),
             )
 
 

@@ -28,6 +28,8 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.warcwriter import WARCWriter
 
 from . import __version__
+from .dates import parse_utc
+from .encoding import header
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 #: a WARC file is closed and the next one begun past this size (bytes), as in Heritrix and wget
@@ -194,7 +196,7 @@ class WarcResponse:
 
     @property
     def content_type(self) -> str:
-        return next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
+        return header(self.headers, "content-type")
 
 
 @dataclass
@@ -233,7 +235,7 @@ def iter_responses(stream: IO[bytes], *, payloads: bool = True) -> Iterator[Warc
                 status=status,
                 headers=headers,
                 body=body,
-                fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
+                fetched_at=parse_utc(record.rec_headers.get_header("WARC-Date")),
                 offset=offset,
                 problem=problem,
             )
@@ -271,22 +273,12 @@ def _status(code: Any) -> int:
         return 0
 
 
-def _warc_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _payload(record: Any, headers: dict[str, str]) -> tuple[bytes, str | None]:
     """The payload without transfer coding and content coding (gzip, deflate, br, zstd)."""
     raw, problem = raw_payload(record, headers)
     if problem is not None:
         return b"", problem
-    encoding = next((v for k, v in headers.items() if k.lower() == "content-encoding"), "").strip().lower()
+    encoding = header(headers, "content-encoding").strip().lower()
     try:
         return decode_content(raw, encoding), None
     except ValueError as error:
@@ -298,7 +290,7 @@ def raw_payload(record: Any, headers: dict[str, str]) -> tuple[bytes, str | None
     raw = record.raw_stream.read(MAX_PAYLOAD_BYTES + 1)
     if len(raw) > MAX_PAYLOAD_BYTES:
         return b"", f"payload over {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB"
-    transfer = next((v for k, v in headers.items() if k.lower() == "transfer-encoding"), "").lower()
+    transfer = header(headers, "transfer-encoding").lower()
     if "chunked" in transfer:
         try:
             raw = _dechunk(raw)

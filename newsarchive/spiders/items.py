@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..encoding import charset_of
 from ..store import FetchedPage
 
 
@@ -20,13 +19,11 @@ class PageItem:
     fetched_at: datetime | None = None
 
     def fetched_page(self) -> FetchedPage:
-        content_type = next((v for k, v in self.headers.items() if k.lower() == "content-type"), "")
         return FetchedPage(
             url=self.url,
             body=self.body,
             status=self.status,
             headers=self.headers,
             fetched_at=self.fetched_at,
-            charset=charset_of(content_type),
             requested_url=self.requested_url,
         )

@@ -19,7 +19,8 @@ import sqlite_utils
 
 from .. import EXTRACTOR_VERSION
 from ..article import Article, Image
-from ..dates import ISRAEL
+from ..dates import ISRAEL, parse_utc
+from ..encoding import charset_of, header
 from ..sites import site_key_for_url
 from .hebrew import contains_phrase, tokens
 from .query import ParsedQuery, QueryError, parse_day, parse_query
@@ -77,9 +78,13 @@ class FetchedPage:
     #: the URL discovery asked for, when a redirect led elsewhere
     requested_url: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.charset is None:  # what the Content-Type header declares, unless told otherwise
+            self.charset = charset_of(self.content_type)
+
     @property
     def content_type(self) -> str | None:
-        return next((v for k, v in self.headers.items() if k.lower() == "content-type"), None)
+        return header(self.headers, "content-type") or None
 
 
 @dataclass
@@ -643,9 +648,7 @@ def _page_from_row(row: dict[str, Any]) -> FetchedPage:
         body=zlib.decompress(row["body"]),
         status=row["status"],
         headers=json.loads(row["headers"] or "{}"),
-        fetched_at=datetime.fromisoformat(row["fetched_at"].replace("Z", "+00:00"))
-        if row["fetched_at"]
-        else None,
+        fetched_at=parse_utc(row["fetched_at"]),
         charset=row["charset"],
     )
 
@@ -787,10 +790,8 @@ def _offset(value: datetime | None) -> str | None:
 
 
 def _from_utc(value: str | None, offset: str | None) -> datetime | None:
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if offset:
+    moment = parse_utc(value)
+    if moment is not None and offset:
         moment = moment.astimezone(datetime.fromisoformat("2000-01-01T00:00:00" + offset).tzinfo)
     return moment
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..dates import parse_utc
+
 #: the fields whose change makes a new version (captions: the images' captions, joined)
 CONTENT_FIELDS = ("headline", "subtitle", "body", "authors", "captions")
 #: a change this small (in letters, over all fields, after whitespace and punctuation) is no new version
@@ -214,19 +216,10 @@ def due_for_revisit(conn: Any, sites: list[str], now: datetime, limit: int | Non
     ).fetchall()
     due = []
     for url, published, checked in rows:
-        born, seen = _utc(published), _utc(checked)
+        born, seen = parse_utc(published), parse_utc(checked)
         if born is None or seen is None:
             continue
         if is_due(born, seen, now):
             due.append((now - seen, url))
     due.sort(reverse=True)
     return [url for _, url in due[:limit]]
-
-
-def _utc(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
