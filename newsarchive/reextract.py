@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .article import Article
@@ -45,12 +46,13 @@ def reextract(
     archive: Archive,
     *,
     sites: list[str] | None = None,
-    since: str | None = None,
+    since: str | datetime | None = None,
     dry_run: bool = False,
-    on_page: Callable[[], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
     examples: int = 20,
 ) -> ReextractReport:
-    """Run the current extractors over stored raw pages; unless ``dry_run``, store what changed."""
+    """Run the current extractors over stored raw pages; unless ``dry_run``, store what changed.
+    ``on_progress(done, total)`` is called after each page."""
     report = ReextractReport()
     ids = archive.reextractable_pages(sites=sites, since=since)
     rewritten: list[tuple[Article, FetchedPage]] = []  # the same fetch read better: in place
@@ -77,8 +79,8 @@ def reextract(
                 rewritten.append((outcome.article, page))
             else:
                 report.unchanged += 1
-        if on_page is not None:
-            on_page()
+        if on_progress is not None:
+            on_progress(report.pages, len(ids))
         if not dry_run and len(rewritten) + len(recovered) >= 200:
             _store(archive, rewritten, recovered)
             rewritten, recovered = [], []

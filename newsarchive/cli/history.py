@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC
 from itertools import pairwise
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from rich.text import Text
 
 from ..reextract import reextract
 from ..store import QueryError
-from ..store.query import parse_day
 from ..store.revisions import word_diff
 from .options import db_option, open_archive, since_option, site_option, stderr, stdout_console
 
@@ -144,27 +142,23 @@ def reextract_command(
       newsarchive reextract --dry-run
       newsarchive reextract --site ynet --since 2024-05-01
     """
-    try:
-        moment = parse_day(since) if since else None
-    except QueryError as error:
-        stderr.print(f"[red]{escape(str(error))}[/red]")
-        sys.exit(2)
     archive = open_archive(db_path, readonly=dry_run)
-    since_utc = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
     try:
-        total = len(archive.reextractable_pages(sites=list(sites) or None, since=since_utc))
         with Progress(
             TextColumn("re-extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
             console=stderr, transient=True,
         ) as progress:  # fmt: skip
-            task = progress.add_task("pages", total=total)
+            task = progress.add_task("pages", total=None)
             report = reextract(
                 archive,
                 sites=list(sites) or None,
-                since=since_utc,
+                since=since,
                 dry_run=dry_run,
-                on_page=lambda: progress.advance(task),
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
+    except QueryError as error:
+        stderr.print(f"[red]{escape(str(error))}[/red]")
+        sys.exit(2)
     finally:
         archive.close()
     if fmt == "json":

@@ -429,10 +429,14 @@ class Archive:
         row = next(rows_as_dicts(cursor), None)
         return _page_from_row(row) if row else None
 
-    def reextractable_pages(self, *, sites: list[str] | None = None, since: str | None = None) -> list[int]:
+    def reextractable_pages(
+        self, *, sites: list[str] | None = None, since: str | datetime | None = None
+    ) -> list[int]:
         """The ids of the raw pages that re-extraction reads: each article's latest version's page, and the
         pages that gave no article. ``sites`` filters articles by site (rejected pages by their address's
-        site); ``since`` (ISO UTC) by fetch time."""
+        site); ``since`` (a day or a moment, as --since takes them) by fetch time."""
+        moment = parse_day(since) if isinstance(since, str) else since
+        since = _utc_iso(moment)
         rows = self.db.execute(
             "SELECT p.id, p.url, a.site FROM pages p LEFT JOIN articles a ON a.id = p.article_id"
             " WHERE (p.article_id IS NULL OR p.id = a.page_id) AND (? IS NULL OR p.fetched_at >= ?)"
