@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import socket
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
@@ -127,12 +128,18 @@ def _response_headers(response: Response) -> StatusAndHeaders:
 
 def _request_headers(request: Request) -> StatusAndHeaders:
     parts = urlsplit(request.url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    target = _request_target(request.url)
     headers = [("Host", parts.netloc)]
     for name, values in request.headers.items():
         for value in values:
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
     return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
+
+
+def _request_target(url: str) -> str:
+    """What an HTTP request line asks for: the path and query of the URL."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _ip_address(response: Response) -> dict[str, str]:
@@ -320,27 +327,14 @@ def decode_content(data: bytes, encoding: str) -> bytes:
     for coding in reversed([c.strip() for c in encoding.split(",") if c.strip()]):
         if coding == "identity":
             continue
+        decode = _DECODERS.get(coding)
+        if decode is None:
+            raise ValueError(f"unknown content coding {coding!r}")
         try:
-            if coding in ("gzip", "x-gzip"):
-                data = _inflate(data, 16 + zlib.MAX_WBITS)
-            elif coding == "deflate":
-                try:
-                    data = _inflate(data, zlib.MAX_WBITS)
-                except zlib.error:
-                    data = _inflate(data, -zlib.MAX_WBITS)  # raw deflate, as some servers send
-            elif coding == "br":
-                import brotli
-
-                data = brotli.decompress(data)
-            elif coding == "zstd":
-                data = _unzstd(data)
-            else:
-                raise ValueError(f"unknown content coding {coding!r}")
-        except (zlib.error, OSError) as error:
-            raise ValueError(f"cannot decode the {coding} payload: {error}") from None
-        except Exception as error:  # brotli.error and zstd errors have no common base
-            if isinstance(error, ValueError):
-                raise
+            data = decode(data)
+        except ValueError:
+            raise  # a limit of ours, already worded
+        except Exception as error:  # zlib.error, brotli.error and zstd's errors share no base
             raise ValueError(f"cannot decode the {coding} payload: {error}") from None
     return data
 
@@ -361,6 +355,28 @@ def _unzstd(data: bytes) -> bytes:
     return zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_PAYLOAD_BYTES)
 
 
+def _undeflate(data: bytes) -> bytes:
+    try:
+        return _inflate(data, zlib.MAX_WBITS)
+    except zlib.error:
+        return _inflate(data, -zlib.MAX_WBITS)  # raw deflate, as some servers send
+
+
+def _unbrotli(data: bytes) -> bytes:
+    import brotli
+
+    return brotli.decompress(data)
+
+
+_DECODERS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": partial(_inflate, wbits=16 + zlib.MAX_WBITS),
+    "x-gzip": partial(_inflate, wbits=16 + zlib.MAX_WBITS),
+    "deflate": _undeflate,
+    "br": _unbrotli,
+    "zstd": _unzstd,
+}
+
+
 # -- replay ----------------------------------------------------------------------------------------------
 
 
@@ -377,9 +393,11 @@ class WarcReplayIndex:
                     if not item.fatal:
                         continue
                     raise ValueError(f"{path}: {item.reason} at byte {item.offset}")
-                parts = urlsplit(item.url)
-                target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-                self.offsets[((parts.hostname or "").lower(), target)] = item.offset
+                try:
+                    key = ((urlsplit(item.url).hostname or "").lower(), _request_target(item.url))
+                except ValueError:  # an address urllib cannot split: nothing could ask for it
+                    continue
+                self.offsets[key] = item.offset
         if not self.offsets:
             raise ValueError(f"{path} holds no HTTP responses")
 
