@@ -10,7 +10,7 @@ import pytest
 
 from newsarchive import Article, Image
 from newsarchive.dates import ISRAEL
-from newsarchive.store import Archive, QueryError
+from newsarchive.store import Archive, QueryError, parse_query
 from newsarchive.store.hebrew import (
     INDEX_MARK,
     index_form,
@@ -264,3 +264,19 @@ def test_restoring_the_same_article_does_not_duplicate_it(tmp_path: Path) -> Non
     assert archive.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == 1
     assert keys(archive.search("עדכון")) == ["1"]
     assert archive.search("הראשון") == []
+
+
+def test_a_phrase_with_many_readings_is_checked_word_by_word(tmp_path: Path) -> None:
+    # 3 readings a word: four words make more combinations than an index phrase takes (81 > 64),
+    # so the last words are only required anywhere in the index and then checked in a row
+    phrase = "והממשלה והכנסת והמשטרה והצבא"
+    parsed = parse_query(f'"{phrase}"')
+    assert parsed.groups[0][0].needs_word_check
+    archive = Archive(tmp_path / "a.db")
+    archive.store(
+        Article(url="https://x.co.il/row", site="x", headline="א", paragraphs=[f"פתיחה {phrase} סוף"])
+    )
+    apart = "והממשלה והכנסת והמשטרה אמרו כי והצבא"
+    archive.store(Article(url="https://x.co.il/apart", site="x", headline="ב", paragraphs=[apart]))
+    assert keys(archive.search(f'"{phrase}"')) == ["row"]
+    assert keys(archive.search('"ממשלה כנסת משטרה צבא"')) == ["row"]  # the same words, each in any form

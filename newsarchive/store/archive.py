@@ -514,20 +514,22 @@ class Archive:
         self, parsed: ParsedQuery, where: str, params: list[Any], wanted: int | None
     ) -> list[tuple[dict[str, Any], bool, float]]:
         """(row, exact form?, score) best first: every hit of the exact forms, then the prefixed forms;
-        phrases matched loosely by the index are checked word by word."""
+        phrases matched loosely by the index are checked word by word (the exact tier never is: its
+        phrases are whole in the index)."""
         if not parsed.has_text:
             return [(row, True, 0.0) for row in self._filtered_only(where, params, wanted)]
-        has_phrase = any(len(t.tokens) > 1 for g in parsed.groups for t in g)
+        loose = any(t.needs_word_check for g in parsed.groups for t in g)
         out: list[tuple[dict[str, Any], bool, float]] = []
         seen: set[int] = set()
         for exact_only in (True, False):
             if wanted is not None and len(out) >= wanted:
                 break
+            check = loose and not exact_only
             fetch = None
             if wanted is not None:
-                fetch = (wanted - len(out)) * (PHRASE_CHECK_FACTOR if has_phrase else 1) + len(seen)
+                fetch = (wanted - len(out)) * (PHRASE_CHECK_FACTOR if check else 1) + len(seen)
             for row in self._match(parsed.match_expression(exact_only=exact_only), where, params, fetch):
-                if row["id"] in seen or (has_phrase and not _phrases_hold(row, parsed, exact=exact_only)):
+                if row["id"] in seen or (check and not _phrases_hold(row, parsed)):
                     continue
                 seen.add(row["id"])
                 out.append((row, exact_only, -row["score"]))
@@ -708,19 +710,15 @@ def record_to_article(row: dict[str, Any]) -> Article:
     )
 
 
-def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery, *, exact: bool) -> bool:
-    """NEAR in the index over-matches: check that each phrase really stands in a row (in its exact form, in
-    the exact tier)."""
+def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery) -> bool:
+    """Check that each phrase the index matched loosely (Term.needs_word_check) really stands in a row."""
     text_tokens = tokens(
         " ".join(
             filter(None, [row.get("headline"), row.get("subtitle"), row.get("body"), row.get("captions")])
         )
     )
     for group in parsed.groups:
-        if not any(
-            len(t.tokens) == 1 or t.column or contains_phrase(text_tokens, t.tokens, exact=exact or t.exact)
-            for t in group
-        ):
+        if not any(not t.needs_word_check or contains_phrase(text_tokens, t.tokens) for t in group):
             return False
     return True
 

@@ -55,6 +55,14 @@ class Term:
     prefix: bool = False  # word*: any word starting so
     exact: bool = False  # =word: this form only, no prefixed forms
 
+    @property
+    def needs_word_check(self) -> bool:
+        """Whether the index matches this term only loosely: a phrase with too many readings to put them
+        all in a row in the index (see _phrase_head), whose later words must be checked word by word."""
+        if len(self.tokens) < 2 or self.exact or self.column is not None:
+            return False
+        return bool(_phrase_head(self.tokens)[1])
+
 
 @dataclass
 class ParsedQuery:
