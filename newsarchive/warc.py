@@ -57,7 +57,6 @@ class RotatingWarcWriter:
         self.number = -1
         self.file: IO[bytes] | None = None
         self.writer: WARCWriter | None = None
-        self.paths: list[Path] = []
 
     def _open_next(self) -> WARCWriter:
         self.close()
@@ -65,7 +64,6 @@ class RotatingWarcWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{self.prefix}-{self.number:05d}.warc.gz"
         self.file = path.open("xb")
-        self.paths.append(path)
         self.writer = WARCWriter(self.file, gzip=True, warc_version="1.1")
         info = {
             "software": f"newsarchive/{__version__} (Scrapy; warcio)",
