@@ -36,8 +36,8 @@ def charset_of(content_type: str | None) -> str | None:
 
 
 def decode_html(data: bytes | str, declared: str | None = None) -> str:
-    """Decode a page: BOM, then the declared charset (HTTP header), then ``<meta charset>``,
-    then strict UTF-8, then windows-1255. Mojibake (UTF-8 read as Latin-1) is repaired.
+    """Decode a page: BOM, then valid UTF-8, then the declared charset (HTTP header), then
+    ``<meta charset>``, then windows-1255. Mojibake (UTF-8 read as Latin-1) is repaired.
 
     Raises :class:`NotAnArticle` for empty or binary input.
     """
@@ -70,6 +70,14 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
     ):
         if data.startswith(bom):
             return data.decode(name, errors="replace").lstrip("\ufeff")
+    if not data.isascii():
+        # Non-ASCII bytes that are valid UTF-8 are UTF-8 whatever the header or <meta> says: legacy Hebrew
+        # text (letters 0xE0-0xFA, mostly followed by more letters) is never valid UTF-8, while servers
+        # that label UTF-8 pages windows-1255 or ISO-8859-8 are common.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     candidates = [declared] if declared else []
     match = _XML_DECL.search(data[:512]) or _META_CHARSET.search(data[:200_000])
     if match:
@@ -78,16 +86,11 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
         codec = _codec(label)
         if codec is None:
             continue
-        if codec == "utf-8":
-            try:
-                return data.decode("utf-8")
-            except UnicodeDecodeError:
-                continue  # a lying declaration: sniff instead
+        if codec == "utf-8" and not data.isascii():
+            continue  # a lying declaration (the bytes are not UTF-8): sniff instead
         return data.decode(codec, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    if data.isascii():
+        return data.decode("ascii")
     # Legacy Israeli pages: windows-1255 is a superset of ISO-8859-8 for the letters.
     return data.decode("windows-1255", errors="replace")
 

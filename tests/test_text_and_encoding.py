@@ -39,6 +39,24 @@ def test_http_charset_wins_over_sniffing() -> None:
     assert "ערב טוב" in decode_html(page, "windows-1255")
 
 
+@pytest.mark.parametrize("label", ["windows-1255", "iso-8859-8", "iso-8859-8-i", "latin-1"])
+def test_utf8_page_labelled_with_a_legacy_charset_is_read_as_utf8(label: str) -> None:
+    # a misconfigured server: the header (and the page's own <meta>) name a legacy code page
+    page = f'<meta charset="{label}"><h1>מבזק על אירוע חשוב</h1>'.encode()
+    assert "מבזק על אירוע חשוב" in decode_html(page, label)
+
+
+def test_legacy_hebrew_text_is_never_valid_utf8() -> None:
+    # why valid UTF-8 may overrule a declaration: Hebrew letters in windows-1255/ISO-8859-8 (0xE0-0xFA)
+    # are UTF-8 lead bytes that want continuation bytes (0x80-0xBF) after them, never another letter
+    text = " ".join(f"מילה{n} שלום, ירושלים: תל-אביב (צה״ל) ו״ארה״ב״ {n}" for n in range(200))
+    for codec in ("windows-1255", "iso-8859-8"):
+        data = text.replace("״", '"').encode(codec)
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")
+        assert decode_html(data, codec).startswith("מילה0 שלום")
+
+
 def test_lying_utf8_declaration_falls_back() -> None:
     page = '<meta charset="utf-8"><p>לילה</p>'.encode("windows-1255")
     assert "לילה" in decode_html(page)
