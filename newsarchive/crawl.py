@@ -165,14 +165,10 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
                 prefix = f"newsarchive/{kind}/"
                 if key.startswith(prefix):
                     bucket[key[len(prefix) :]] = bucket.get(key[len(prefix) :], 0) + value
-        # Requests Scrapy drops without calling the errback (redirects off the site, or back to a page it has
-        # already seen, as a redirect loop does): counted from its own statistics.
-        for key, label in (
-            ("offsite/filtered", "redirected off-site"),
-            ("dupefilter/filtered", "redirected to a page already fetched (or a loop)"),
-        ):
-            if stats.get(key):
-                summary.errors[label] = summary.errors.get(label, 0) + stats[key]
+        # Scrapy drops a redirect off the site without calling the errback: counted from its own statistics.
+        if stats.get("offsite/filtered"):
+            label = "redirected off-site"
+            summary.errors[label] = summary.errors.get(label, 0) + stats["offsite/filtered"]
         summary.finish_reason = stats.get("finish_reason", "") if final else ""
         summaries.append(summary)
     return summaries

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,12 +31,16 @@ class Route:
     #: called with the number of earlier hits; may return another Route (e.g. 429 first, then 200)
     dynamic: Callable[[int], Route] | None = None
     drop: bool = False  # close the connection without an answer
+    reset: bool = False  # abort the connection (TCP RST) without an answer
+    truncate: bool = False  # announce the whole body, send half of it, close
+    drip: float = 0.0  # seconds over which the body trickles out, in 10 pieces
 
 
 class SiteFarm:
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str], Route] = {}
         self.log: list[tuple[float, str, str, str]] = []  # (time, host, path, user agent)
+        self.counts: Counter[tuple[str, str]] = Counter()  # requests per (host, path)
         self.active: dict[str, int] = {}
         self.max_active: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -83,7 +90,8 @@ class SiteFarm:
                 path = "/" + (rest[0] if rest else "")
                 with farm._lock:
                     farm.log.append((time.monotonic(), host, path, self.headers.get("User-Agent", "")))
-                    earlier = sum(1 for _, h, p, _ in farm.log[:-1] if h == host and p == path)
+                    earlier = farm.counts[host, path]
+                    farm.counts[host, path] += 1
                     farm.active[host] = farm.active.get(host, 0) + 1
                     farm.max_active[host] = max(farm.max_active.get(host, 0), farm.active[host])
                 try:
@@ -94,7 +102,12 @@ class SiteFarm:
                         route = Route(b"not found", status=404)
                     if route.delay:
                         time.sleep(route.delay)
-                    if route.drop:
+                    if route.drop or route.reset:
+                        if route.reset:  # closing with a zero linger time sends RST, not FIN
+                            self.connection.setsockopt(
+                                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                            )
+                            self.connection.close()
                         self.close_connection = True
                         return
                     self.send_response(route.status)
@@ -103,7 +116,17 @@ class SiteFarm:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(route.body)))
                     self.end_headers()
-                    self.wfile.write(route.body)
+                    if route.truncate:
+                        self.wfile.write(route.body[: len(route.body) // 2])
+                        self.close_connection = True
+                    elif route.drip:
+                        step = len(route.body) // 10 + 1
+                        for start in range(0, len(route.body), step):
+                            self.wfile.write(route.body[start : start + step])
+                            self.wfile.flush()
+                            time.sleep(route.drip / 10)
+                    else:
+                        self.wfile.write(route.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 finally:
@@ -119,7 +142,9 @@ class SiteFarm:
 # -- pages --------------------------------------------------------------------------------------------
 
 
-def walla_article(n: int, *, when: str = "2024-07-21 06:15", links: int = 3) -> str:
+def walla_article(
+    n: int, *, when: str = "2024-07-21 06:15", links: int = 3, host: str = "news.walla.co.il"
+) -> str:
     """A walla flash page (the break-2024 layout) with links to other articles, which must not be followed."""
     day, clock = when.split()
     y, m, d = day.split("-")
@@ -129,7 +154,7 @@ def walla_article(n: int, *, when: str = "2024-07-21 06:15", links: int = 3) -> 
     )
     return f"""<!DOCTYPE html><html lang="he"><head><meta charset="utf-8">
 <title>מבזק מספר {n} - וואלה! חדשות</title>
-<meta property="og:url" content="https://news.walla.co.il/break/{n}">
+<meta property="og:url" content="https://{host}/break/{n}">
 <script type="application/ld+json">{{"@context":"http://schema.org/","@type":"NewsArticle",
 "headline":"מבזק מספר {n} על אירוע חשוב","datePublished":"{day} {clock}:00",
 "author":{{"@type":"Person","name":"דני בודק"}}}}</script></head>

@@ -86,6 +86,7 @@ class NewsSpider(scrapy.Spider):
         if db:
             spider.archive = Archive(db, readonly=False)
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
         return spider
 
     def _closed(self, reason: str) -> None:
@@ -106,6 +107,18 @@ class NewsSpider(scrapy.Spider):
                 reason=json.dumps({"finish_reason": reason, **counts}, ensure_ascii=False),
             )
         self.archive.close()
+
+    def _dropped(self, request: scrapy.Request, **_: object) -> None:
+        """The scheduler turned away a request it had seen: only redirects get here (the spider queues
+        each address once), and they are counted, a loop as an error."""
+        chain = request.meta.get("redirect_urls") or []
+        if not chain:
+            return
+        site = request.cb_kwargs.get("site", "?")
+        if request.url in chain:
+            self._count("errors", "redirect loop", site, chain[0])
+        else:
+            self._count("skipped", "redirected to an address already queued", site)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.revisit:
@@ -293,13 +306,25 @@ def _failure_reason(failure: Failure) -> str:
             if needle in message:
                 return reason
         return f"ignored: {str(error)[:60]}"
-    name = type(error).__name__
-    if "timeout" in name.lower() or "timedout" in name.lower():
-        return "timeout"
-    return {
-        "DNSLookupError": "DNS lookup failed",
-        "ConnectionRefusedError": "connection refused",
-        "ConnectionLost": "connection lost",
-        "ResponseNeverReceived": "no response",
-        "ResponseFailed": "response cut off",
-    }.get(name, name)
+    # Scrapy wraps Twisted's errors (DownloadFailedError from ResponseFailed, whose `reasons` are the
+    # failures underneath): the most telling name anywhere in that chain gives the reason.
+    cause = error.__cause__
+    underneath = [getattr(reason, "value", reason) for reason in getattr(cause, "reasons", None) or []]
+    names = {type(e).__name__ for e in (error, cause, *underneath) if e is not None}
+    for wanted, reason in _NETWORK_REASONS:
+        if names & wanted:
+            return reason
+    return type(error).__name__
+
+
+#: network failures by the exception names that show them, most telling first
+_NETWORK_REASONS: list[tuple[set[str], str]] = [
+    ({"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "UserTimeoutError"}, "timeout"),
+    ({"ResponseDataLossError", "_DataLoss", "PotentialDataLoss"}, "response cut off"),
+    ({"DownloadConnectionRefusedError", "ConnectionRefusedError"}, "connection refused"),
+    ({"CannotResolveHostError", "DNSLookupError"}, "DNS lookup failed"),
+    ({"ConnectionLost", "ConnectionResetError", "ConnectionAborted"}, "connection lost"),
+    ({"ConnectionDone"}, "connection closed without an answer"),
+    ({"ResponseNeverReceived"}, "no response"),
+    ({"DownloadFailedError", "ResponseFailed"}, "response cut off"),
+]
