@@ -44,27 +44,28 @@ class ArchivePipeline:
             stats.inc_value("newsarchive/skipped")
             stats.inc_value(f"newsarchive/skipped/{reason}")
             stats.inc_value(f"newsarchive/site/{item.site}/skipped")
-            self.archive.store_page(page, outcome.reason or "not an article")
+            try:
+                self.archive.store_page(page, outcome.reason or "not an article")
+            except StorageError as error:
+                self._write_failed(error, pages=1)
             raise DropItem(f"not an article: {outcome.reason}", log_level="INFO")
         self.pending.append((outcome.article, page, item.site))
-        if len(self.pending) >= self.batch_size:
-            self.flush()
+        if len(self.pending) >= self.batch_size and (error := self.flush()):
+            raise DropItem(f"not stored: {error}")
         return item
 
-    def flush(self) -> None:
+    def flush(self) -> StorageError | None:
+        """Store the pending batch; on a write failure (full disk, read-only file) count its pages as lost,
+        stop the crawl rather than fetch more pages to lose, and return the error."""
         if not self.pending:
-            return
+            return None
         batch, self.pending = self.pending, []
         before = self.archive.write_counts.copy()
         try:
             self.archive.store_many([(article, page) for article, page, _ in batch], batch_size=len(batch))
         except StorageError as error:
-            # nothing more can be stored: stop the crawl with the reason rather than fetch pages to lose
-            self.crawler.stats.inc_value("newsarchive/errors/archive write failed", len(batch))
-            if not self.stopping:
-                self.stopping = True
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive write failed"))
-            raise DropItem(f"not stored: {error}") from error
+            self._write_failed(error, pages=len(batch))
+            return error
         stats = self.crawler.stats
         for _, _, site in batch:
             stats.inc_value("newsarchive/stored")
@@ -73,6 +74,14 @@ class ArchivePipeline:
         for kind in ("changed", "unchanged"):
             if self.archive.write_counts[kind] > before[kind]:
                 stats.inc_value(f"newsarchive/{kind}", self.archive.write_counts[kind] - before[kind])
+        return None
+
+    def _write_failed(self, error: StorageError, pages: int) -> None:
+        self.crawler.stats.inc_value("newsarchive/errors/archive write failed", pages)
+        self.crawler.spider.logger.error("%d pages not stored: %s", pages, error)
+        if not self.stopping:
+            self.stopping = True
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive write failed"))
 
     def close_spider(self) -> None:
         self.flush()

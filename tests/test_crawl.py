@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from newsarchive.store import Archive
+
 from .conftest import SAMPLE_SITES
 from .sitefarm import (
     Route,
@@ -265,6 +267,52 @@ def test_resume_after_a_kill_misses_and_repeats_nothing(tmp_path: Path) -> None:
     assert sorted(set(article_hits)) == [f"/break/{n}" for n in ids]
     assert len(article_hits) == len(ids), "a page was fetched twice"
     assert stored_urls(db) == sorted(f"{WALLA}/break/{n}" for n in ids)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs POSIX resource limits")
+def test_a_full_disk_stops_the_crawl_and_keeps_what_was_stored(tmp_path: Path) -> None:
+    import resource
+
+    db = tmp_path / "a.db"
+    Archive(db).close()
+    # The crawler may grow any file by 8 MB at most (RLIMIT_FSIZE): past that every write fails as on a full
+    # disk (EFBIG, which SQLite reports as an I/O error; ENOSPC, "database or disk is full", is the archive
+    # test's). The pages are large, so a few batches fit and then the disk is "full".
+    limit = db.stat().st_size + 8_000_000
+    ids = list(range(2000, 2150))
+    with SiteFarm() as farm:
+        walla_site(farm, ids)
+        for n in ids:
+            words = " ".join(f"מילה{n}x{k}" for k in range(3000))
+            farm.add(f"{WALLA}/break/{n}", walla_article(n).replace("לאירוע.</p>", f"לאירוע. {words}</p>"))
+        command = [sys.executable, "-m", "newsarchive.cli", "crawl", "walla", "--db", str(db), "--since",
+                   "2024-07-01", "--log-file", str(tmp_path / "crawl.log"), "--format", "json"]  # fmt: skip
+        settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ARCHIVE_BATCH_SIZE": 20}
+        for name, value in {**settings, **farm.replay_settings()}.items():
+            command += ["--set", f"{name}={json.dumps(value)}"]
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+        )
+        fetched = len([p for p in farm.hits() if p.startswith("/break/")])
+    assert result.returncode == 1, result.stderr
+    (summary,) = json.loads(result.stdout)
+    assert summary["finish_reason"] == "archive write failed"
+    lost = summary["errors"]["archive write failed"]
+    # stopped at once: the pages in flight when the disk filled are counted as not stored, no more are fetched
+    assert summary["stored"] > 0 and summary["stored"] + lost == fetched < len(ids)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        # everything reported stored is there, whole and indexed
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == summary["stored"]
+        assert conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == summary["stored"]
+    log = (tmp_path / "crawl.log").read_text()
+    assert "pages not stored" in log and "Traceback" not in log + result.stderr
+    assert "מילה" not in log  # a dropped page's text stays out of the log
 
 
 def test_consoles_are_off() -> None:

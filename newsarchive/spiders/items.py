@@ -13,7 +13,7 @@ class PageItem:
     url: str  # after redirects
     requested_url: str
     site: str
-    body: bytes
+    body: bytes = field(repr=False)  # Scrapy logs a dropped item's repr: the page itself stays out of the log
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: datetime | None = None

@@ -33,7 +33,7 @@ from ..discovery import (
 )
 from ..sites import SITES, SiteProfile, profiles_for
 from ..sites.adhoc import adhoc_profile, is_adhoc
-from ..store import Archive
+from ..store import Archive, StorageError
 from ..store.query import QueryError, parse_day
 from .items import PageItem
 
@@ -99,14 +99,21 @@ class NewsSpider(scrapy.Spider):
             if key.startswith("newsarchive/") and key.count("/") == 1
         }
         for profile in self.profiles.values():
-            self.archive.log(
+            self._log(
                 "finished",
                 None,
                 site=profile.key,
-                crawl=self.crawl_id,
                 reason=json.dumps({"finish_reason": reason, **counts}, ensure_ascii=False),
             )
         self.archive.close()
+
+    def _log(self, event: str, url: str | None, *, site: str, reason: str) -> None:
+        """An entry in the archive's crawl log; a log the archive cannot take (a full disk) stays in
+        Scrapy's log and the statistics."""
+        try:
+            self.archive.log(event, url, reason=reason, site=site, crawl=self.crawl_id)
+        except StorageError as error:
+            self.logger.error("crawl log entry not stored (%s %s: %s): %s", event, url, reason, error)
 
     def _dropped(self, request: scrapy.Request, **_: object) -> None:
         """The scheduler turned away a request it had seen: only redirects get here (the spider queues
@@ -283,7 +290,7 @@ class NewsSpider(scrapy.Spider):
         if kind != "skipped":
             self.logger.warning("%s %s: %s", kind.replace("_", " ").rstrip("s"), url, reason)
             if self.archive is not None:
-                self.archive.log(kind.rstrip("s"), url, reason=reason, site=site, crawl=self.crawl_id)
+                self._log(kind.rstrip("s"), url, reason=reason, site=site)
 
     @property
     def crawl_id(self) -> str:

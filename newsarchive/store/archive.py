@@ -393,11 +393,14 @@ class Archive:
         site: str | None = None,
         crawl: str | None = None,
     ) -> None:
-        with self.db.conn as conn:
-            conn.execute(
-                "INSERT INTO crawl_log (at, crawl, site, url, event, reason) VALUES (?, ?, ?, ?, ?, ?)",
-                (_utc_iso(datetime.now(UTC)), crawl, site, url, event, reason),
-            )
+        try:
+            with self.db.conn as conn:
+                conn.execute(
+                    "INSERT INTO crawl_log (at, crawl, site, url, event, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                    (_utc_iso(datetime.now(UTC)), crawl, site, url, event, reason),
+                )
+        except sqlite3.OperationalError as error:
+            raise StorageError(f"the archive {self.path} could not be written: {error}") from error
 
     # -- reading ---------------------------------------------------------------------------------------
 
