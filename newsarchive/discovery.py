@@ -182,11 +182,11 @@ def _feed_date(text: str | None) -> datetime | None:
         return None
     try:
         value = parsedate_to_datetime(text)  # RFC 822: "Fri, 22 May 2020 18:27:38 +0200"
-    except (TypeError, ValueError, IndexError):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ISRAEL)
+        return value.astimezone(ISRAEL)
+    except (TypeError, ValueError, IndexError, OverflowError):  # an absurd offset or year overflows
         return parse_date(text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ISRAEL)
-    return value.astimezone(ISRAEL)
 
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml")

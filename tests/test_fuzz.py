@@ -3,12 +3,17 @@ the caption and byline splitters, the query parser and the sitemap/feed parsers.
 its own documented refusal), never raise anything else, never hang.
 
 The examples are derandomized, so CI runs the same ones every time; `benchmarks/fuzz.py` runs many more with
-fresh seeds. Seeds that found bugs are kept below as explicit examples.
+fresh seeds (NEWSARCHIVE_FUZZ_EXAMPLES, NEWSARCHIVE_FUZZ_FRESH), and coverage-guided atheris. Inputs that
+found bugs are kept below as explicit examples. Every input runs under a hang and memory guard.
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -20,18 +25,42 @@ from newsarchive import Article, NotAnArticle, extract_article
 from newsarchive.credits import parse_byline, split_credit, trailing_byline
 from newsarchive.dates import parse_date
 from newsarchive.discovery import DiscoveryError, parse_feed, parse_sitemap
+from newsarchive.middlewares import retry_after_seconds
 from newsarchive.sites import profile_for_url, site_key_for_url
 from newsarchive.store import Archive, QueryError, parse_query
 
 from .conftest import FIXTURES
 from .sitefarm import news_sitemap, rss
 
-#: a hang guard per input, not a speed target
+#: guards per input against runaway work, not speed or size targets
 HANG_LIMIT_S = 10
+MEMORY_LIMIT_MB = 300
 PAGES = sorted(FIXTURES.glob("*/*.html"))
 FUZZ = settings(
-    max_examples=1000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=int(os.environ.get("NEWSARCHIVE_FUZZ_EXAMPLES", "1000")),
+    deadline=None,
+    derandomize=not os.environ.get("NEWSARCHIVE_FUZZ_FRESH"),
+    suppress_health_check=[HealthCheck.too_slow],
 )
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+PEAK_BEFORE_MB = _peak_rss_mb()
+
+
+@contextmanager
+def bounded() -> Iterator[None]:
+    """The input must be answered within HANG_LIMIT_S, and the process's peak memory may not grow by more
+    than MEMORY_LIMIT_MB over what it was before the fuzzing began."""
+    started = time.monotonic()
+    yield
+    assert time.monotonic() - started < HANG_LIMIT_S
+    assert _peak_rss_mb() - PEAK_BEFORE_MB < MEMORY_LIMIT_MB
+
+
 #: Hebrew letters, digits, the punctuation of dates, credits and bylines, and words that steer the parsers
 HEBREW_TEXT = st.lists(
     st.sampled_from(
@@ -70,9 +99,9 @@ def mutated_page(draw: st.DrawFn) -> tuple[bytes, str]:
 @given(mutated_page())
 def test_extraction_answers_every_mutated_page(case: tuple[bytes, str]) -> None:
     data, url = case
-    started = time.monotonic()
     try:
-        article = extract_article(data, url)
+        with bounded():
+            article = extract_article(data, url)
     except NotAnArticle as error:
         assert error.reason
     else:
@@ -81,7 +110,6 @@ def test_extraction_answers_every_mutated_page(case: tuple[bytes, str]) -> None:
         assert all(isinstance(a, str) and a for a in article.authors)
         assert article.published is None or article.published.tzinfo is not None
         assert all(isinstance(p, str) for p in article.paragraphs)
-    assert time.monotonic() - started < HANG_LIMIT_S
 
 
 URL_TEXT = st.one_of(
@@ -98,7 +126,8 @@ def test_any_address_is_answered(url: str) -> None:
     assert isinstance(site_key_for_url(url), str)
     assert profile_for_url(url) is None or profile_for_url(url).key
     try:
-        extract_article(PAGES[0].read_bytes(), url)
+        with bounded():
+            extract_article(PAGES[0].read_bytes(), url)
     except NotAnArticle as error:
         assert error.reason
 
@@ -109,20 +138,37 @@ def test_any_address_is_answered(url: str) -> None:
 @example("לפני 99999999999 שעות")
 @example("0000-00-00T00:00:00+99:99")
 def test_dates_parse_or_give_none(text: str) -> None:
-    result = parse_date(text)
+    with bounded():
+        result = parse_date(text)
     assert result is None or (isinstance(result, datetime) and result.tzinfo is not None)
 
 
 @FUZZ
 @given(st.one_of(st.text(max_size=120), HEBREW_TEXT))
 def test_caption_and_byline_splitters_answer(text: str) -> None:
-    caption, credit = split_credit(text)
+    with bounded():
+        caption, credit = split_credit(text)
     assert caption is None or isinstance(caption, str)
     assert credit is None or (isinstance(credit, str) and credit)
     names = parse_byline(text)
     assert all(isinstance(n, str) and n.strip() == n and n for n in names)
     trailing = trailing_byline(text)
     assert trailing is None or all(isinstance(n, str) and n for n in trailing)
+
+
+@FUZZ
+@given(
+    st.one_of(
+        st.binary(max_size=60),
+        st.from_regex(r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{1,5} [\d:]{1,9} [+-]\d{1,20}"),
+    )
+)
+@example(b"Wed, 15 May 2024 08:00:00 +030222222222222220")  # the offset that overflowed feed dates
+@example(b"\xb2")  # found by this test: "²" passed for a number of seconds
+def test_retry_after_headers_give_seconds_or_nothing(value: bytes | str) -> None:
+    with bounded():
+        wait = retry_after_seconds(value.encode() if isinstance(value, str) else value)
+    assert wait is None or wait >= 0
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +190,9 @@ def small_archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
 @example("-")
 def test_queries_are_answered_or_refused_clearly(small_archive: Archive, text: str) -> None:
     try:
-        parse_query(text)
-        small_archive.search(text)
+        with bounded():
+            parse_query(text)
+            small_archive.search(text)
     except QueryError as error:
         assert str(error)
 
@@ -180,10 +227,12 @@ def mutated_xml(draw: st.DrawFn) -> bytes:
 @FUZZ
 @given(mutated_xml())
 @example(FEED.replace("https://www", "https://\x00]>www", 1).encode())  # found by this test: urllib raised
+@example(FEED.replace("+0300", "+030222222222222220", 1).encode())  # found by atheris: an offset overflowed
 def test_sitemap_and_feed_parsers_answer_or_refuse(data: bytes) -> None:
     for parse in (parse_sitemap, parse_feed):
         try:
-            result = parse(data, "https://www.ynet.co.il/sitemap.xml")
+            with bounded():
+                result = parse(data, "https://www.ynet.co.il/sitemap.xml")
         except DiscoveryError as error:
             assert str(error)
         else:
