@@ -1,8 +1,16 @@
 """Search quality on a Hebrew corpus with known ground truth: plain FTS5, trigram and newsarchive.
 
-    python benchmarks/search_quality.py [--docs 20000] [--tokens 150] [--seed 7]
+    python benchmarks/search_quality.py --corpus treebank        # real news text, gold segmentation
+    python benchmarks/search_quality.py --corpus treebank-train  # the part the lexicon rules were made on
+    python benchmarks/search_quality.py [--docs 20000] [--tokens 150] [--seed 7]   # synthetic
 
-The corpus (made fresh each run, from a seed):
+The treebank corpus is real: the Hebrew Treebank (Haaretz news) in its SPMRL edition, as the source package of
+hebpipe on PyPI carries it (downloaded once into ~/.cache/newsarchive/treebank; not part of this repository).
+Linguists split every token into prefixes, host and suffixes, which gives the ground truth (below,
+treebank_corpus). Its dev and test parts are held out: the lexicon's rules were written from errors on train.
+
+The synthetic corpus (made fresh each run, from a seed) exaggerates homographs, since any word may get any
+prefix at random (מ+שרד as often as the lexicon's prefixes make it):
 - vocabulary: the 30,000 most frequent Hebrew words of wordfreq's 'small' list; with hspell installed
   (Debian package `hspell`), only words hspell accepts standalone are base words, and the words it does not
   know at all serve as out-of-vocabulary names (like אלטמן);
@@ -26,6 +34,8 @@ import shutil
 import sqlite3
 import statistics
 import subprocess
+import sys
+import tarfile
 import tempfile
 import time
 from collections import defaultdict
@@ -215,13 +225,95 @@ def oracle_precision(texts: list[str], truth: dict[str, set[int]], recall_floor:
     return round(tally()[1], 4)
 
 
+#: hebpipe's source package carries the gold segmentation of the Hebrew Treebank (SPMRL edition)
+HEBPIPE = "hebpipe==4.0.2.0"
+#: the rules of newsarchive.store.lexicon were written looking at errors on the train part only
+TREEBANK_PARTS = {
+    "treebank": ("SPMRL_dev_gold.tab", "SPMRL_test_gold.tab"),
+    "treebank-train": ("SPMRL_train_gold.tab",),
+}
+#: prefix segments as the treebank writes them (כש and לכש as one segment)
+GOLD_PREFIXES = set(PREFIX_WEIGHTS) | {"כש", "לכש", "מש", "וכש"}
+HEBREW_WORD = re.compile("[\u05d0-\u05ea]{2,}")
+
+
+def treebank_tokens(cache: Path, files: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(written token, gold segmentation "ו|ה|בית") of the Hebrew Treebank: Haaretz news text whose every
+    token linguists split into prefixes, host and suffixes. Fetched once from PyPI into ``cache``."""
+    data = cache / HEBPIPE.replace("==", "-") / "hebpipe" / "data"
+    if not data.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        pip = [sys.executable, "-m", "pip", "download", HEBPIPE, "--no-deps", "--no-binary", ":all:"]
+        subprocess.run([*pip, "-d", str(cache)], check=True, capture_output=True)
+        with tarfile.open(next(cache.glob("hebpipe-*.tar.gz"))) as archive:
+            archive.extractall(cache, filter="data")
+    rows = []
+    for name in files:
+        for line in (data / name).read_text(encoding="utf-8").splitlines():
+            if "\t" in line:
+                token, segments = line.split("\t", 1)
+                rows.append((token, segments))
+    return rows
+
+
+def without_gold_prefixes(segments: str) -> str:
+    """The written word without the prefixes the treebank marks: ו|ה|בית -> בית, ל|דברי|ו -> דבריו."""
+    parts = segments.split("|")
+    start = 0
+    while start < len(parts) - 1 and parts[start] in GOLD_PREFIXES:
+        start += 1
+    return "".join(parts[start:])
+
+
+def treebank_corpus(cache: Path, part: str, length: int, seed: int, phrases: int = 300):
+    """Documents of about ``length`` tokens (whole sentences) of real news text. A document is relevant to
+    a word when some token of it is that word once the treebank's gold prefixes are taken off (בעת is
+    ב|עת, so it is relevant to עת and not to בעת); to a phrase when two such words stand in a row. The
+    queries: every word in at least two documents, and ``phrases`` pairs of words that stand in a row in
+    at least two."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    contains: dict[str, set[int]] = defaultdict(set)
+    bigrams: dict[tuple[str, str], set[int]] = defaultdict(set)
+    words: list[str] = []
+    previous = None
+    for token, segments in treebank_tokens(cache, TREEBANK_PARTS[part]):
+        base = without_gold_prefixes(segments)
+        doc = len(texts)
+        words.append(token)
+        if HEBREW_WORD.fullmatch(base):
+            contains[base].add(doc)
+            if previous:
+                bigrams[(previous, base)].add(doc)
+            previous = base
+        else:
+            previous = None
+        if len(words) >= length and token in (".", "?", "!"):
+            texts.append(" ".join(words))
+            words, previous = [], None
+    if words:
+        texts.append(" ".join(words))
+    vocabulary = sorted(w for w, docs in contains.items() if len(docs) >= 2)
+    pairs = sorted(pair for pair, docs in bigrams.items() if len(docs) >= 2)
+    truth = {w: contains[w] for w in vocabulary}
+    phrase_truth = {f"{a} {b}": bigrams[(a, b)] for a, b in rng.sample(pairs, min(phrases, len(pairs)))}
+    how = f"Hebrew Treebank gold segmentation ({', '.join(TREEBANK_PARTS[part])} of {HEBPIPE})"
+    return texts, truth, phrase_truth, how
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=20_000)
-    parser.add_argument("--tokens", type=int, default=150)
+    parser.add_argument("--corpus", choices=("synthetic", *TREEBANK_PARTS), default="synthetic")
+    parser.add_argument("--docs", type=int, default=20_000, help="synthetic documents")
+    parser.add_argument("--tokens", type=int, default=150, help="words per document")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "newsarchive" / "treebank")
     args = parser.parse_args()
-    texts, truth, phrase_truth, how = build_corpus(args.docs, args.tokens, args.seed)
+    if args.corpus in TREEBANK_PARTS:
+        texts, truth, phrase_truth, how = treebank_corpus(args.cache, args.corpus, args.tokens, args.seed)
+        args.docs = len(texts)
+    else:
+        texts, truth, phrase_truth, how = build_corpus(args.docs, args.tokens, args.seed)
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         methods = [Plain(Path(folder), texts), Trigram(Path(folder), texts), Newsarchive(Path(folder), texts)]

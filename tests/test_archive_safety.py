@@ -155,6 +155,22 @@ def test_a_version_1_archive_is_migrated_with_its_articles_searchable_and_versio
         assert archive.db.execute("SELECT count(*) FROM articles WHERE version = 1").fetchone()[0] == 30
 
 
+def test_a_version_3_archive_gets_its_index_rebuilt_with_the_new_lexicon(tmp_path: Path) -> None:
+    # version 3 read לאחר as ל+אחר; its index tokens must not outlive the lexicon that made them
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.store(
+            Article(url="https://x.co.il/1", site="x", headline="כותרת", paragraphs=["לאחר הישיבה"])
+        )
+        archive.db.execute("UPDATE articles_fts SET text = 'אחרxל ישיבהxה' WHERE rowid = 1")
+        archive.db.execute("PRAGMA user_version = 3")
+        archive.db.conn.commit()
+    with Archive(path) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [h.url for h in archive.search("לאחר")] == ["https://x.co.il/1"]
+        assert archive.search("אחר") == []
+
+
 def test_raw_pages_round_trip_for_re_extraction(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "archive.db")
     body = "<html><h1>כותרת</h1></html>".encode() * 100

@@ -131,8 +131,14 @@ def _v3(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    """The lexicon reads fewer words as prefix + word (LEXICALIZED, the ה threshold): the search index is
+    built again, since its tokens carry the lexicon's readings."""
+    rebuild_index(db.conn)
+
+
 #: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
