@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import time
+from pathlib import Path
 
 import pytest
 
 from newsarchive import NotAnArticle, extract_article
+from newsarchive.discovery import MAX_XML_BYTES, DiscoveryError, parse_feed, parse_sitemap
 
 from .conftest import FIXTURES
 
@@ -152,3 +155,51 @@ def test_control_characters_after_a_headline_kicker() -> None:
     result = outcome(html, "http://www.haaretz.co.il/news/politics/1.2150000")
     assert not isinstance(result, NotAnArticle)
     assert result.headline.endswith("הצבעת התקציב נדחתה בשבוע")
+
+
+# -- hostile XML: refused before any expansion, file read or network fetch -----------------------------
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">' for n in range(1, 10))
+    + "]>"
+)
+
+
+@pytest.mark.parametrize(
+    "root",
+    [
+        "<urlset><url><loc>&lol9;</loc></url></urlset>",
+        "<rss><channel><item><link>&lol9;</link></item></channel></rss>",
+    ],
+)
+def test_billion_laughs_is_refused_without_expansion(root: str) -> None:
+    started = time.monotonic()
+    for parse in (parse_sitemap, parse_feed):
+        with pytest.raises(DiscoveryError, match="DTD or entity"):
+            parse((BILLION_LAUGHS + root).encode(), "https://www.ynet.co.il/sitemap.xml")
+    assert time.monotonic() - started < 1
+
+
+def test_external_entities_are_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-MARKER")
+    for declaration in (
+        f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>',
+        f'<!DOCTYPE x [<!ENTITY % p SYSTEM "file://{secret}"> %p;]>',
+        '<!DOCTYPE x SYSTEM "http://127.0.0.1:9/evil.dtd">',
+    ):
+        body = f'<?xml version="1.0"?>{declaration}<urlset><url><loc>https://www.ynet.co.il/&xxe;</loc></url></urlset>'
+        for parse in (parse_sitemap, parse_feed):
+            try:
+                result = parse(body.encode(), "https://www.ynet.co.il/sitemap.xml")
+            except DiscoveryError:
+                continue
+            assert "TOP-SECRET-MARKER" not in repr(result)
+
+
+def test_a_gzip_bomb_is_cut_at_the_size_limit() -> None:
+    bomb = gzip.compress(b"<urlset>" + b" " * (MAX_XML_BYTES + 1024), compresslevel=9)
+    assert len(bomb) < 100_000
+    with pytest.raises(DiscoveryError, match="gzip bomb"):
+        parse_sitemap(bomb, "https://www.ynet.co.il/sitemap.xml.gz")
