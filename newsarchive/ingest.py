@@ -58,12 +58,15 @@ def ingest(
     batch_size: int = 200,
     keep_rejected: bool = True,
     keep_outcomes: bool = True,
+    replace_known: bool = True,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> IngestReport:
     """Extract and store pages in batches; pages that are not articles are counted by reason (and their
     raw bytes kept, so a better extractor can try them again). An :class:`Outcome` among the pages is a page
     that was skipped before extraction, with its reason. ``keep_outcomes=False`` keeps counts only, so
-    memory stays flat however many pages pass."""
+    memory stays flat however many pages pass. ``replace_known=False`` leaves an article already in the
+    archive (or already taken by this call) as it is, and counts its page as skipped; otherwise a changed
+    page becomes the article's new version, the stored one kept in its history."""
     report = IngestReport()
     batch: list[tuple[Article, FetchedPage]] = []
     for page in pages:
@@ -71,11 +74,14 @@ def ingest(
             outcome = page
         else:
             outcome = extract_page(page)
-            if outcome.article is not None:
+            if outcome.article is None:
+                if keep_rejected:
+                    archive.store_page(page, outcome.reason or "not an article")
+            elif not replace_known and _known(archive, batch, outcome.article):
+                outcome = Outcome(outcome.url, reason=ALREADY_STORED)
+            else:
                 batch.append((outcome.article, page))
                 report.stored[outcome.article.site] += 1
-            elif keep_rejected:
-                archive.store_page(page, outcome.reason or "not an article")
         if outcome.article is None:
             report.skipped[_reason_key(outcome.reason or "")] += 1
         if keep_outcomes:
@@ -88,6 +94,13 @@ def ingest(
     if batch:
         archive.store_many(batch, batch_size=batch_size)
     return report
+
+
+ALREADY_STORED = "already in the archive (--force stores it again as a new version)"
+
+
+def _known(archive: Archive, batch: list[tuple[Article, FetchedPage]], article: Article) -> bool:
+    return any(a.url == article.url for a, _ in batch) or archive.has_article(article.url)
 
 
 def warc_pages(

@@ -57,6 +57,35 @@ def test_import_paths_with_spaces_and_hebrew_names(tmp_path: Path) -> None:
     assert code == 0 and "1 stored" in out
 
 
+def test_import_leaves_stored_articles_alone_unless_forced(tmp_path: Path) -> None:
+    from newsarchive.store import Archive
+
+    original = (FIXTURES / "ynet" / "react_2021.html").read_bytes()
+    headline = "משרד הבריאות: עלייה במספר המאושפזים בצפון"
+    changed = original.replace(headline.encode(), "כותרת שונתה אחרי הפרסום".encode())
+    first, later, twin = tmp_path / "first.html", tmp_path / "later.html", tmp_path / "twin.html"
+    first.write_bytes(original)
+    later.write_bytes(changed)
+    twin.write_bytes(original)
+    db = str(tmp_path / "a.db")
+    assert "1 stored" in run("import", str(first), "--db", db)[1]
+    # an older or other copy of a stored article does not replace it, and says how it could
+    code, out, _ = run("import", str(later), "--db", db)
+    assert code == 0 and "0 stored, 1 skipped" in out and "--force" in out
+    # the same article twice in one import: taken once
+    code, out, _ = run(
+        "import", str(tmp_path / "twin.html"), str(tmp_path / "later.html"), "--db", str(tmp_path / "b.db")
+    )
+    assert "1 stored, 1 skipped" in out
+    with Archive(tmp_path / "a.db", readonly=True) as archive:
+        url = "https://www.ynet.co.il/health/article/B1x7Kq3Zp"
+        assert archive.get(url).headline == headline
+        code, out, _ = run("import", str(later), "--db", db, "--force")
+        assert code == 0 and "1 stored" in out
+        assert archive.get(url).headline == "כותרת שונתה אחרי הפרסום"
+        assert [v.headline for v in archive.versions(url)] == [headline, "כותרת שונתה אחרי הפרסום"]
+
+
 def test_search_json(db: Path) -> None:
     code, out, _ = run("search", "ממשלה", "--db", str(db), "--format", "json")
     assert code == 0

@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ..ingest import IngestReport, html_files, ingest, page_from_file, warc_pages
+from ..ingest import ALREADY_STORED, IngestReport, html_files, ingest, page_from_file, warc_pages
 from ..store import Archive, QueryError, StorageError
 from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, iter_export, plot_per_day
 from ..store.reports import export as write_export
@@ -250,9 +250,15 @@ def export(
     is_flag=True,
     help="From WARC files, take any HTML page whose text is mostly Hebrew, not only the known news sites.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Store a page whose article is already in the archive as its new version (the stored one is kept"
+    " in its history). Without it such pages are skipped.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def import_command(
-    db_path: Path | None, paths: tuple[Path, ...], url: str | None, all_hebrew: bool, fmt: str
+    db_path: Path | None, paths: tuple[Path, ...], url: str | None, all_hebrew: bool, force: bool, fmt: str
 ) -> None:
     """Add saved pages to the archive through the same extraction: .html files (or folders of them), and
     WARC files (.warc, .warc.gz: the responses of known Hebrew news sites, streamed).
@@ -264,6 +270,7 @@ def import_command(
       newsarchive import page.html --url https://www.ynet.co.il/news/article/abc123
       newsarchive import CC-NEWS-20240515*.warc.gz            # Common Crawl news, Hebrew sites only
       newsarchive import crawl.warc.gz --all-hebrew            # any page that is mostly Hebrew
+      newsarchive import later-copies/ --force                 # changed copies become new versions
     """
     warcs = [p for p in paths if p.is_file() and is_warc(p)]
     files = html_files([p for p in paths if p not in warcs])
@@ -274,9 +281,9 @@ def import_command(
     report = IngestReport()
     try:
         if files:
-            report = _import_files(archive, files, url)
+            report = _import_files(archive, files, url, force)
         if warcs:
-            report = _merge(report, _import_warcs(archive, warcs, all_hebrew))
+            report = _merge(report, _import_warcs(archive, warcs, all_hebrew, force))
     except StorageError as error:
         stderr.print(
             f"[red]import stopped: {escape(str(error))}[/red]\nWhat was stored before is kept; the batch"
@@ -289,14 +296,14 @@ def import_command(
     _print_report(report, fmt)
 
 
-def _import_files(archive: Archive, files: list[Path], url: str | None) -> IngestReport:
+def _import_files(archive: Archive, files: list[Path], url: str | None, force: bool) -> IngestReport:
     with _progress("importing pages") as progress:
         task = progress.add_task("import", total=len(files))
         pages = (page_from_file(path, url) for path in files)
-        return ingest(archive, pages, on_outcome=lambda _: progress.advance(task))
+        return ingest(archive, pages, replace_known=force, on_outcome=lambda _: progress.advance(task))
 
 
-def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool) -> IngestReport:
+def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool, force: bool) -> IngestReport:
     """WARC files are streamed: counts are kept, not every page (a CC-NEWS file holds tens of thousands)."""
     total = sum(p.stat().st_size for p in warcs)
     with _progress("importing WARC", bytes_=True) as progress:
@@ -314,7 +321,7 @@ def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool) -> Inge
                 )
                 before += path.stat().st_size
 
-        return ingest(archive, pages(), keep_outcomes=False, keep_rejected=True)
+        return ingest(archive, pages(), keep_outcomes=False, keep_rejected=True, replace_known=force)
 
 
 def _merge(first: IngestReport, second: IngestReport) -> IngestReport:
@@ -357,3 +364,7 @@ def _print_report(report: IngestReport, fmt: str) -> None:
     for reason, count in report.skipped.most_common():
         table.add_row(f"skipped: {escape(reason)}", str(count))
     console.print(table)
+    if any(ALREADY_STORED.startswith(reason) for reason in report.skipped):
+        console.print(
+            "Pages of articles already in the archive were left out: --force stores them as new versions."
+        )

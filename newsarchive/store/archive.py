@@ -410,16 +410,17 @@ class Archive:
     def knows(self, url: str) -> bool:
         """Whether the URL was fetched before: an article's URL, or a page kept under it (http and https
         count as one)."""
+        return self._has(url, "articles", "pages")
+
+    def has_article(self, url: str) -> bool:
+        """Whether an article is stored under the URL (http and https count as one)."""
+        return self._has(url, "articles")
+
+    def _has(self, url: str, *tables: str) -> bool:
         forms = {url, _other_scheme(url)}
         marks = ", ".join("?" for _ in forms)
-        return (
-            self.db.execute(
-                f"SELECT 1 FROM articles WHERE url IN ({marks})"
-                f" UNION ALL SELECT 1 FROM pages WHERE url IN ({marks}) LIMIT 1",
-                [*forms, *forms],
-            ).fetchone()
-            is not None
-        )
+        union = " UNION ALL ".join(f"SELECT 1 FROM {table} WHERE url IN ({marks})" for table in tables)
+        return self.db.execute(f"{union} LIMIT 1", [*forms] * len(tables)).fetchone() is not None
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
