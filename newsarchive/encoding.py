@@ -102,6 +102,8 @@ def _codec(label: str) -> str | None:
         name = codecs.lookup(label).name
     except LookupError:
         return None
+    if name.startswith(("utf-16", "utf-32")):
+        return None  # without a BOM (handled above) such a label on a web page is a mistake
     if name in {"latin-1", "iso8859-1", "cp1252", "ascii"}:
         # Browsers treat these labels as windows-1252; a Hebrew page so labelled is really UTF-8 or
         # windows-1255, which the sniffing below tells apart.

@@ -46,6 +46,11 @@ def test_utf8_page_labelled_with_a_legacy_charset_is_read_as_utf8(label: str) ->
     assert "מבזק על אירוע חשוב" in decode_html(page, label)
 
 
+@pytest.mark.parametrize("label", ["utf-16", "UTF-16LE", "utf-32"])
+def test_a_utf16_label_without_a_bom_is_ignored(label: str) -> None:
+    assert decode_html(b"<html><p>plain text</p></html>", label) == "<html><p>plain text</p></html>"
+
+
 def test_legacy_hebrew_text_is_never_valid_utf8() -> None:
     # why valid UTF-8 may overrule a declaration: Hebrew letters in windows-1255/ISO-8859-8 (0xE0-0xFA)
     # are UTF-8 lead bytes that want continuation bytes (0x80-0xBF) after them, never another letter
