@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -165,12 +166,13 @@ def _get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode("utf-8")
 
 
-def test_serve_end_to_end(db: Path) -> None:
+def test_serve_end_to_end(db: Path, tmp_path: Path) -> None:
     port = _free_port()
+    log = (tmp_path / "serve.log").open("wb")  # not a pipe: a full pipe would block the server's logging
     process = subprocess.Popen(
         [sys.executable, "-m", "newsarchive.cli", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -181,7 +183,7 @@ def test_serve_end_to_end(db: Path) -> None:
             except OSError:
                 time.sleep(0.2)
         else:
-            pytest.fail("datasette did not start: " + process.stderr.read1().decode(errors="replace"))
+            pytest.fail("datasette did not start: " + (tmp_path / "serve.log").read_text(errors="replace"))
         assert status == 200 and "archive" in page
         q = urllib.parse.quote("ממשלה")
         status, page = _get(f"{base}/-/hebrew-search?q={q}")
@@ -199,9 +201,16 @@ def test_serve_end_to_end(db: Path) -> None:
             urllib.request.urlopen(
                 urllib.request.Request(f"{base}/archive/-/create", data=b"{}", method="POST"), timeout=10
             )
+        before = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
+        for sql in ("DELETE FROM articles", "UPDATE articles SET headline = 'x'", "DROP TABLE articles",
+                    "ATTACH DATABASE 'x.db' AS x", "PRAGMA journal_mode = DELETE"):  # fmt: skip
+            with pytest.raises(urllib.error.HTTPError):  # refused, whatever the statement
+                _get(f"{base}/archive.json?sql=" + urllib.parse.quote(sql))
+        assert sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0] == before
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
 
 
 def test_serve_binds_loopback_by_default() -> None:
