@@ -220,6 +220,9 @@ def test_normalisation_is_shared_by_index_and_query() -> None:
     ]:
         assert stem not in variants(token), token
     assert "לאחר" in variants("ולאחר")
+    # ל + a hif'il verb is an infinitive; ל + a noun that begins with ה is still ל + that noun
+    assert "העניק" not in variants("להעניק") and "הגיע" not in variants("ולהגיע")
+    assert "הסכם" in variants("להסכם") and "החלטה" in variants("להחלטה")
     # the definite article may outnumber the bare form and still be ה + word
     for token, stem in [("האחרונים", "אחרונים"), ("הנוכחי", "נוכחי"), ("והאחרון", "אחרון")]:
         assert stem in variants(token), token

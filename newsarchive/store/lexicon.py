@@ -19,6 +19,10 @@ THRESHOLD = 0.25
 #: הנוכחי, המועצות) and still be ה + that word.
 THRESHOLD_DEFINITE = 0.05
 _HEBREW_WORD = re.compile("[\u05d0-\u05ea]+")
+#: The shape of a hif'il verb (העניק, הגיע, הקים). After ל it is an infinitive (להעניק "to grant"), never
+#: ל + the past tense; and ל + the definite article drops the ה in writing (לממשלה), so no ל+ה+noun reading
+#: is lost.
+_HIFIL = re.compile("ה[\u05d0-\u05ea]{1,2}י[\u05d0-\u05ea]")
 
 #: Words that begin with a prefix letter but are read as one word: prepositions, conjunctions and adverbs
 #: (לאחר is "after", not ל+אחר "to another"; כאשר "when", not כ+אשר). Frequencies cannot tell these apart,
@@ -55,11 +59,14 @@ def frequencies() -> dict[str, float]:
 
 
 def plausible(token: str, stem: str) -> bool:
-    """Whether ``token`` is, often enough, a prefix followed by ``stem``: never through a LEXICALIZED word;
-    otherwise the stem's whole family (the stem and its other prefixed forms) must be at least ``THRESHOLD``
-    as frequent as the token itself (``THRESHOLD_DEFINITE`` after ה)."""
+    """Whether ``token`` is, often enough, a prefix followed by ``stem``: never through a LEXICALIZED word
+    nor as ל + a hif'il verb (an infinitive); otherwise the stem's whole family (the stem and its other
+    prefixed forms) must be at least ``THRESHOLD`` as frequent as the token itself (``THRESHOLD_DEFINITE``
+    after ה)."""
     if any(token[start:] in LEXICALIZED for start in range(len(token) - len(stem))):
         return False  # לאחר, and ולאחר read through it: ו+לאחר, never ול+אחר
+    if token[: len(token) - len(stem)].endswith("ל") and _HIFIL.fullmatch(stem):
+        return False  # an infinitive
     token_frequency = frequencies().get(token, 0.0)
     if not token_frequency:
         return True

@@ -132,8 +132,8 @@ def _v3(db: sqlite_utils.Database) -> None:
 
 
 def _v4(db: sqlite_utils.Database) -> None:
-    """The lexicon reads fewer words as prefix + word (LEXICALIZED, the ה threshold): the search index is
-    built again, since its tokens carry the lexicon's readings."""
+    """The lexicon reads fewer words as prefix + word (LEXICALIZED, infinitives, the ה threshold): the
+    search index is built again, since its tokens carry the lexicon's readings."""
     rebuild_index(db.conn)
 
 
