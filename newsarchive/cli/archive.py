@@ -10,26 +10,20 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from ..ingest import ALREADY_STORED, IngestReport, html_files, ingest, page_from_file, warc_pages
-from ..store import Archive, QueryError, StorageError
+from ..store import Archive, StorageError
 from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, iter_export, plot_per_day
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
 from ..warc import is_warc
 from .options import (
     author_option,
+    command_archive,
     db_option,
     open_archive,
+    progress_bar,
     since_option,
     site_option,
     stderr,
@@ -71,8 +65,7 @@ def search(
       newsarchive search '"בית ספר" -קורונה' --site ynet --since 2024-01-01 --format json
       newsarchive search 'נתניהו OR גנץ author:"טל שלו" since:yesterday'
     """
-    archive = open_archive(db_path, readonly=True)
-    try:
+    with command_archive(db_path, readonly=True, invalid="invalid query: ") as archive:
         hits = archive.search(
             query,
             site=list(sites) or None,
@@ -82,11 +75,6 @@ def search(
             limit=limit,
             offset=offset,
         )
-    except QueryError as error:
-        stderr.print(f"[red]invalid query:[/red] {escape(str(error))}")
-        sys.exit(2)
-    finally:
-        archive.close()
     if fmt == "json":
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
@@ -149,14 +137,8 @@ def stats(
       newsarchive stats
       newsarchive stats --since 2024-05-01 --plot per-day.png
     """
-    archive = open_archive(db_path, readonly=True)
-    try:
+    with command_archive(db_path, readonly=True) as archive:
         result = archive.stats(since=since, until=until)
-    except QueryError as error:
-        stderr.print(f"[red]{escape(str(error))}[/red]")
-        sys.exit(2)
-    finally:
-        archive.close()
     if plot is not None:
         plot_per_day(result, plot)
     if fmt == "json":
@@ -226,18 +208,13 @@ def export(
     if target is not None and target.exists() and not force:
         stderr.print(f"[red]{target} exists[/red]: pass --force to overwrite it")
         sys.exit(2)
-    archive = open_archive(db_path, readonly=True)
-    try:
+    with command_archive(db_path, readonly=True) as archive:
         articles = iter_export(archive, sites=list(sites) or None, since=since, until=until, author=author)
-        count = write_export(articles, fmt, target if target is not None else sys.stdout)
-    except QueryError as error:
-        stderr.print(f"[red]{escape(str(error))}[/red]")
-        sys.exit(2)
-    except OSError as error:
-        stderr.print(f"[red]cannot write {output}: {error.strerror or error}[/red]")
-        sys.exit(2)
-    finally:
-        archive.close()
+        try:
+            count = write_export(articles, fmt, target if target is not None else sys.stdout)
+        except OSError as error:
+            stderr.print(f"[red]cannot write {output}: {error.strerror or error}[/red]")
+            sys.exit(2)
     stderr.print(f"exported {count} articles" + (f" to {target}" if target else ""))
 
 
@@ -297,7 +274,7 @@ def import_command(
 
 
 def _import_files(archive: Archive, files: list[Path], url: str | None, force: bool) -> IngestReport:
-    with _progress("importing pages") as progress:
+    with progress_bar("importing pages") as progress:
         task = progress.add_task("import", total=len(files))
         pages = (page_from_file(path, url) for path in files)
         return ingest(archive, pages, replace_known=force, on_outcome=lambda _: progress.advance(task))
@@ -306,7 +283,7 @@ def _import_files(archive: Archive, files: list[Path], url: str | None, force: b
 def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool, force: bool) -> IngestReport:
     """WARC files are streamed: counts are kept, not every page (a CC-NEWS file holds tens of thousands)."""
     total = sum(p.stat().st_size for p in warcs)
-    with _progress("importing WARC", bytes_=True) as progress:
+    with progress_bar("importing WARC", bytes_=True) as progress:
         task = progress.add_task("import", total=total)
 
         def pages():
@@ -329,13 +306,6 @@ def _merge(first: IngestReport, second: IngestReport) -> IngestReport:
     first.skipped.update(second.skipped)
     first.outcomes += second.outcomes
     return first
-
-
-def _progress(label: str, *, bytes_: bool = False) -> Progress:
-    counter = (DownloadColumn(),) if bytes_ else (MofNCompleteColumn(),)
-    return Progress(
-        TextColumn(label), BarColumn(), *counter, TimeRemainingColumn(), console=stderr, transient=True
-    )
 
 
 def _print_report(report: IngestReport, fmt: str) -> None:

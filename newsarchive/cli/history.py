@@ -10,14 +10,20 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from ..reextract import reextract
-from ..store import QueryError
 from ..store.revisions import word_diff
-from .options import db_option, open_archive, since_option, site_option, stderr, stdout_console
+from .options import (
+    command_archive,
+    db_option,
+    progress_bar,
+    since_option,
+    site_option,
+    stderr,
+    stdout_console,
+)
 
 _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -37,11 +43,8 @@ def history(url: str, db_path: Path | None, fmt: str) -> None:
       newsarchive history https://www.ynet.co.il/news/article/abc123
       newsarchive history https://www.ynet.co.il/news/article/abc123 --format json
     """
-    archive = open_archive(db_path, readonly=True)
-    try:
+    with command_archive(db_path, readonly=True) as archive:
         versions = archive.versions(url)
-    finally:
-        archive.close()
     if not versions:
         stderr.print(f"[red]no article at {escape(url)} in the archive[/red]")
         sys.exit(1)
@@ -105,14 +108,8 @@ def changes(db_path: Path | None, since: str | None, sites: tuple[str, ...], fmt
       newsarchive changes --since yesterday
       newsarchive changes --since 2024-05-01 --site ynet --format json
     """
-    archive = open_archive(db_path, readonly=True)
-    try:
+    with command_archive(db_path, readonly=True) as archive:
         found = archive.headline_changes(since=since, sites=list(sites) or None)
-    except QueryError as error:
-        stderr.print(f"[red]{escape(str(error))}[/red]")
-        sys.exit(2)
-    finally:
-        archive.close()
     if fmt == "json":
         click.echo(json.dumps([c.__dict__ for c in found], ensure_ascii=False, indent=2))
         return
@@ -142,25 +139,15 @@ def reextract_command(
       newsarchive reextract --dry-run
       newsarchive reextract --site ynet --since 2024-05-01
     """
-    archive = open_archive(db_path, readonly=dry_run)
-    try:
-        with Progress(
-            TextColumn("re-extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=stderr, transient=True,
-        ) as progress:  # fmt: skip
-            task = progress.add_task("pages", total=None)
-            report = reextract(
-                archive,
-                sites=list(sites) or None,
-                since=since,
-                dry_run=dry_run,
-                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
-    except QueryError as error:
-        stderr.print(f"[red]{escape(str(error))}[/red]")
-        sys.exit(2)
-    finally:
-        archive.close()
+    with command_archive(db_path, readonly=dry_run) as archive, progress_bar("re-extracting") as progress:
+        task = progress.add_task("pages", total=None)
+        report = reextract(
+            archive,
+            sites=list(sites) or None,
+            since=since,
+            dry_run=dry_run,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
     if fmt == "json":
         click.echo(json.dumps(report.to_dict() | {"dry_run": dry_run}, ensure_ascii=False, indent=2))
         return

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
-from ..store import DB_ENV, Archive, default_db_path
+from ..store import DB_ENV, Archive, QueryError, default_db_path
 
 db_option = click.option(
     "--db",
@@ -46,6 +56,28 @@ def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
     except Exception as error:  # a locked, corrupt or foreign file: say so, do not trace back
         stderr.print(f"[red]cannot open the archive {path}: {error}[/red]")
         sys.exit(2)
+
+
+@contextmanager
+def command_archive(db_path: Path | None, *, readonly: bool, invalid: str = "") -> Iterator[Archive]:
+    """The archive a command works on, closed however the command ends; a malformed query or filter
+    (QueryError) becomes a message, after ``invalid``, and exit status 2."""
+    archive = open_archive(db_path, readonly=readonly)
+    try:
+        yield archive
+    except QueryError as error:
+        stderr.print(f"[red]{invalid}{escape(str(error))}[/red]")
+        sys.exit(2)
+    finally:
+        archive.close()
+
+
+def progress_bar(label: str, *, bytes_: bool = False) -> Progress:
+    """A progress bar on stderr that disappears when done: items counted, or bytes with ``bytes_``."""
+    counter = (DownloadColumn(),) if bytes_ else (MofNCompleteColumn(),)
+    return Progress(
+        TextColumn(label), BarColumn(), *counter, TimeRemainingColumn(), console=stderr, transient=True
+    )
 
 
 def scrapy_options(command: Callable[..., None]) -> Callable[..., None]:
