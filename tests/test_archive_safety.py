@@ -20,6 +20,7 @@ import sqlite_utils
 from newsarchive import Article
 from newsarchive.store import Archive, FetchedPage, StorageError
 from newsarchive.store.schema import MIGRATIONS, SCHEMA_VERSION
+from newsarchive.store.search_index import rebuild_index
 
 
 def make_article(n: int) -> Article:
@@ -128,7 +129,9 @@ def test_schema_version_and_migrations(tmp_path: Path) -> None:
         Archive(path)
 
 
-def test_a_version_1_archive_is_migrated_with_its_articles_searchable_and_versioned(tmp_path: Path) -> None:
+def test_a_version_1_archive_is_migrated_with_its_articles_searchable_and_versioned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "archive.db"
     db = sqlite_utils.Database(path)
     MIGRATIONS[0](db)  # the schema of version 1, with its index of words beside their stripped forms
@@ -143,7 +146,12 @@ def test_a_version_1_archive_is_migrated_with_its_articles_searchable_and_versio
         )
     db.conn.commit()
     db.close()
+    import newsarchive.store.schema as schema
+
+    rebuilds = []
+    monkeypatch.setattr(schema, "rebuild_index", lambda conn: rebuilds.append(rebuild_index(conn)))
     with Archive(path) as archive:
+        assert rebuilds == [30]  # versions 2 and 4 both rebuild the index: it is built once
         assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert archive.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == 30
         assert len(archive.search("ממשלה", limit=100)) == 30  # והממשלה, in every article

@@ -140,6 +140,8 @@ def _v4(db: sqlite_utils.Database) -> None:
 #: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
+#: migrations that only build the search index again: however many are pending, it is built once, last
+INDEX_REBUILDS = frozenset({_v2, _v4})
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -150,8 +152,14 @@ def migrate(db: sqlite_utils.Database) -> int:
             f"the archive has schema version {version}, newer than this newsarchive knows ({SCHEMA_VERSION}):"
             " upgrade newsarchive"
         )
-    for number in range(version, SCHEMA_VERSION):
-        with db.conn:
-            MIGRATIONS[number](db)
-            db.execute(f"PRAGMA user_version = {number + 1}")
+    pending = MIGRATIONS[version:]
+    if not pending:
+        return version
+    with db.conn:  # all or nothing: an interrupted upgrade leaves the archive as it was
+        for step in pending:
+            if step not in INDEX_REBUILDS:
+                step(db)
+        if INDEX_REBUILDS.intersection(pending):
+            rebuild_index(db.conn)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return version
