@@ -145,11 +145,10 @@ def matches(token: str, word: str) -> bool:
     return any(form.startswith(prefix) for prefix in query_forms(word))
 
 
-def contains_phrase(text_tokens: list[str], phrase: tuple[str, ...], *, exact: bool = False) -> bool:
-    """Whether the phrase's words stand in a row, each in its own form or (unless ``exact``) with a prefix."""
+def contains_phrase(text_tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether the phrase's words stand in a row, each in its own form or with a prefix."""
     size = len(phrase)
-    same = (lambda token, word: token == word) if exact else matches
     for start in range(len(text_tokens) - size + 1):
-        if all(same(text_tokens[start + i], phrase[i]) for i in range(size)):
+        if all(matches(text_tokens[start + i], phrase[i]) for i in range(size)):
             return True
     return False
