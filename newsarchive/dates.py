@@ -175,3 +175,13 @@ def parse_utc(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def format_utc(value: datetime | None) -> str | None:
+    """A time as the archive writes it: UTC to the second, "2024-05-15T08:00:00Z" (a naive time counts as
+    Israel's); :func:`parse_utc` reads it back."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ISRAEL)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

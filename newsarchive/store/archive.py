@@ -20,7 +20,7 @@ import sqlite_utils
 
 from .. import EXTRACTOR_VERSION
 from ..article import Article, Image
-from ..dates import ISRAEL, parse_utc
+from ..dates import ISRAEL, format_utc, parse_utc
 from ..encoding import charset_of, header
 from ..sites import site_key_for_url
 from .hebrew import contains_phrase, tokens
@@ -103,7 +103,7 @@ def _prepare(batch: list[tuple[Article, FetchedPage | None]]) -> list[_Prepared]
     prepared = []
     for article, page in batch:
         record = article_record(article)
-        record["fetched_at"] = _utc_iso(page.fetched_at) if page and page.fetched_at else None
+        record["fetched_at"] = format_utc(page.fetched_at) if page and page.fetched_at else None
         record["stored_at"] = None
         record["version"] = 1
         record["checked_at"] = record["fetched_at"]
@@ -235,15 +235,18 @@ class Archive:
         try:
             return self._write_prepared(prepared, replace=replace)
         except sqlite3.OperationalError as error:
-            if self.readonly or "readonly" in str(error) or "read-only" in str(error):
-                raise StorageError(f"the archive {self.path} is read-only: {error}", stored) from error
-            raise StorageError(f"the archive {self.path} could not be written: {error}", stored) from error
+            raise self._storage_error(error, stored) from error
+
+    def _storage_error(self, error: sqlite3.OperationalError, stored: int = 0) -> StorageError:
+        if self.readonly or "readonly" in str(error) or "read-only" in str(error):
+            return StorageError(f"the archive {self.path} is read-only: {error}", stored)
+        return StorageError(f"the archive {self.path} could not be written: {error}", stored)
 
     def _write_prepared(self, prepared: list[_Prepared], *, replace: bool = False) -> list[int]:
         """Write a batch in one transaction. A URL already stored gets a new version only when its content
         really changed (revisions.changed_fields); otherwise only its check time moves. With ``replace``
         (re-extraction of the same fetch) the current version is rewritten in place instead."""
-        stored_at = _utc_iso(datetime.now(UTC))
+        stored_at = format_utc(datetime.now(UTC))
         latest = {p.article.url: p for p in prepared}  # the same URL twice in a batch: the last one wins
         conn = self.db.conn
         with conn:
@@ -361,7 +364,7 @@ class Archive:
                 )
                 self._write_page(conn, page, None, outcome)
         except sqlite3.OperationalError as error:
-            raise StorageError(f"the archive {self.path} could not be written: {error}") from error
+            raise self._storage_error(error) from error
 
     def _write_page(
         self, conn: sqlite3.Connection, page: FetchedPage, article_id: int | None, outcome: str
@@ -369,7 +372,7 @@ class Archive:
         values = {
             "url": page.requested_url or page.url,
             "article_id": article_id,
-            "fetched_at": _utc_iso(page.fetched_at or datetime.now(UTC)),
+            "fetched_at": format_utc(page.fetched_at or datetime.now(UTC)),
             "status": page.status,
             "content_type": page.content_type,
             "charset": page.charset,
@@ -400,10 +403,10 @@ class Archive:
             with self.db.conn as conn:
                 conn.execute(
                     "INSERT INTO crawl_log (at, crawl, site, url, event, reason) VALUES (?, ?, ?, ?, ?, ?)",
-                    (_utc_iso(datetime.now(UTC)), crawl, site, url, event, reason),
+                    (format_utc(datetime.now(UTC)), crawl, site, url, event, reason),
                 )
         except sqlite3.OperationalError as error:
-            raise StorageError(f"the archive {self.path} could not be written: {error}") from error
+            raise self._storage_error(error) from error
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -442,8 +445,7 @@ class Archive:
         """The ids of the raw pages that re-extraction reads: each article's latest version's page, and the
         pages that gave no article. ``sites`` filters articles by site (rejected pages by their address's
         site); ``since`` (a day or a moment, as --since takes them) by fetch time."""
-        moment = parse_day(since) if isinstance(since, str) else since
-        since = _utc_iso(moment)
+        since = _since_utc(since)
         rows = self.db.execute(
             "SELECT p.id, p.url, a.site FROM pages p LEFT JOIN articles a ON a.id = p.article_id"
             " WHERE (p.article_id IS NULL OR p.id = a.page_id) AND (? IS NULL OR p.fetched_at >= ?)"
@@ -598,8 +600,7 @@ class Archive:
         self, *, since: str | datetime | None = None, sites: list[str] | None = None
     ) -> list[HeadlineChange]:
         """Articles whose headline was rewritten: one entry per new headline, newest first."""
-        moment = parse_day(since) if isinstance(since, str) else since
-        return headline_changes(self.db.conn, _utc_iso(moment) if moment else None, sites)
+        return headline_changes(self.db.conn, _since_utc(since), sites)
 
     def due_for_revisit(
         self, sites: list[str], *, now: datetime | None = None, limit: int | None = None
@@ -674,12 +675,12 @@ def article_record(article: Article) -> dict[str, Any]:
         "headline": article.headline,
         "subtitle": article.subtitle,
         "authors": json.dumps(article.authors, ensure_ascii=False),
-        "published": _utc_iso(article.published),
+        "published": format_utc(article.published),
         "published_offset": _offset(article.published),
         "published_day": article.published.astimezone(ISRAEL).date().isoformat()
         if article.published
         else None,
-        "updated": _utc_iso(article.updated),
+        "updated": format_utc(article.updated),
         "updated_offset": _offset(article.updated),
         "body": article.body,
         "images": json.dumps([i.to_dict() for i in article.images], ensure_ascii=False),
@@ -769,10 +770,10 @@ def filter_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
             params += values
     if parsed.since is not None:
         clauses.append("a.published >= ?")
-        params.append(_utc_iso(parsed.since))
+        params.append(format_utc(parsed.since))
     if parsed.until is not None:
         clauses.append("a.published <= ?")
-        params.append(_utc_iso(parsed.until))
+        params.append(format_utc(parsed.until))
     return " AND ".join(clauses), params
 
 
@@ -784,12 +785,9 @@ def _other_scheme(url: str) -> str:
     return url
 
 
-def _utc_iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ISRAEL)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _since_utc(since: str | datetime | None) -> str | None:
+    """A --since value (a day or a moment, as the commands take them) as the archive writes times."""
+    return format_utc(parse_day(since) if isinstance(since, str) else since)
 
 
 def _offset(value: datetime | None) -> str | None:

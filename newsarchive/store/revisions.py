@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..dates import parse_utc
+from ..dates import format_utc, parse_utc
 
 #: the fields whose change makes a new version (captions: the images' captions, joined)
 CONTENT_FIELDS = ("headline", "subtitle", "body", "authors", "captions")
@@ -208,7 +208,7 @@ def headline_changes(
 def due_for_revisit(conn: Any, sites: list[str], now: datetime, limit: int | None = None) -> list[str]:
     """The stored articles of these sites that the schedule says to fetch again now, most overdue first."""
     marks = ", ".join("?" for _ in sites)
-    oldest = (now - REVISIT_SCHEDULE[-1][0]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    oldest = format_utc(now - REVISIT_SCHEDULE[-1][0])
     rows = conn.execute(
         "SELECT url, coalesce(published, fetched_at, stored_at), coalesce(checked_at, fetched_at, stored_at)"
         f" FROM articles WHERE site IN ({marks}) AND coalesce(published, fetched_at, stored_at) >= ?",
