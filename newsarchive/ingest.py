@@ -26,6 +26,11 @@ class Outcome:
     article: Article | None = None
     reason: str | None = None  # why there is no article
 
+    @property
+    def reason_kind(self) -> str:
+        """The reason without its particulars ("empty body (12 characters)" -> "empty body"), to count by."""
+        return (self.reason or "not an article").split(" (")[0]
+
 
 @dataclass
 class IngestReport:

@@ -40,7 +40,7 @@ class ArchivePipeline:
         outcome = extract_page(page)
         stats = self.crawler.stats
         if outcome.article is None:
-            reason = (outcome.reason or "not an article").split(" (")[0]
+            reason = outcome.reason_kind
             stats.inc_value("newsarchive/skipped")
             stats.inc_value(f"newsarchive/skipped/{reason}")
             stats.inc_value(f"newsarchive/site/{item.site}/skipped")

@@ -64,7 +64,7 @@ def reextract(
             if stored is None:
                 report.still_rejected += 1
             else:
-                report.now_rejected[(outcome.reason or "not an article").split(" (")[0]] += 1
+                report.now_rejected[outcome.reason_kind] += 1
         elif stored is None:
             report.recovered += 1
             recovered.append((outcome.article, page))
