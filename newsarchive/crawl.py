@@ -208,10 +208,25 @@ def replay_server(folder: Path | None) -> Iterator[dict[str, str] | None]:
         server.server_close()
 
 
+class _ReplayHandler(BaseHTTPRequestHandler):
+    """What both replay servers share: a whole answer at once, and no request log on the console."""
+
+    def send_whole(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 def _snapshot_handler(root: Path) -> type[BaseHTTPRequestHandler]:
     root = root.resolve()
 
-    class SnapshotHandler(BaseHTTPRequestHandler):
+    class SnapshotHandler(_ReplayHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             path = unquote(parts.path)
@@ -231,35 +246,20 @@ def _snapshot_handler(root: Path) -> type[BaseHTTPRequestHandler]:
             kind = mimetypes.guess_type(target.name)[0] or "text/html"
             if target.suffix in (".xml", ".rss") or target.name.endswith(".xml.gz"):
                 kind = "application/xml" if not target.name.endswith(".gz") else "application/gzip"
-            self.send_response(200)
-            self.send_header("Content-Type", f"{kind}; charset=utf-8" if kind.startswith("text/") else kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
+            content_type = f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
+            self.send_whole(200, [("Content-Type", content_type)], body)
 
     return SnapshotHandler
 
 
 def _warc_handler(index: WarcReplayIndex) -> type[BaseHTTPRequestHandler]:
-    class WarcHandler(BaseHTTPRequestHandler):
+    class WarcHandler(_ReplayHandler):
         def do_GET(self) -> None:
             host, _, target = self.path.lstrip("/").partition("/")
             captured = index.response(host, "/" + target)
             if captured is None:
                 self.send_error(404, "not in the WARC file")
                 return
-            status, headers, body = captured
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
+            self.send_whole(*captured)
 
     return WarcHandler

@@ -31,6 +31,7 @@ from warcio.warcwriter import WARCWriter
 from . import __version__
 from .dates import parse_utc
 from .encoding import header
+from .sites import host_of
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 #: a WARC file is closed and the next one begun past this size (bytes), as in Heritrix and wget
@@ -378,6 +379,12 @@ _DECODERS: dict[str, Callable[[bytes], bytes]] = {
 # -- replay ----------------------------------------------------------------------------------------------
 
 
+#: headers of a capture that describe the original connection and transfer, not the response
+_NOT_REPLAYED = frozenset(
+    {"transfer-encoding", "x-archive-orig-transfer-encoding", "content-length", "connection"}
+)
+
+
 class WarcReplayIndex:
     """Where each captured response of a WARC file is, by host and path (the last capture of an address
     wins), to serve it again as it was."""
@@ -391,11 +398,10 @@ class WarcReplayIndex:
                     if not item.fatal:
                         continue
                     raise ValueError(f"{path}: {item.reason} at byte {item.offset}")
-                try:
-                    key = ((urlsplit(item.url).hostname or "").lower(), _request_target(item.url))
-                except ValueError:  # an address urllib cannot split: nothing could ask for it
+                host = host_of(item.url)
+                if not host:  # no host (or an address urllib cannot split): nothing could ask for it
                     continue
-                self.offsets[key] = item.offset
+                self.offsets[(host, _request_target(item.url))] = item.offset
         if not self.offsets:
             raise ValueError(f"{path} holds no HTTP responses")
 
@@ -416,11 +422,5 @@ class WarcReplayIndex:
             if problem is not None:
                 return None
             status = _status(record.http_headers.get_statuscode())
-            skipped = {
-                "transfer-encoding",
-                "x-archive-orig-transfer-encoding",
-                "content-length",
-                "connection",
-            }
-            kept = [(k, v) for k, v in record.http_headers.headers if k.lower() not in skipped]
+            kept = [(k, v) for k, v in record.http_headers.headers if k.lower() not in _NOT_REPLAYED]
         return status, kept, body
