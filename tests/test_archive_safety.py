@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ import sqlite_utils
 
 from newsarchive import Article
 from newsarchive.store import Archive, FetchedPage, StorageError
-from newsarchive.store.schema import MIGRATIONS, SCHEMA_VERSION
+from newsarchive.store.hebrew import index_token_source
+from newsarchive.store.schema import MIGRATIONS, SCHEMA_VERSION, index_tokens_of
 from newsarchive.store.search_index import rebuild_index
 
 
@@ -177,6 +179,54 @@ def test_a_version_3_archive_gets_its_index_rebuilt_with_the_new_lexicon(tmp_pat
         assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert [h.url for h in archive.search("לאחר")] == ["https://x.co.il/1"]
         assert archive.search("אחר") == []
+
+
+def _index_made_elsewhere(path: Path) -> None:
+    """An archive whose index another lexicon made: לאחר read as ל+אחר, and recorded as such."""
+    with Archive(path) as archive:
+        archive.store(
+            Article(url="https://x.co.il/1", site="x", headline="כותרת", paragraphs=["לאחר הישיבה"])
+        )
+        archive.db.execute("UPDATE articles_fts SET text = 'אחרxל ישיבהxה' WHERE rowid = 1")
+        archive.db.execute("UPDATE archive_meta SET value = 'index tokens v1, rules 0, wordfreq 2.5'")
+        archive.db.conn.commit()
+        assert archive.search("לאחר") == []  # the exact form is not found through the other tokens
+
+
+def test_an_index_made_by_other_rules_or_word_frequencies_is_built_again(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        assert index_tokens_of(archive.db.conn) == index_token_source()
+    _index_made_elsewhere(path)
+    with pytest.warns(UserWarning, match="wordfreq 2.5, this newsarchive makes them by index tokens"):
+        archive = Archive(path)
+    assert [h.url for h in archive.search("לאחר")] == ["https://x.co.il/1"]
+    assert archive.search("אחר") == []
+    assert index_tokens_of(archive.db.conn) == index_token_source()
+    archive.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once built again, opening it is quiet
+        Archive(path).close()
+        Archive(path, readonly=True).close()
+
+
+def test_a_reader_builds_an_outdated_index_again_when_it_may_write_and_says_so_when_it_may_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.store.archive as archive_module
+
+    path = tmp_path / "archive.db"
+    _index_made_elsewhere(path)
+    monkeypatch.setattr(archive_module.os, "access", lambda *_: False)
+    with pytest.warns(UserWarning, match="opened once with write access"):
+        archive = Archive(path, readonly=True)
+    assert archive.search("לאחר") == []  # as it is, until someone may write it
+    archive.close()
+    monkeypatch.undo()
+    with pytest.warns(UserWarning, match="building the search index again"):
+        archive = Archive(path, readonly=True)
+    assert [h.url for h in archive.search("לאחר")] == ["https://x.co.il/1"]
+    archive.close()
 
 
 def test_raw_pages_round_trip_for_re_extraction(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import warnings
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -23,7 +24,7 @@ from ..article import Article, Image
 from ..dates import ISRAEL, format_utc, parse_utc
 from ..encoding import charset_of, header
 from ..sites import site_key_for_url
-from .hebrew import contains_phrase, tokens
+from .hebrew import contains_phrase, index_token_source, tokens
 from .query import ParsedQuery, QueryError, parse_day, parse_query
 from .revisions import (
     HeadlineChange,
@@ -34,7 +35,7 @@ from .revisions import (
     headline_changes,
     versions_of,
 )
-from .schema import SCHEMA_VERSION, VERSION_COLUMNS, migrate
+from .schema import SCHEMA_VERSION, VERSION_COLUMNS, index_tokens_of, migrate
 from .search_index import FTS_TABLE, index_columns
 from .snippets import snippet
 
@@ -638,19 +639,29 @@ _NOT_CONTENT = frozenset({"provenance", "extractor_version"})
 
 
 def _upgrade_schema(path: Path) -> None:
-    """A reader of an archive written by an older newsarchive needs its tables as they are now: migrate
-    once (a write, so only when the file may be written; otherwise say what to do)."""
+    """A reader of an archive written by an older newsarchive needs its tables as they are now, and its
+    search index made by the same rules as the queries: migrate once (a write, so only when the file may be
+    written; otherwise say what to do)."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
         version = probe.execute("PRAGMA user_version").fetchone()[0]
+        made_by = index_tokens_of(probe)
     probe.close()
-    if version >= SCHEMA_VERSION:
+    if version >= SCHEMA_VERSION and made_by == index_token_source():
         return
-    if not os.access(path, os.W_OK):
+    if os.access(path, os.W_OK):
+        Archive(path).close()
+    elif version < SCHEMA_VERSION:
         raise RuntimeError(
             f"the archive {path} has schema version {version} and this newsarchive reads version"
             f" {SCHEMA_VERSION}: open it once with write access to upgrade it"
         )
-    Archive(path).close()
+    else:
+        warnings.warn(
+            f"the search index of {path} was made by {made_by}, and this newsarchive searches by"
+            f" {index_token_source()}: some words may not be found until the archive is opened once with"
+            " write access (which builds the index again)",
+            stacklevel=3,
+        )
 
 
 _PAGE_COLUMNS = "url, body, status, headers, fetched_at, charset"

@@ -9,10 +9,13 @@ word is one FTS5 prefix query and the index holds no more tokens than the text.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 
+from . import lexicon
 from .lexicon import plausible
 from .prefixes import PREFIXES
 
@@ -133,6 +136,34 @@ def query_forms(word: str) -> tuple[str, ...]:
         return (word,)
     readings = (stem + INDEX_MARK + word[: len(word) - len(stem)][::-1] for stem in _variants(word))
     return (word + INDEX_MARK, *readings)
+
+
+#: Bump when index_form makes other tokens from the same text in a way the rules below do not show.
+INDEX_TOKENS_VERSION = 1
+
+
+def index_token_source() -> str:
+    """What the index forms of a text depend on: these rules and the word frequencies of the installed
+    wordfreq. An index made from another source must be built again (schema.migrate does): a word indexed
+    as מ+ספר under one and searched as the word מספר under the other would not be found even in its exact
+    form."""
+    rules = repr(
+        (
+            INDEX_MARK,
+            _MIN_STEM,
+            PREFIXES,
+            sorted(lexicon.LEXICALIZED),
+            lexicon.THRESHOLD,
+            lexicon.THRESHOLD_DEFINITE,
+            lexicon.HIFIL.pattern,
+        )
+    )
+    try:
+        frequencies = f"wordfreq {version('wordfreq')}"
+    except PackageNotFoundError:
+        frequencies = "no wordfreq"
+    digest = hashlib.sha256(rules.encode()).hexdigest()[:12]
+    return f"index tokens v{INDEX_TOKENS_VERSION}, rules {digest}, {frequencies}"
 
 
 def matches(token: str, word: str) -> bool:

@@ -22,7 +22,7 @@ _HEBREW_WORD = re.compile("[\u05d0-\u05ea]+")
 #: The shape of a hif'il verb (העניק, הגיע, הקים). After ל it is an infinitive (להעניק "to grant"), never
 #: ל + the past tense; and ל + the definite article drops the ה in writing (לממשלה), so no ל+ה+noun reading
 #: is lost.
-_HIFIL = re.compile("ה[\u05d0-\u05ea]{1,2}י[\u05d0-\u05ea]")
+HIFIL = re.compile("ה[\u05d0-\u05ea]{1,2}י[\u05d0-\u05ea]")
 
 #: Words that begin with a prefix letter but are read as one word: prepositions, conjunctions and adverbs
 #: (לאחר is "after", not ל+אחר "to another"; כאשר "when", not כ+אשר). Frequencies cannot tell these apart,
@@ -65,7 +65,7 @@ def plausible(token: str, stem: str) -> bool:
     after ה)."""
     if any(token[start:] in LEXICALIZED for start in range(len(token) - len(stem))):
         return False  # לאחר, and ולאחר read through it: ו+לאחר, never ול+אחר
-    if token[: len(token) - len(stem)].endswith("ל") and _HIFIL.fullmatch(stem):
+    if token[: len(token) - len(stem)].endswith("ל") and HIFIL.fullmatch(stem):
         return False  # an infinitive
     token_frequency = frequencies().get(token, 0.0)
     if not token_frequency:

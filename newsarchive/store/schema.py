@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+import warnings
 from collections.abc import Callable
 
 import sqlite_utils
 
+from .hebrew import index_token_source
 from .search_index import rebuild_index
 
 
@@ -137,15 +140,24 @@ def _v4(db: sqlite_utils.Database) -> None:
     rebuild_index(db.conn)
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    """The archive's own settings, `archive_meta` (key, value); `index_tokens` names what made the search
+    index's tokens (hebrew.index_token_source), so that an index made under other rules or another wordfreq
+    is built again rather than searched with tokens it does not hold."""
+    db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+
+
 #: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: migrations that only build the search index again: however many are pending, it is built once, last
 INDEX_REBUILDS = frozenset({_v2, _v4})
+INDEX_TOKENS_KEY = "index_tokens"
 
 
 def migrate(db: sqlite_utils.Database) -> int:
-    """Bring the database to the current schema; returns the version it was at."""
+    """Bring the database to the current schema, and its search index to the current index tokens (built
+    again when they were made by other rules or word frequencies); returns the schema version it was at."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise RuntimeError(
@@ -153,13 +165,32 @@ def migrate(db: sqlite_utils.Database) -> int:
             " upgrade newsarchive"
         )
     pending = MIGRATIONS[version:]
-    if not pending:
+    made_by, current = index_tokens_of(db.conn), index_token_source()
+    if not pending and made_by == current:
         return version
+    if made_by is not None and made_by != current:
+        warnings.warn(
+            f"building the search index again: its tokens were made by {made_by}, this newsarchive makes"
+            f" them by {current}",
+            stacklevel=2,
+        )
     with db.conn:  # all or nothing: an interrupted upgrade leaves the archive as it was
         for step in pending:
             if step not in INDEX_REBUILDS:
                 step(db)
-        if INDEX_REBUILDS.intersection(pending):
+        if INDEX_REBUILDS.intersection(pending) or made_by != current:
             rebuild_index(db.conn)
+        db.execute(
+            "INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)", (INDEX_TOKENS_KEY, current)
+        )
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return version
+
+
+def index_tokens_of(conn: sqlite3.Connection) -> str | None:
+    """What made the search index's tokens of this archive, as recorded (None before schema version 5)."""
+    try:
+        row = conn.execute("SELECT value FROM archive_meta WHERE key = ?", (INDEX_TOKENS_KEY,)).fetchone()
+    except sqlite3.OperationalError:  # no archive_meta yet
+        return None
+    return row[0] if row else None
