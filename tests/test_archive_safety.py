@@ -22,7 +22,7 @@ from newsarchive import Article
 from newsarchive.store import Archive, FetchedPage, StorageError
 from newsarchive.store.hebrew import index_token_source
 from newsarchive.store.schema import MIGRATIONS, SCHEMA_VERSION, index_tokens_of
-from newsarchive.store.search_index import rebuild_index
+from newsarchive.store.search_index import AUTOMERGE, HASHSIZE, rebuild_index
 
 
 def make_article(n: int) -> Article:
@@ -124,6 +124,8 @@ def test_schema_version_and_migrations(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    fts_config = dict(conn.execute("SELECT k, v FROM articles_fts_config"))
+    assert fts_config["automerge"] == AUTOMERGE and fts_config["hashsize"] == HASHSIZE
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     conn.commit()
     conn.close()
