@@ -167,14 +167,17 @@ def test_a_version_1_archive_is_migrated_with_its_articles_searchable_and_versio
         assert archive.db.execute("SELECT count(*) FROM articles WHERE version = 1").fetchone()[0] == 30
 
 
+def _store_with_older_tokens(archive: Archive) -> None:
+    """An article indexed as an older lexicon indexed it: לאחר read as ל+אחר."""
+    archive.store(Article(url="https://x.co.il/1", site="x", headline="כותרת", paragraphs=["לאחר הישיבה"]))
+    archive.db.execute("UPDATE articles_fts SET text = 'אחרxל ישיבהxה' WHERE rowid = 1")
+
+
 def test_a_version_3_archive_gets_its_index_rebuilt_with_the_new_lexicon(tmp_path: Path) -> None:
     # version 3 read לאחר as ל+אחר; its index tokens must not outlive the lexicon that made them
     path = tmp_path / "archive.db"
     with Archive(path) as archive:
-        archive.store(
-            Article(url="https://x.co.il/1", site="x", headline="כותרת", paragraphs=["לאחר הישיבה"])
-        )
-        archive.db.execute("UPDATE articles_fts SET text = 'אחרxל ישיבהxה' WHERE rowid = 1")
+        _store_with_older_tokens(archive)
         archive.db.execute("PRAGMA user_version = 3")
         archive.db.conn.commit()
     with Archive(path) as archive:
@@ -184,12 +187,9 @@ def test_a_version_3_archive_gets_its_index_rebuilt_with_the_new_lexicon(tmp_pat
 
 
 def _index_made_elsewhere(path: Path) -> None:
-    """An archive whose index another lexicon made: לאחר read as ל+אחר, and recorded as such."""
+    """An archive whose index another lexicon made, as its archive_meta says."""
     with Archive(path) as archive:
-        archive.store(
-            Article(url="https://x.co.il/1", site="x", headline="כותרת", paragraphs=["לאחר הישיבה"])
-        )
-        archive.db.execute("UPDATE articles_fts SET text = 'אחרxל ישיבהxה' WHERE rowid = 1")
+        _store_with_older_tokens(archive)
         archive.db.execute("UPDATE archive_meta SET value = 'index tokens v1, rules 0, wordfreq 2.5'")
         archive.db.conn.commit()
         assert archive.search("לאחר") == []  # the exact form is not found through the other tokens
