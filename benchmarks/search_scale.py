@@ -7,7 +7,12 @@ words (about 150 words), drawn by frequency from the 30,000 most frequent Hebrew
 them with a prefix (ה ו ב ל מ ש כ and combinations), one or two authors from 300 names, a site of 10, and a
 publication time spread over two years. Articles are stored through `Archive.store_many` (the crawler's
 path: articles, authors, images and the search index; the library's batch size unless `--batch-size`),
-without raw pages.
+without raw pages. `--order random` (the default) stores them in random order of publication, as an import
+of saved pages from all over those two years may; `--order crawl` in the order a crawl finds them, about a
+minute of publication apart, each up to 12 hours early or late (the archive's indexes on `published` then
+grow at their end instead of everywhere), and with addresses as the sites make them: five sites number their
+articles in order (walla, maariv, globes...), five give each a random id (ynet, n12...), whose entries land
+anywhere in the index of URLs.
 The peer in the same run: plain SQLite FTS5 (unicode61, the body only) over the same texts.
 
 Queries: 200 one-word queries drawn from frequency ranks 100-20,000 (top 20, best first) and 40 two-word
@@ -47,9 +52,15 @@ def vocabulary() -> tuple[list[str], list[float]]:
     return words, [wordfreq.word_frequency(w, "he", wordlist="small") for w in words]
 
 
+#: two years of publication over a million articles, in crawl order
+CRAWL_STEP_MINUTES = 2 * 365 * 24 * 60 / 1_000_000
+CRAWL_JITTER_MINUTES = 12 * 60
+
+
 class Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, order: str = "random") -> None:
         self.rng = random.Random(seed)
+        self.order = order
         self.words, weights = vocabulary()
         total = 0.0
         self.cumulative = []
@@ -67,15 +78,26 @@ class Generator:
             out.append(word)
         return " ".join(out)
 
+    def published_minute(self, n: int) -> float:
+        if self.order == "crawl":
+            jitter = self.rng.uniform(-CRAWL_JITTER_MINUTES, CRAWL_JITTER_MINUTES)
+            return CRAWL_JITTER_MINUTES + n * CRAWL_STEP_MINUTES + jitter
+        return self.rng.randrange(2 * 365 * 24 * 60)
+
+    def url(self, n: int) -> str:
+        if self.order == "crawl" and n % 10 < 5:
+            return f"https://news{n % 10}.example.co.il/article/{self.rng.getrandbits(48):012x}"
+        return f"https://news{n % 10}.example.co.il/article/{n}"
+
     def article(self, n: int) -> Article:
         start = datetime(2024, 1, 1, tzinfo=ISRAEL)
         return Article(
-            url=f"https://news{n % 10}.example.co.il/article/{n}",
+            url=self.url(n),
             site=f"site{n % 10}",
             headline=self.text(9),
             subtitle=self.text(20),
             authors=self.rng.sample(self.names, self.rng.choice((1, 1, 2))),
-            published=start + timedelta(minutes=self.rng.randrange(2 * 365 * 24 * 60)),
+            published=start + timedelta(minutes=self.published_minute(n)),
             paragraphs=[self.text(30) for _ in range(4)],
             language="he",
         )
@@ -173,11 +195,14 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path("/tmp/newsarchive-scale"))
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--batch-size", type=int, default=STORE_BATCH, help="articles per transaction")
+    parser.add_argument(
+        "--order", choices=("random", "crawl"), default="random", help="the order articles are stored in"
+    )
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     for stale in args.folder.glob("*.db*"):
         stale.unlink()
-    generator = Generator(args.seed)
+    generator = Generator(args.seed, args.order)
     rng = random.Random(args.seed + 1)
     queries = rng.sample(generator.words[100:20_000], 200)
     phrases = [" ".join(rng.sample(generator.words[100:3000], 2)) for _ in range(40)]
@@ -192,6 +217,7 @@ def main() -> None:
         have = size
         results.append(result)
         print(json.dumps(result, ensure_ascii=False), flush=True)
+    print(f"order: {args.order}")
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores,"
         f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
