@@ -142,6 +142,7 @@ def query_forms(word: str) -> tuple[str, ...]:
 INDEX_TOKENS_VERSION = 1
 
 
+@lru_cache(maxsize=1)
 def index_token_source() -> str:
     """What the index forms of a text depend on: these rules and the word frequencies of the installed
     wordfreq. An index made from another source must be built again (schema.migrate does): a word indexed
