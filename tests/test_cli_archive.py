@@ -12,6 +12,8 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -166,7 +168,9 @@ def _get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode("utf-8")
 
 
-def test_serve_end_to_end(db: Path, tmp_path: Path) -> None:
+@contextmanager
+def serving(db: Path, tmp_path: Path) -> Iterator[str]:
+    """`newsarchive serve` on a free port; yields its base URL once it answers."""
     port = _free_port()
     log = (tmp_path / "serve.log").open("wb")  # not a pipe: a full pipe would block the server's logging
     process = subprocess.Popen(
@@ -178,12 +182,22 @@ def test_serve_end_to_end(db: Path, tmp_path: Path) -> None:
     try:
         for _ in range(100):
             try:
-                status, page = _get(base + "/")
+                _get(base + "/")
                 break
             except OSError:
                 time.sleep(0.2)
         else:
             pytest.fail("datasette did not start: " + (tmp_path / "serve.log").read_text(errors="replace"))
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def test_serve_end_to_end(db: Path, tmp_path: Path) -> None:
+    with serving(db, tmp_path) as base:
+        status, page = _get(base + "/")
         assert status == 200 and "archive" in page
         q = urllib.parse.quote("ממשלה")
         status, page = _get(f"{base}/-/hebrew-search?q={q}")
@@ -207,10 +221,6 @@ def test_serve_end_to_end(db: Path, tmp_path: Path) -> None:
             with pytest.raises(urllib.error.HTTPError):  # refused, whatever the statement
                 _get(f"{base}/archive.json?sql=" + urllib.parse.quote(sql))
         assert sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0] == before
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def test_serve_binds_loopback_by_default() -> None:
