@@ -168,17 +168,23 @@ def migrate(db: sqlite_utils.Database) -> int:
     made_by, current = index_tokens_of(db.conn), index_token_source()
     if not pending and made_by == current:
         return version
-    if made_by is not None and made_by != current:
+    rebuild = bool(INDEX_REBUILDS.intersection(pending)) or made_by != current
+    articles = db["articles"].count if rebuild and db["articles"].exists() else 0
+    if articles:  # minutes on a large archive: say why it is busy
+        if made_by is not None and made_by != current:
+            why = f"its tokens were made by {made_by}, this newsarchive makes them by {current}"
+        else:
+            why = f"the archive's schema goes from version {version} to {SCHEMA_VERSION}"
         warnings.warn(
-            f"building the search index again: its tokens were made by {made_by}, this newsarchive makes"
-            f" them by {current}",
+            f"building the search index of {articles:,} article{'s' if articles != 1 else ''} again ({why});"
+            " on a large archive this takes minutes",
             stacklevel=2,
         )
     with db.conn:  # all or nothing: an interrupted upgrade leaves the archive as it was
         for step in pending:
             if step not in INDEX_REBUILDS:
                 step(db)
-        if INDEX_REBUILDS.intersection(pending) or made_by != current:
+        if rebuild:
             rebuild_index(db.conn)
         db.execute(
             "INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)", (INDEX_TOKENS_KEY, current)
