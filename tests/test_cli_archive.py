@@ -115,6 +115,23 @@ def test_search_errors_are_clear(db: Path, tmp_path: Path) -> None:
     assert code == 2 and "not a date" in err
 
 
+def test_a_library_warning_reaches_the_command_line_as_one_line(db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE archive_meta SET value = 'index tokens v0' WHERE key = 'index_tokens'")
+    result = subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", "search", "ממשלה", "--db", str(copy), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and json.loads(result.stdout)
+    assert result.stderr.startswith("newsarchive: warning: building the search index of ")
+    assert "made by index tokens v0" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
 def test_search_reads_the_db_from_the_environment(db: Path) -> None:
     result = CliRunner().invoke(
         main, ["search", "ממשלה", "--format", "json"], env={"NEWSARCHIVE_DB": str(db)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import click
 
 from .. import __version__
@@ -18,6 +20,13 @@ from .sites import sites
 @click.version_option(__version__, prog_name="newsarchive")
 def main() -> None:
     """Scrape and archive Hebrew-language news."""
+    warnings.formatwarning = _warning_line
+
+
+def _warning_line(message: Warning | str, category: type[Warning], *_: object, **__: object) -> str:
+    """A warning of the library (an index being built again...) as one line for whoever runs the command,
+    not as a Python source location."""
+    return f"newsarchive: warning: {message}\n"
 
 
 for command in (
