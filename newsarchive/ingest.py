@@ -46,6 +46,10 @@ class IngestReport:
     def total_skipped(self) -> int:
         return sum(self.skipped.values())
 
+    def skipped_for(self, reason: str) -> int:
+        """How many pages were skipped for this reason (counted, like all, without its particulars)."""
+        return self.skipped[_reason_key(reason)]
+
 
 def extract_page(page: FetchedPage) -> Outcome:
     """Extract the article of a fetched page; the outcome says why when there is none."""

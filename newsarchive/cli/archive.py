@@ -334,7 +334,7 @@ def _print_report(report: IngestReport, fmt: str) -> None:
     for reason, count in report.skipped.most_common():
         table.add_row(f"skipped: {escape(reason)}", str(count))
     console.print(table)
-    if any(ALREADY_STORED.startswith(reason) for reason in report.skipped):
+    if report.skipped_for(ALREADY_STORED):
         console.print(
             "Pages of articles already in the archive were left out: --force stores them as new versions."
         )
