@@ -35,7 +35,7 @@ from .revisions import (
     headline_changes,
     versions_of,
 )
-from .schema import SCHEMA_VERSION, VERSION_COLUMNS, index_tokens_of, migrate
+from .schema import SCHEMA_VERSION, VERSION_COLUMNS, index_tokens_of, is_current, migrate
 from .search_index import FTS_TABLE, index_columns
 from .snippets import snippet
 
@@ -646,7 +646,7 @@ def _upgrade_schema(path: Path) -> None:
         version = probe.execute("PRAGMA user_version").fetchone()[0]
         made_by = index_tokens_of(probe)
     probe.close()
-    if version >= SCHEMA_VERSION and made_by == index_token_source():
+    if is_current(version, made_by):
         return
     if os.access(path, os.W_OK):
         Archive(path).close()

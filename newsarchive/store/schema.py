@@ -166,7 +166,7 @@ def migrate(db: sqlite_utils.Database) -> int:
         )
     pending = MIGRATIONS[version:]
     made_by, current = index_tokens_of(db.conn), index_token_source()
-    if not pending and made_by == current:
+    if is_current(version, made_by):
         return version
     rebuild = bool(INDEX_REBUILDS.intersection(pending)) or made_by != current
     articles = db["articles"].count if rebuild and db["articles"].exists() else 0
@@ -191,6 +191,11 @@ def migrate(db: sqlite_utils.Database) -> int:
         )
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return version
+
+
+def is_current(version: int, made_by: str | None) -> bool:
+    """Whether an archive at this schema version, its index made by ``made_by``, needs no migration."""
+    return version >= SCHEMA_VERSION and made_by == index_token_source()
 
 
 def index_tokens_of(conn: sqlite3.Connection) -> str | None:
