@@ -19,6 +19,7 @@ import pytest
 import sqlite_utils
 
 from newsarchive import Article
+from newsarchive.article import Image
 from newsarchive.store import Archive, FetchedPage, StorageError
 from newsarchive.store.hebrew import index_token_source
 from newsarchive.store.schema import MIGRATIONS, SCHEMA_VERSION, index_tokens_of
@@ -235,6 +236,27 @@ def test_a_reader_builds_an_outdated_index_again_when_it_may_write_and_says_so_w
         archive = Archive(path, readonly=True)
     assert [h.url for h in archive.search("לאחר")] == ["https://x.co.il/1"]
     archive.close()
+
+
+def _index_rows(archive: Archive) -> list[tuple]:
+    return archive.db.execute("SELECT rowid, headline, text FROM articles_fts ORDER BY rowid").fetchall()
+
+
+def test_the_index_built_again_holds_what_storing_put_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.store.search_index as search_index
+
+    monkeypatch.setattr(search_index, "REBUILD_BATCH", 7)  # several batches, prepared beside the writes
+    with Archive(tmp_path / "archive.db") as archive:
+        articles = [make_article(n) for n in range(30)]
+        articles[3].images = [Image(src="https://x.co.il/a.jpg", caption="ראש הממשלה בכנסת", credit="רויטרס")]
+        archive.store_many(articles)
+        stored = _index_rows(archive)
+        with archive.db.conn:
+            assert rebuild_index(archive.db.conn) == 30
+        assert _index_rows(archive) == stored
+        assert len(stored) == 30 and "ממשלהxה" in stored[3][2]  # the caption's words are indexed
 
 
 def test_raw_pages_round_trip_for_re_extraction(tmp_path: Path) -> None:

@@ -10,10 +10,8 @@ import warnings
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from ..article import Article, Image
 from ..dates import ISRAEL, format_utc, parse_utc
 from ..encoding import charset_of, header
 from ..sites import site_key_for_url
+from .batches import chunks, insert_rows, overlapped
 from .hebrew import contains_phrase, index_token_source, tokens
 from .query import ParsedQuery, QueryError, parse_day, parse_query
 from .revisions import (
@@ -114,31 +113,6 @@ def _prepare(batch: list[tuple[Article, FetchedPage | None]]) -> list[_Prepared]
     return prepared
 
 
-def _insert_rows(conn: sqlite3.Connection, table: str, columns: list[str], rows: list[list[Any]]) -> None:
-    """Insert rows with multi-row VALUES statements, as many rows each as SQLite takes parameters: SQLite then
-    works through them without taking Python's GIL back row by row (as executemany does), so the next batch
-    is prepared meanwhile on the other core. (A JSON array through json_each did the same about 9% slower.)"""
-    if not rows:
-        return
-    per_statement = max(1, min(1000, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
-    row = "(" + ", ".join("?" * len(columns)) + ")"
-    insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        conn.execute(insert + ", ".join([row] * len(chunk)), list(chain.from_iterable(chunk)))
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 @dataclass
 class Hit:
     url: str
@@ -218,16 +192,12 @@ class Archive:
         returns their ids. What this returns is committed. The next batch is prepared (normalised and
         expanded for the search index) in a second thread while the current one is written."""
         ids: list[int] = []
-        batches = _chunks((item if isinstance(item, tuple) else (item, None) for item in items), batch_size)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsarchive-prepare") as pool:
-            pending = None
-            for batch in batches:
-                future = pool.submit(_prepare, batch)
-                if pending is not None:
-                    ids += self._write_batch(pending.result(), replace=replace, stored=len(ids))
-                pending = future
-            if pending is not None:
-                ids += self._write_batch(pending.result(), replace=replace, stored=len(ids))
+
+        def write(prepared: list[_Prepared]) -> None:
+            ids.extend(self._write_batch(prepared, replace=replace, stored=len(ids)))
+
+        pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
+        overlapped(chunks(pairs, batch_size), _prepare, write)
         return ids
 
     def _write_batch(self, prepared: list[_Prepared], *, replace: bool, stored: int) -> list[int]:
@@ -302,20 +272,20 @@ class Archive:
                     [[*item.record.values(), ids[item.article.url]] for item in changed],
                 )
             if new:
-                _insert_rows(
+                insert_rows(
                     conn,
                     "articles",
                     ["id", *columns],
                     [[ids[item.article.url], *item.record.values()] for item in new],
                 )
             written = new + changed
-            _insert_rows(
+            insert_rows(
                 conn,
                 "authors",
                 ["article_id", "position", "name"],
                 [[ids[i.article.url], n, name] for i in written for n, name in enumerate(i.article.authors)],
             )
-            _insert_rows(
+            insert_rows(
                 conn,
                 "images",
                 ["article_id", "position", "src", "caption", "credit"],
@@ -325,7 +295,7 @@ class Archive:
                     for n, im in enumerate(i.article.images)
                 ],
             )
-            _insert_rows(
+            insert_rows(
                 conn,
                 FTS_TABLE,
                 ["rowid", "headline", "text"],

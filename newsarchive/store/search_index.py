@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
+from .batches import insert_rows, overlapped
 from .hebrew import index_text, tokens
 
 FTS_TABLE = "articles_fts"
@@ -16,6 +18,8 @@ AUTOMERGE = 8
 #: a batch of 2,000 articles is one segment rather than several to merge (at a million articles the index
 #: insert takes a fifth less time; benchmarks.md)
 HASHSIZE = 16 * 1024 * 1024
+#: articles read, prepared and inserted at a time when the index is built again
+REBUILD_BATCH = 2000
 
 
 def index_columns(
@@ -44,11 +48,15 @@ def rebuild_index(conn: sqlite3.Connection) -> int:
     ):
         captions.setdefault(article_id, []).append(caption)
     count = 0
-    rows = conn.execute("SELECT id, headline, subtitle, body FROM articles ORDER BY id")
-    while batch := rows.fetchmany(1000):
-        conn.executemany(
-            f"INSERT INTO {FTS_TABLE} (rowid, headline, text) VALUES (?, ?, ?)",
-            [(i, *index_columns(h, s, b, captions.get(i, []))) for i, h, s, b in batch],
-        )
-        count += len(batch)
+
+    def prepare(batch: list[tuple[int, str | None, str | None, str | None]]) -> list[list[Any]]:
+        return [[i, *index_columns(h, s, b, captions.get(i, []))] for i, h, s, b in batch]
+
+    def write(rows: list[list[Any]]) -> None:
+        nonlocal count
+        insert_rows(conn, FTS_TABLE, ["rowid", "headline", "text"], rows)
+        count += len(rows)
+
+    articles = conn.execute("SELECT id, headline, subtitle, body FROM articles ORDER BY id")
+    overlapped(iter(lambda: articles.fetchmany(REBUILD_BATCH), []), prepare, write)
     return count
