@@ -259,6 +259,36 @@ def test_the_index_built_again_holds_what_storing_put_there(
         assert len(stored) == 30 and "ממשלהxה" in stored[3][2]  # the caption's words are indexed
 
 
+def test_a_rebuild_that_fails_midway_leaves_the_old_index_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.store.search_index as search_index
+
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.store_many([make_article(n) for n in range(20)])
+        archive.db.execute("PRAGMA user_version = 3")  # the next opening builds the index again
+        archive.db.conn.commit()
+        before = _index_rows(archive)
+    prepared = []
+
+    def failing(*fields):
+        if len(prepared) == 12:  # in the second batch, after the first was written
+            raise MemoryError("no room to prepare")
+        prepared.append(fields)
+        return ("", "")
+
+    monkeypatch.setattr(search_index, "REBUILD_BATCH", 5)
+    monkeypatch.setattr(search_index, "index_columns", failing)
+    with pytest.warns(UserWarning, match="building the search index"), pytest.raises(MemoryError):
+        Archive(path)
+    monkeypatch.undo()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("SELECT rowid, headline, text FROM articles_fts ORDER BY rowid").fetchall() == before
+    conn.close()
+
+
 def test_raw_pages_round_trip_for_re_extraction(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "archive.db")
     body = "<html><h1>כותרת</h1></html>".encode() * 100

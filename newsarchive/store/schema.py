@@ -157,17 +157,39 @@ INDEX_TOKENS_KEY = "index_tokens"
 
 def migrate(db: sqlite_utils.Database) -> int:
     """Bring the database to the current schema, and its search index to the current index tokens (built
-    again when they were made by other rules or word frequencies); returns the schema version it was at."""
+    again when they were made by other rules or word frequencies); returns the schema version it was at.
+    All or nothing: an interrupted upgrade leaves the archive as it was."""
+    version, made_by = _state(db)
+    if is_current(version, made_by):
+        return version
+    # The write lock first, then look again: of two processes opening an old archive, one upgrades it.
+    # An explicit transaction, since Python's sqlite3 would commit each CREATE, DROP and ALTER on its own
+    # (sqlite-utils nests its own steps in it as savepoints).
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version, made_by = _state(db)
+        if not is_current(version, made_by):
+            _upgrade(db, version, made_by)
+        db.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+    return version
+
+
+def _state(db: sqlite_utils.Database) -> tuple[int, str | None]:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise RuntimeError(
             f"the archive has schema version {version}, newer than this newsarchive knows ({SCHEMA_VERSION}):"
             " upgrade newsarchive"
         )
+    return version, index_tokens_of(db.conn)
+
+
+def _upgrade(db: sqlite_utils.Database, version: int, made_by: str | None) -> None:
     pending = MIGRATIONS[version:]
-    made_by, current = index_tokens_of(db.conn), index_token_source()
-    if is_current(version, made_by):
-        return version
+    current = index_token_source()
     rebuild = bool(INDEX_REBUILDS.intersection(pending)) or made_by != current
     articles = db["articles"].count if rebuild and db["articles"].exists() else 0
     if articles:  # minutes on a large archive: say why it is busy
@@ -178,19 +200,15 @@ def migrate(db: sqlite_utils.Database) -> int:
         warnings.warn(
             f"building the search index of {articles:,} article{'s' if articles != 1 else ''} again ({why});"
             " on a large archive this takes minutes",
-            stacklevel=2,
+            stacklevel=3,
         )
-    with db.conn:  # all or nothing: an interrupted upgrade leaves the archive as it was
-        for step in pending:
-            if step not in INDEX_REBUILDS:
-                step(db)
-        if rebuild:
-            rebuild_index(db.conn)
-        db.execute(
-            "INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)", (INDEX_TOKENS_KEY, current)
-        )
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    return version
+    for step in pending:
+        if step not in INDEX_REBUILDS:
+            step(db)
+    if rebuild:
+        rebuild_index(db.conn)
+    db.execute("INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)", (INDEX_TOKENS_KEY, current))
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def is_current(version: int, made_by: str | None) -> bool:
