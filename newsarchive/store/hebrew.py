@@ -121,8 +121,15 @@ def index_text(text_tokens: list[str]) -> str:
     """What the search index holds: one index form per token, in order (so phrases are adjacent tokens)."""
     try:
         return " ".join(map(_INDEXED.__getitem__, text_tokens))
-    except KeyError:  # a token not seen lately: the slower path fills the cache
-        return " ".join([index_form(token) for token in text_tokens])
+    except KeyError:  # tokens not seen lately: work out only those, then look all up again
+        pass
+    unseen = set(text_tokens).difference(_INDEXED)
+    if len(_INDEXED) + len(unseen) > _INDEXED_LIMIT:
+        _INDEXED.clear()
+        unseen = set(text_tokens)
+    for token in unseen:
+        _INDEXED[token] = _index_form(token)
+    return " ".join(map(_INDEXED.__getitem__, text_tokens))
 
 
 @lru_cache(maxsize=10_000)

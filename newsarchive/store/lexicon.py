@@ -63,9 +63,11 @@ def plausible(token: str, stem: str) -> bool:
     nor as ל + a hif'il verb (an infinitive); otherwise the stem's whole family (the stem and its other
     prefixed forms) must be at least ``THRESHOLD`` as frequent as the token itself (``THRESHOLD_DEFINITE``
     after ה)."""
-    if any(token[start:] in LEXICALIZED for start in range(len(token) - len(stem))):
-        return False  # לאחר, and ולאחר read through it: ו+לאחר, never ול+אחר
-    if token[: len(token) - len(stem)].endswith("ל") and HIFIL.fullmatch(stem):
+    cut = len(token) - len(stem)
+    for start in range(cut):
+        if token[start:] in LEXICALIZED:
+            return False  # לאחר, and ולאחר read through it: ו+לאחר, never ול+אחר
+    if cut and token[cut - 1] == "ל" and HIFIL.fullmatch(stem):
         return False  # an infinitive
     token_frequency = frequencies().get(token, 0.0)
     if not token_frequency:
