@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -287,6 +288,36 @@ def test_a_rebuild_that_fails_midway_leaves_the_old_index_whole(
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     assert conn.execute("SELECT rowid, headline, text FROM articles_fts ORDER BY rowid").fetchall() == before
     conn.close()
+
+
+def test_of_two_openings_of_an_old_archive_one_upgrades_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsarchive.store import schema
+
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        archive.store_many([make_article(n) for n in range(3)])
+        archive.db.execute("PRAGMA user_version = 3")
+        archive.db.conn.commit()
+    upgraded_from = []
+    upgrade = schema._upgrade
+    monkeypatch.setattr(
+        schema, "_upgrade", lambda db, *state: upgraded_from.append(state[0]) or upgrade(db, *state)
+    )
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is upgrading it
+    opened: list[Archive] = []
+    opening = threading.Thread(target=lambda: opened.append(Archive(path)))
+    opening.start()
+    time.sleep(0.5)  # this one has seen version 3, and waits for the write lock
+    other.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    other.execute("COMMIT")
+    opening.join(timeout=30)
+    assert upgraded_from == []  # it looked again once it held the lock
+    assert [h.url for h in opened[0].search("הכנסת")]
+    opened[0].close()
+    other.close()
 
 
 def test_raw_pages_round_trip_for_re_extraction(tmp_path: Path) -> None:
