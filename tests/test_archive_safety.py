@@ -251,13 +251,20 @@ def test_the_index_built_again_holds_what_storing_put_there(
     monkeypatch.setattr(search_index, "REBUILD_BATCH", 7)  # several batches, prepared beside the writes
     with Archive(tmp_path / "archive.db") as archive:
         articles = [make_article(n) for n in range(30)]
-        articles[3].images = [Image(src="https://x.co.il/a.jpg", caption="ראש הממשלה בכנסת", credit="רויטרס")]
+        for n in (3, 6, 7, 29):  # captions in the first, last and across a batch's edge
+            articles[n].images = [
+                Image(src=f"https://x.co.il/{n}.jpg", caption=f"ראש הממשלה בכנסת {n}", credit="רויטרס"),
+                Image(src=f"https://x.co.il/{n}b.jpg", caption=f"יושב הראש {n}"),
+            ]
         archive.store_many(articles)
         stored = _index_rows(archive)
         with archive.db.conn:
             assert rebuild_index(archive.db.conn) == 30
         assert _index_rows(archive) == stored
-        assert len(stored) == 30 and "ממשלהxה" in stored[3][2]  # the caption's words are indexed
+        assert len(stored) == 30
+        for n in (3, 6, 7, 29):  # each article's own captions, in their order
+            assert stored[n][2].endswith(f"ראשx ממשלהxה כנסתxב {n} יושבx ראשxה {n}")
+        assert "יושבx" not in stored[4][2]
 
 
 def test_a_rebuild_that_fails_midway_leaves_the_old_index_whole(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from .batches import insert_rows, overlapped
@@ -41,22 +43,34 @@ def rebuild_index(conn: sqlite3.Connection) -> int:
     """Drop the index and fill it again from the stored articles; returns how many were indexed."""
     conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
     create_index(conn)
-    captions: dict[int, list[str]] = {}
-    for article_id, caption in conn.execute(
-        "SELECT article_id, caption FROM images WHERE caption IS NOT NULL AND caption != ''"
-        " ORDER BY article_id, position"
-    ):
-        captions.setdefault(article_id, []).append(caption)
     count = 0
 
-    def prepare(batch: list[tuple[int, str | None, str | None, str | None]]) -> list[list[Any]]:
-        return [[i, *index_columns(h, s, b, captions.get(i, []))] for i, h, s, b in batch]
+    def prepare(batch: list[_Stored]) -> list[list[Any]]:
+        return [[i, *index_columns(h, s, b, captions)] for i, h, s, b, captions in batch]
 
     def write(rows: list[list[Any]]) -> None:
         nonlocal count
         insert_rows(conn, FTS_TABLE, ["rowid", "headline", "text"], rows)
         count += len(rows)
 
-    articles = conn.execute("SELECT id, headline, subtitle, body FROM articles ORDER BY id")
-    overlapped(iter(lambda: articles.fetchmany(REBUILD_BATCH), []), prepare, write)
+    overlapped(_stored_articles(conn), prepare, write)
     return count
+
+
+#: what the index is made from: an article's id, headline, subtitle, body and captions
+_Stored = tuple[int, str | None, str | None, str | None, list[str]]
+
+
+def _stored_articles(conn: sqlite3.Connection) -> Iterator[list[_Stored]]:
+    """The stored articles in batches of REBUILD_BATCH, each with its captions (read batch by batch, so a
+    rebuild holds two batches in memory, not every caption of the archive)."""
+    articles = conn.execute("SELECT id, headline, subtitle, body FROM articles ORDER BY id")
+    while batch := articles.fetchmany(REBUILD_BATCH):
+        captions: dict[int, list[str]] = defaultdict(list)
+        for article_id, caption in conn.execute(
+            "SELECT article_id, caption FROM images WHERE article_id BETWEEN ? AND ?"
+            " AND caption IS NOT NULL AND caption != '' ORDER BY article_id, position",
+            (batch[0][0], batch[-1][0]),
+        ):
+            captions[article_id].append(caption)
+        yield [(i, h, s, b, captions.get(i, [])) for i, h, s, b in batch]
