@@ -39,6 +39,10 @@ def create_index(conn: sqlite3.Connection) -> None:
     conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rank) VALUES ('hashsize', {HASHSIZE})")
 
 
+#: what the index is made from: an article's id, headline, subtitle, body and captions
+_Stored = tuple[int, str | None, str | None, str | None, list[str]]
+
+
 def rebuild_index(conn: sqlite3.Connection) -> int:
     """Drop the index and fill it again from the stored articles; returns how many were indexed."""
     conn.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
@@ -55,10 +59,6 @@ def rebuild_index(conn: sqlite3.Connection) -> int:
 
     overlapped(_stored_articles(conn), prepare, write)
     return count
-
-
-#: what the index is made from: an article's id, headline, subtitle, body and captions
-_Stored = tuple[int, str | None, str | None, str | None, list[str]]
 
 
 def _stored_articles(conn: sqlite3.Connection) -> Iterator[list[_Stored]]:
