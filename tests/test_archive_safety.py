@@ -267,21 +267,27 @@ def test_the_index_built_again_holds_what_storing_put_there(
         assert "יושבx" not in stored[4][2]
 
 
+def _old_archive(path: Path, articles: int) -> list[tuple]:
+    """An archive of ``articles`` articles that says it is at schema version 3, so that the next opening
+    upgrades it and builds its index again; returns its index as it is."""
+    with Archive(path) as archive:
+        archive.store_many([make_article(n) for n in range(articles)])
+        archive.db.execute("PRAGMA user_version = 3")
+        archive.db.conn.commit()
+        return _index_rows(archive)
+
+
 def test_a_rebuild_that_fails_midway_leaves_the_old_index_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import newsarchive.store.search_index as search_index
 
     path = tmp_path / "archive.db"
-    with Archive(path) as archive:
-        archive.store_many([make_article(n) for n in range(20)])
-        archive.db.execute("PRAGMA user_version = 3")  # the next opening builds the index again
-        archive.db.conn.commit()
-        before = _index_rows(archive)
+    before = _old_archive(path, 20)
     prepared = []
 
     def failing(*fields):
-        if len(prepared) == 12:  # in the second batch, after the first was written
+        if len(prepared) == 12:  # in the third batch of five, after the first was written
             raise MemoryError("no room to prepare")
         prepared.append(fields)
         return ("", "")
@@ -303,10 +309,7 @@ def test_of_two_openings_of_an_old_archive_one_upgrades_it(
     from newsarchive.store import schema
 
     path = tmp_path / "archive.db"
-    with Archive(path) as archive:
-        archive.store_many([make_article(n) for n in range(3)])
-        archive.db.execute("PRAGMA user_version = 3")
-        archive.db.conn.commit()
+    _old_archive(path, 3)
     upgraded_from = []
     upgrade = schema._upgrade
     monkeypatch.setattr(
