@@ -82,6 +82,48 @@ def test_readers_see_no_lock_errors_while_a_writer_writes(tmp_path: Path) -> Non
     writer.close()
 
 
+def make_article_at(path: str) -> Article:
+    return Article(url=f"https://www.example.co.il/{path}", site="example", headline=f"כותרת {path}",
+                   paragraphs=["פסקה על הכנסת והממשלה."])  # fmt: skip
+
+
+def _writer(path: str, name: str, errors) -> None:
+    archive = Archive(path)
+    for batch in range(30):
+        try:  # its own articles, and ones the other writer stores too (shared/...)
+            archive.store_many(
+                [make_article_at(f"{name}/{batch}/{i}") for i in range(20)]
+                + [make_article_at(f"shared/{batch}/{i}") for i in range(10)]
+            )
+        except Exception as error:
+            errors.put(f"{name}: {error!r}")
+    archive.close()
+
+
+def test_two_writers_store_everything_once(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    Archive(path).close()
+    errors = multiprocessing.Queue()
+    writers = [
+        multiprocessing.Process(target=_writer, args=(str(path), name, errors)) for name in ("one", "two")
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=120)
+    problems = []
+    while not errors.empty():
+        problems.append(errors.get())
+    assert problems == []
+    assert all(w.exitcode == 0 for w in writers)
+    with Archive(path) as archive:
+        urls = [row[0] for row in archive.db.execute("SELECT url FROM articles")]
+        assert len(urls) == len(set(urls)) == 2 * 30 * 20 + 30 * 10
+        assert archive.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == len(urls)
+        assert archive.db.execute("SELECT count(DISTINCT article_id) FROM versions").fetchone()[0] == 0
+        assert len(archive.matching_urls("ממשלה")) == len(urls)
+
+
 WRITER = textwrap.dedent(
     """
     import sys

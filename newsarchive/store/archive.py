@@ -221,6 +221,9 @@ class Archive:
         latest = {p.article.url: p for p in prepared}  # the same URL twice in a batch: the last one wins
         conn = self.db.conn
         with conn:
+            # The write lock before reading which URLs are stored and the last id: a second process writing
+            # the same archive would otherwise take the same ids, or store a URL the other just stored.
+            conn.execute("BEGIN IMMEDIATE")
             existing = self._existing(conn, list(latest))
             next_id = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
             ids: dict[str, int] = {}
