@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
@@ -111,9 +112,8 @@ def index_form(token: str) -> str:
     prefixed form is an FTS5 prefix query, and the exact form is one token."""
     entry = _INDEXED.get(token)
     if entry is None:
-        if len(_INDEXED) >= _INDEXED_LIMIT:
-            _INDEXED.clear()
-        entry = _INDEXED[token] = _index_form(token)
+        _remember((token,))
+        entry = _INDEXED[token]
     return entry
 
 
@@ -122,14 +122,19 @@ def index_text(text_tokens: list[str]) -> str:
     try:
         return " ".join(map(_INDEXED.__getitem__, text_tokens))
     except KeyError:  # tokens not seen lately: work out only those, then look all up again
-        pass
+        _remember(text_tokens)
+        return " ".join(map(_INDEXED.__getitem__, text_tokens))
+
+
+def _remember(text_tokens: Sequence[str]) -> None:
+    """Put the index forms of these tokens in the cache, working out only the ones it lacks. The cache
+    starts again when they would take it past its bound, keeping all of these."""
     unseen = set(text_tokens).difference(_INDEXED)
     if len(_INDEXED) + len(unseen) > _INDEXED_LIMIT:
         _INDEXED.clear()
         unseen = set(text_tokens)
     for token in unseen:
         _INDEXED[token] = _index_form(token)
-    return " ".join(map(_INDEXED.__getitem__, text_tokens))
 
 
 @lru_cache(maxsize=10_000)
