@@ -197,10 +197,11 @@ def _fts_mb(archive: Archive) -> float:
 REBUILD = """
 import sys, time
 from newsarchive.store import Archive
+from newsarchive.store.batches import write_transaction
 from newsarchive.store.search_index import rebuild_index
 archive = Archive(sys.argv[1])
 started = time.perf_counter()
-with archive.db.conn:
+with write_transaction(archive.db.conn):
     count = rebuild_index(archive.db.conn)
 print(count, time.perf_counter() - started)
 """

@@ -22,7 +22,7 @@ from ..article import Article, Image
 from ..dates import ISRAEL, format_utc, parse_utc
 from ..encoding import charset_of, header
 from ..sites import site_key_for_url
-from .batches import chunks, insert_rows, overlapped
+from .batches import chunks, insert_rows, overlapped, write_transaction
 from .hebrew import contains_phrase, index_token_source, tokens
 from .query import ParsedQuery, QueryError, parse_day, parse_query
 from .revisions import (
@@ -220,10 +220,9 @@ class Archive:
         stored_at = format_utc(datetime.now(UTC))
         latest = {p.article.url: p for p in prepared}  # the same URL twice in a batch: the last one wins
         conn = self.db.conn
-        with conn:
-            # The write lock before reading which URLs are stored and the last id: a second process writing
-            # the same archive would otherwise take the same ids, or store a URL the other just stored.
-            conn.execute("BEGIN IMMEDIATE")
+        # The write lock before reading which URLs are stored and the last id: a second process writing the
+        # same archive would otherwise take the same ids, or store a URL the other just stored.
+        with write_transaction(conn):
             existing = self._existing(conn, list(latest))
             next_id = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
             ids: dict[str, int] = {}

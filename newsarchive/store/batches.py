@@ -1,15 +1,32 @@
-"""Writing in batches: rows in few statements, the next batch prepared while the current one is written."""
+"""Writing in batches: a transaction holding the write lock, rows in few statements, and the next batch
+prepared while the current one is written."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any, TypeVar
 
 Batch = TypeVar("Batch")
 Prepared = TypeVar("Prepared")
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction that holds the write lock from its first statement, committed at the end, rolled back
+    on any error. What it reads before writing cannot change under it (another process writing the same
+    archive waits), and its CREATE, DROP and ALTER belong to it: Python's sqlite3 would otherwise commit each
+    of them on its own."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 def chunks(items: Iterable[Batch], size: int) -> Iterator[list[Batch]]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from .batches import write_transaction
 from .hebrew import index_token_source
 from .search_index import rebuild_index
 
@@ -163,17 +164,11 @@ def migrate(db: sqlite_utils.Database) -> int:
     if is_current(version, made_by):
         return version
     # The write lock first, then look again: of two processes opening an old archive, one upgrades it.
-    # An explicit transaction, since Python's sqlite3 would commit each CREATE, DROP and ALTER on its own
-    # (sqlite-utils nests its own steps in it as savepoints).
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    # (sqlite-utils nests its own steps in the transaction as savepoints.)
+    with write_transaction(db.conn):
         version, made_by = _state(db)
         if not is_current(version, made_by):
             _upgrade(db, version, made_by)
-        db.execute("COMMIT")
-    except BaseException:
-        db.rollback()
-        raise
     return version
 
 
