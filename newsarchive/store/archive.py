@@ -34,7 +34,7 @@ from .revisions import (
     headline_changes,
     versions_of,
 )
-from .schema import SCHEMA_VERSION, VERSION_COLUMNS, index_tokens_of, is_current, migrate
+from .schema import SCHEMA_VERSION, VERSION_COLUMNS, is_current, migrate, state_of
 from .search_index import FTS_TABLE, index_columns
 from .snippets import snippet
 
@@ -615,8 +615,7 @@ def _upgrade_schema(path: Path) -> None:
     search index made by the same rules as the queries: migrate once (a write, so only when the file may be
     written; otherwise say what to do)."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
-        version = probe.execute("PRAGMA user_version").fetchone()[0]
-        made_by = index_tokens_of(probe)
+        version, made_by = state_of(probe)
     probe.close()
     if is_current(version, made_by):
         return

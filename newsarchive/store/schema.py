@@ -173,13 +173,18 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 
 def _state(db: sqlite_utils.Database) -> tuple[int, str | None]:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+    version, made_by = state_of(db.conn)
     if version > SCHEMA_VERSION:
         raise RuntimeError(
             f"the archive has schema version {version}, newer than this newsarchive knows ({SCHEMA_VERSION}):"
             " upgrade newsarchive"
         )
-    return version, index_tokens_of(db.conn)
+    return version, made_by
+
+
+def state_of(conn: sqlite3.Connection) -> tuple[int, str | None]:
+    """An archive's schema version and what made its search index's tokens (see :func:`is_current`)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0], index_tokens_of(conn)
 
 
 def _upgrade(db: sqlite_utils.Database, version: int, made_by: str | None) -> None:
