@@ -22,6 +22,7 @@ import sqlite_utils
 from newsarchive import Article
 from newsarchive.article import Image
 from newsarchive.store import Archive, FetchedPage, StorageError
+from newsarchive.store.batches import write_transaction
 from newsarchive.store.hebrew import index_token_source
 from newsarchive.store.schema import MIGRATIONS, SCHEMA_VERSION, index_tokens_of
 from newsarchive.store.search_index import AUTOMERGE, HASHSIZE, rebuild_index
@@ -281,8 +282,8 @@ def test_a_reader_builds_an_outdated_index_again_when_it_may_write_and_says_so_w
     archive.close()
 
 
-def _index_rows(archive: Archive) -> list[tuple]:
-    return archive.db.execute("SELECT rowid, headline, text FROM articles_fts ORDER BY rowid").fetchall()
+def _index_rows(conn: sqlite3.Connection) -> list[tuple]:
+    return conn.execute("SELECT rowid, headline, text FROM articles_fts ORDER BY rowid").fetchall()
 
 
 def test_the_index_built_again_holds_what_storing_put_there(
@@ -299,10 +300,10 @@ def test_the_index_built_again_holds_what_storing_put_there(
                 Image(src=f"https://x.co.il/{n}b.jpg", caption=f"יושב הראש {n}"),
             ]
         archive.store_many(articles)
-        stored = _index_rows(archive)
-        with archive.db.conn:
+        stored = _index_rows(archive.db.conn)
+        with write_transaction(archive.db.conn):
             assert rebuild_index(archive.db.conn) == 30
-        assert _index_rows(archive) == stored
+        assert _index_rows(archive.db.conn) == stored
         assert len(stored) == 30
         for n in (3, 6, 7, 29):  # each article's own captions, in their order
             assert stored[n][2].endswith(f"ראשx ממשלהxה כנסתxב {n} יושבx ראשxה {n}")
@@ -316,7 +317,7 @@ def _old_archive(path: Path, articles: int) -> list[tuple]:
         archive.store_many([make_article(n) for n in range(articles)])
         archive.db.execute("PRAGMA user_version = 3")
         archive.db.conn.commit()
-        return _index_rows(archive)
+        return _index_rows(archive.db.conn)
 
 
 def test_a_rebuild_that_fails_midway_leaves_the_old_index_whole(
@@ -341,7 +342,7 @@ def test_a_rebuild_that_fails_midway_leaves_the_old_index_whole(
     monkeypatch.undo()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
-    assert conn.execute("SELECT rowid, headline, text FROM articles_fts ORDER BY rowid").fetchall() == before
+    assert _index_rows(conn) == before
     conn.close()
 
 
