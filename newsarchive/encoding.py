@@ -70,6 +70,10 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
     ):
         if data.startswith(bom):
             return data.decode(name, errors="replace").lstrip("\ufeff")
+    candidates = [declared] if declared else []
+    match = _XML_DECL.search(data[:512]) or _META_CHARSET.search(data[:200_000])
+    if match:
+        candidates.append(match.group(1).decode("ascii"))
     if not data.isascii():
         # Non-ASCII bytes that are valid UTF-8 are UTF-8 whatever the header or <meta> says: legacy Hebrew
         # text (letters 0xE0-0xFA, mostly followed by more letters) is never valid UTF-8, while servers
@@ -78,10 +82,11 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
-    candidates = [declared] if declared else []
-    match = _XML_DECL.search(data[:512]) or _META_CHARSET.search(data[:200_000])
-    if match:
-        candidates.append(match.group(1).decode("ascii"))
+        # A UTF-8 page with a few broken bytes (a cut multi-byte character, a stray Latin-1 byte) keeps
+        # its text: each bad byte becomes U+FFFD, instead of the whole page read as windows-1255.
+        text = _mostly_utf8(data, declared_utf8=any(_codec(label) == "utf-8" for label in candidates))
+        if text is not None:
+            return text
     for label in candidates:
         codec = _codec(label)
         if codec is None:
@@ -93,6 +98,18 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
         return data.decode("ascii")
     # Legacy Israeli pages: windows-1255 is a superset of ISO-8859-8 for the letters.
     return data.decode("windows-1255", errors="replace")
+
+
+def _mostly_utf8(data: bytes, *, declared_utf8: bool) -> str | None:
+    """The page decoded as UTF-8 with bad bytes replaced, when it is essentially UTF-8: declared so and
+    mostly valid, or valid but for a few bytes. None when the bytes are another charset's (windows-1255
+    Hebrew letters are almost never valid UTF-8 sequences)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    if declared_utf8:
+        return text if good >= 4 * bad else None
+    return text if good >= 20 and bad <= max(3, good // 100) else None
 
 
 def _codec(label: str) -> str | None:

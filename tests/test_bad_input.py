@@ -203,3 +203,42 @@ def test_a_gzip_bomb_is_cut_at_the_size_limit() -> None:
     assert len(bomb) < 100_000
     with pytest.raises(DiscoveryError, match="gzip bomb"):
         parse_sitemap(bomb, "https://www.ynet.co.il/sitemap.xml.gz")
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "500 אלף בתים ללא חשמל בצפון",
+        "שגיאה חמורה של השופט בפסק הדין",
+        "אופס: הממשלה שכחה לאשר את התקציב",
+        "403 עובדים פוטרו ממפעל ההייטק",
+        "404 ימים בשבי: המשפחות נפגשו עם ראש הממשלה",
+    ],
+)
+@pytest.mark.parametrize("metadata", [True, False])
+def test_headlines_that_mention_errors_are_articles(headline: str, metadata: bool) -> None:
+    """Issue 14: a number or a word in a headline made real articles error pages."""
+    head = f"<title>{headline} - חדשות הצפון</title>"
+    if metadata:
+        head += '<meta property="og:type" content="article">'
+    result = outcome(
+        page(head=head, body=f"<article><h1>{headline}</h1><p>{PROSE}</p><p>{PROSE}</p></article>")
+    )
+    assert not isinstance(result, NotAnArticle), result
+    assert result.headline == headline
+
+
+@pytest.mark.parametrize(
+    ("title", "h1", "text"),
+    [
+        ("שגיאה 404", "שגיאה 404", "הדף שחיפשת אינו קיים."),
+        ("Page not found | חדשות הצפון", "Page not found", "The page you requested could not be found."),
+        ("אופס! הדף שחיפשת לא נמצא", "אופס! הדף שחיפשת לא נמצא", "אולי הכתובת שגויה. חזרו לדף הבית."),
+        ("חדשות הצפון", "העמוד המבוקש לא נמצא", "ייתכן שהעמוד הוסר. חפשו באתר."),
+        ("500 - Internal Server Error", "Internal Server Error", "Please try again later."),
+    ],
+)
+def test_error_pages_are_refused(title: str, h1: str, text: str) -> None:
+    result = outcome(page(head=f"<title>{title}</title>", body=f"<main><h1>{h1}</h1><p>{text}</p></main>"))
+    assert isinstance(result, NotAnArticle)
+    assert result.reason.startswith("error page")

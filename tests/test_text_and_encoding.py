@@ -85,3 +85,39 @@ def test_a_few_latin1_characters_are_left_alone() -> None:
 def test_empty_or_binary_input_is_rejected(data: bytes) -> None:
     with pytest.raises(NotAnArticle):
         decode_html(data)
+
+
+_UTF8_ARTICLE = "<p>" + "הממשלה אישרה הבוקר את תוכנית החומש לחינוך ולתרבות בישראל. " * 40 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("head", "header"),
+    [
+        ('<meta charset="utf-8">', None),  # declared in the page
+        ("", "utf-8"),  # declared by the HTTP header
+        ("", None),  # undeclared: valid but for one byte
+        ('<meta charset="windows-1255">', "windows-1255"),  # mislabelled, valid but for one byte
+    ],
+)
+def test_one_invalid_byte_in_a_utf8_page_is_repaired_locally(head: str, header: str | None) -> None:
+    """Issue 14: one bad byte once turned the whole page into windows-1255 mojibake."""
+    data = f"<html><head>{head}</head><body>{_UTF8_ARTICLE}</body></html>".encode()
+    cut = data.index("חומש".encode())
+    broken = data[:cut] + b"\xff" + data[cut:]
+    text = decode_html(broken, header)
+    assert text.count("\ufffd") == 1
+    assert "\ufffdחומש" in text
+    assert text.count("הממשלה אישרה הבוקר") == 40
+
+
+def test_a_cut_multibyte_character_is_one_replacement() -> None:
+    data = ('<meta charset="utf-8">' + _UTF8_ARTICLE).encode()
+    cut = data.index("חומש".encode())
+    broken = data[:cut] + data[cut : cut + 1] + data[cut + 2 :]  # the first letter lost its second byte
+    text = decode_html(broken)
+    assert "\ufffdומש" in text and "הממשלה" in text
+
+
+def test_a_windows_1255_page_with_many_letters_is_not_taken_for_broken_utf8() -> None:
+    data = ('<meta charset="utf-8">' + _UTF8_ARTICLE).encode("windows-1255")
+    assert "הממשלה אישרה הבוקר" in decode_html(data, "utf-8")

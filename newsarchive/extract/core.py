@@ -12,18 +12,34 @@ from ..article import Article, NotAnArticle
 from ..dates import is_zoned
 from ..sites import profile_for_url, site_key_for_url
 from ..text import clean, fold_for_compare, hebrew_ratio
+from .blocked import page_reason
 from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, SiteLayer
 from .page import Page, text_of
 
 log = logging.getLogger(__name__)
 
 MIN_BODY_CHARS = 40
-_ERROR_TITLE = re.compile(
-    r"(?:^|\W)(?:404|500|403)(?:\W|$)|page not found|not found|שגיאה|"
-    r"(?:הדף|העמוד)\s+(?:המבוקש\s+)?לא\s+נמצא|"
-    r"הדף\s+שחיפשת|העמוד\s+שחיפשת|אופס",
+# A title that IS an error message (whole, or one part of "404 - הדף לא נמצא | site"), not one that mentions a
+# number or a word ("500 אלף בתים ללא חשמל", "שגיאה חמורה של השופט", "אופס: ...", "403 עובדים פוטרו").
+_ERROR_MESSAGE = re.compile(
+    r"(?:(?:error|שגיאה|שגיאת)\s*)?(?:404|403|410|500|502|503)(?:\s*(?:error|שגיאה))?|"
+    r"(?:error|שגיאה)(?:\s+\d{3})?|"
+    r"(?:(?:404|500)\s*[-:]?\s*)?(?:page|file)\s+not\s+found|not\s+found|forbidden|access\s+denied|"
+    r"internal\s+server\s+error|service\s+unavailable|bad\s+gateway|server\s+error|"
+    r"(?:אופס[!.\s]*)?(?:ה?דף|ה?עמוד|ה?כתבה)(?:\s+(?:המבוקש|המבוקשת|שחיפשת|שביקשת))?\s+(?:לא|אינו|אינה)\s+"
+    r"(?:נמצא|נמצאה|קיים|קיימת|זמין|זמינה)[!.]*|אופס[!.]*|משהו\s+השתבש[!.]*|אירעה\s+שגיאה[!.]*",
     re.I,
 )
+# An error page's own phrasing anywhere in a short page with no article metadata.
+_ERROR_PHRASE = re.compile(
+    r"page\s+not\s+found|the\s+page\s+you\s+(?:requested|are\s+looking\s+for)|"
+    r"(?:ה?דף|ה?עמוד)\s+(?:המבוקש\s+|שחיפשת\s+|שביקשת\s+)?(?:לא\s+נמצא|אינו\s+קיים|לא\s+קיים|הוסר)|"
+    r"(?:ה?דף|ה?עמוד)\s+(?:שחיפשת|שביקשת)|שגיאה\s+404|error\s+404|404\s+error",
+    re.I,
+)
+_TITLE_PARTS = re.compile(r"\s+[-|–—:]\s+|\s*\|\s*")
+#: an error page says a line or two; an article whose headline looks like an error has a body
+_ERROR_BODY_CHARS = 400
 _FRONT_PAGE_PATHS = {"", "index.html", "index.htm", "index.php", "home", "default.aspx", "he", "en"}
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
 _MIN_UNMARKED_BODY = 200
@@ -69,6 +85,9 @@ def _extract(
     html: bytes | str, url: str, now: datetime | None, charset: str | None, site_rules: bool
 ) -> Article:
     page = Page(html, url, charset=charset)
+    title = text_of(page.first("//title"))
+    if blocked := page_reason(page.source, page.root, title):
+        raise NotAnArticle(blocked, url)
     canonical = page.canonical
     profile = (profile_for_url(canonical) or profile_for_url(url)) if site_rules else None
     if profile and not (profile.is_article_url(canonical) or profile.is_article_url(url)):
@@ -96,6 +115,11 @@ def _extract(
     provenance = article.provenance
     if site_layer is not None:
         provenance["layout"] = f"{site_layer.profile.key}:{site_layer.layout.name}"
+    if page.canonical_claim:
+        provenance["canonical_claim"] = page.canonical_claim
+        article.warnings.append(
+            f"the page names another site's address as its own ({page.canonical_claim}): kept the fetched one"
+        )
 
     def first(field: str, order: list[Layer]) -> Any:
         for layer in order:
@@ -110,15 +134,14 @@ def _extract(
         if value:
             setattr(article, field, value)
 
-    _check_error_page(page, article.headline)
-    if not article.headline:
-        raise NotAnArticle("no headline found", url)
-    _section(article, layers)
-
     # articleBody in JSON-LD has no paragraph breaks and is often cut: the page's own text comes first.
     body_layers = [*([site_layer] if site_layer else []), generic, jsonld]
     article.paragraphs = first("paragraphs", body_layers) or []
     body_layer = next((layer for layer in body_layers if layer.name == provenance.get("paragraphs")), None)
+    _check_error_page(page, article, title)
+    if not article.headline:
+        raise NotAnArticle("no headline found", url)
+    _section(article, layers)
     article.paywalled = bool(first("paywalled", layers))
     _check_is_article(page, article, generic, body_layer, has_profile=profile is not None)
 
@@ -255,11 +278,28 @@ def _description_subtitle(
     return None
 
 
-def _check_error_page(page: Page, headline: str | None) -> None:
-    title = text_of(page.first("//title"))
-    for text in (headline or "", title):
-        if text and len(text) < 80 and _ERROR_TITLE.search(text):
+def _check_error_page(page: Page, article: Article, title: str) -> None:
+    """An error page, told by several signals: a title or headline that IS an error message and little
+    text, or an error page's phrasing in a short page; never on a page that declares itself an article
+    and has a body."""
+    body_chars = sum(len(p) for p in article.paragraphs)
+    declared = _declares_article(page)
+    if declared and body_chars >= MIN_BODY_CHARS:
+        return
+    for text in (article.headline or "", title):
+        parts = [p.strip() for p in _TITLE_PARTS.split(text) if p.strip()] if len(text) < 100 else []
+        is_error = [bool(_ERROR_MESSAGE.fullmatch(part)) for part in parts[:2]]
+        # "404 - הדף לא נמצא": the message first; "X | שגיאה" only over little text
+        if (is_error and is_error[0]) or (any(is_error) and body_chars < 3 * _ERROR_BODY_CHARS):
             raise NotAnArticle(f"error page ({text!r})")
+    if body_chars < _ERROR_BODY_CHARS and not declared:
+        short = " ".join([article.headline or "", title, *article.paragraphs[:3]])
+        if _ERROR_PHRASE.search(short):
+            raise NotAnArticle(f"error page ({(article.headline or title)[:80]!r})")
+
+
+def _declares_article(page: Page) -> bool:
+    return bool(page.articles_in_jsonld()) or (page.meta.get("og:type") or "").lower() == "article"
 
 
 def _check_is_article(

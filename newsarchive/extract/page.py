@@ -14,6 +14,7 @@ from lxml import etree
 
 from ..article import NotAnArticle
 from ..encoding import decode_html
+from ..sites import same_site
 from ..text import clean
 
 MAX_PAGE_CHARS = 8_000_000
@@ -22,6 +23,10 @@ _TRANSLATOR = HTMLTranslator()
 _HUGE_TAG = re.compile(r"<([a-zA-Z][\w:-]{0,30})\s[^<>]{20000,}>")
 _JSON_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _JSON_CONTROL = re.compile(r"[\x00-\x1f]")
+# Where archived copies keep the page's real address: a browser's "Save Page As" (<!-- saved from
+# url=(0052)https://... -->) and an HTTrack mirror (<!-- Mirrored from www.site.co.il/path by HTTrack ...).
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(https?://[^\s>]+?)\s*-->", re.I)
+_MIRRORED_FROM = re.compile(r"<!--\s*Mirrored from\s+(\S+)\s+by HTTrack", re.I)
 
 ARTICLE_TYPES = {
     "newsarticle",
@@ -89,6 +94,8 @@ class Page:
         self._selected: dict[str, list[etree._Element]] = {}
         self.meta = _read_meta(root)
         self.lang = clean(root.get("lang") or "") or None
+        #: a canonical link or og:url naming another site: recorded, never used as the page's address
+        self.canonical_claim: str | None = None
         self.canonical = self._canonical()
 
     def select(self, selector: str, context: etree._Element | None = None) -> list[etree._Element]:
@@ -142,12 +149,36 @@ class Page:
                 yield obj
 
     def _canonical(self) -> str:
-        for link in self.root.iterfind(".//link"):
-            rel = (link.get("rel") or "").lower().split()
-            if "canonical" in rel and (href := self._resolve(link.get("href"))):
-                return href
-        og_url = self._resolve(self.meta.get("og:url"))
-        return og_url or self.url
+        """The page's own address. A canonical link or og:url is honoured only on the fetched page's own
+        site: any page could otherwise take over another site's article. A page read from a file (no web
+        address) believes its canonical link, else the address its archiver wrote down."""
+        claims = [
+            self._resolve(link.get("href"))
+            for link in self.root.iterfind(".//link")
+            if "canonical" in (link.get("rel") or "").lower().split()
+        ]
+        claims.append(self._resolve(self.meta.get("og:url")))
+        fetched = self.url.startswith(("http://", "https://"))
+        for claim in claims:
+            if not claim:
+                continue
+            if not fetched or same_site(self.url, claim):
+                return claim
+            self.canonical_claim = self.canonical_claim or claim
+        if not fetched:
+            return self.archived_url or self.url
+        return self.url
+
+    @cached_property
+    def archived_url(self) -> str | None:
+        """The real address of a browser-saved page or an HTTrack mirror, from the archiver's comment."""
+        head = self.source[:20_000]
+        if match := _SAVED_FROM.search(head):
+            return self._resolve(match.group(1))
+        if match := _MIRRORED_FROM.search(head):
+            address = match.group(1)
+            return self._resolve(address if "://" in address else "http://" + address)
+        return None
 
     def _resolve(self, link: str | None) -> str | None:
         link = clean(link)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import tldextract
+
 from .base import ImageRule, Layout, SiteProfile
 from .bhol import BHOL
 from .bizportal import BIZPORTAL
@@ -55,6 +57,29 @@ def profile_for_url(url: str) -> SiteProfile | None:
     return next((site for site in SITES.values() if site.handles(host)), None)
 
 
+#: the public-suffix list bundled with tldextract, never fetched: co.il, org.il, ac.il, gov.il...
+_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def registrable_domain(host: str) -> str:
+    """The domain a registrant owns ("news.walla.co.il" -> "walla.co.il"); the host itself for an IP
+    address, "localhost" or a bare suffix."""
+    host = host.lower().rstrip(".")
+    return _SUFFIXES(host).top_domain_under_public_suffix or host
+
+
+def same_site(url: str, other: str) -> bool:
+    """Both addresses belong to one site: the same registrable domain, or domains of one site profile
+    (mako.co.il and n12.co.il)."""
+    host, other_host = host_of(url), host_of(other)
+    if not host or not other_host:
+        return False
+    if registrable_domain(host) == registrable_domain(other_host):
+        return True
+    profile = profile_for_url(url)
+    return profile is not None and profile.handles(other_host)
+
+
 def site_key_for_url(url: str) -> str:
     """The profile key, or the bare domain for sites without a profile."""
     profile = profile_for_url(url)
@@ -70,5 +95,7 @@ __all__ = [
     "SiteProfile",
     "profile_for_url",
     "profiles_for",
+    "registrable_domain",
+    "same_site",
     "site_key_for_url",
 ]
