@@ -24,7 +24,7 @@ from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
 from .warc import WarcReplayIndex, is_warc
 
-#: where --resume keeps each site's crawl state (Scrapy's JOBDIR); $NEWSARCHIVE_JOBS moves it
+#: where --resume keeps each site's crawl frontier (newsarchive.frontier); $NEWSARCHIVE_JOBS moves it
 JOBS_DIR = Path(os.environ.get("NEWSARCHIVE_JOBS", Path("data") / "jobs"))
 
 
@@ -115,7 +115,7 @@ def run_crawl(
                 continue
             settings = base.copy()
             if options.resume:
-                settings.set("JOBDIR", str(options.jobs_dir / site), priority="cmdline")
+                settings.set("FRONTIER_DIR", str(options.jobs_dir / site), priority="cmdline")
             crawler = Crawler(NewsSpider, settings)
             crawlers[site] = crawler
             process.crawl(
@@ -149,7 +149,7 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
             stats = {}
         spider = getattr(crawler, "spider", None)
         summary = SiteSummary(site=site, seconds=seconds)
-        summary.queued = len(spider.queued) if spider is not None else 0
+        summary.queued = spider.queued_here if spider is not None else 0
         summary.fetched = sum(
             v for k, v in stats.items() if k.startswith("downloader/response_status_count/")
         )
@@ -165,10 +165,6 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
                 prefix = f"newsarchive/{kind}/"
                 if key.startswith(prefix):
                     bucket[key[len(prefix) :]] = bucket.get(key[len(prefix) :], 0) + value
-        # Scrapy drops a redirect off the site without calling the errback: counted from its own statistics.
-        if stats.get("offsite/filtered"):
-            label = "redirected off-site"
-            summary.errors[label] = summary.errors.get(label, 0) + stats["offsite/filtered"]
         summary.finish_reason = stats.get("finish_reason", "") if final else ""
         summaries.append(summary)
     return summaries

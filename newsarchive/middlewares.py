@@ -1,8 +1,10 @@
-"""Downloader components: replay of saved sites, and back-off (with Retry-After) for struggling sites."""
+"""Downloader components: what is on the site (for every request), replay of saved sites, and back-off (with
+Retry-After) for struggling sites."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 from time import monotonic  # the clock of Scrapy's downloader slots
 from urllib.parse import urlsplit, urlunsplit
@@ -14,8 +16,77 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
+from .sites import SiteProfile
+
 #: the longest pause a Retry-After may impose on a site
 MAX_RETRY_AFTER_S = 600
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def off_site(url: str, profiles: Iterable[SiteProfile]) -> str | None:
+    """Why ``url`` is not on the crawl's sites, or None when it is: the one notion of "the site" that every
+    request of a crawl is held to (SiteGuardMiddleware) and that discovery and revisits filter by.
+
+    On the site means: http or https; a host that one of the profiles handles (its domains and their
+    subdomains); and the port the site is served on: the scheme's default, or, for a site given with an
+    explicit port (``crawl --url http://127.0.0.1:8000/``), exactly that port. Another port of the same host
+    is another server, so it is off the site.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:  # "https://]x", a port that is no number or out of range
+        return "not a web address"
+    if parts.scheme not in DEFAULT_PORTS:
+        return f"not a web address ({parts.scheme or 'no scheme'}:)"
+    host = (parts.hostname or "").lower().rstrip(".")
+    for profile in profiles:
+        if profile.handles(host) and (parts.scheme, port) in _served_on(profile):
+            return None
+    return f"off the site ({host}:{port})"
+
+
+def _served_on(profile: SiteProfile) -> set[tuple[str, int]]:
+    """The (scheme, port) pairs a site is served on: those its home addresses name explicitly, else both
+    schemes on their default ports."""
+    explicit = set()
+    for home in profile.homes:
+        parts = urlsplit(home)
+        if parts.port is not None:
+            explicit.add((parts.scheme, parts.port))
+    return explicit or set(DEFAULT_PORTS.items())
+
+
+class OffSite(IgnoreRequest):
+    """A request refused because its address is not on the crawl's sites; ``reason`` says why."""
+
+    def __init__(self, reason: str, redirected: bool) -> None:
+        super().__init__(f"{'redirected ' if redirected else ''}{reason}")
+        self.reason = reason
+        self.redirected = redirected
+
+
+class SiteGuardMiddleware:
+    """Holds every request of a crawl to the crawl's sites (:func:`off_site`): robots.txt (Scrapy's own fetch
+    and ours) and where it redirects, sitemaps, feeds, articles, revisits of stored addresses, redirects and
+    meta refreshes. It stands where Scrapy's OffsiteMiddleware stood (which it replaces), because that one
+    lets ``dont_filter`` requests through — robots.txt and revisits — and ignores ports."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SiteGuardMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        profiles = getattr(self.crawler.spider, "profiles", None)
+        if not profiles:  # a spider without site profiles: not ours to police
+            return
+        reason = off_site(request.url, profiles.values())
+        if reason is not None:
+            self.crawler.stats.inc_value("newsarchive/off_site")
+            raise OffSite(reason, redirected=bool(request.meta.get("redirect_urls")))
 
 
 class ReplayDownloadHandler(BaseDownloadHandler):

@@ -29,8 +29,12 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 60.0
+# Every request is held to the crawl's sites, host and port, in one place (newsarchive.middlewares.off_site);
+# Scrapy's OffsiteMiddleware lets robots.txt and revisits (dont_filter) and other ports through.
 # WARC capture (on with WARC_DIR, `newsarchive crawl --warc DIR`) sits next to the downloader: wire bytes.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "newsarchive.middlewares.SiteGuardMiddleware": 50,
     "newsarchive.middlewares.BackoffMiddleware": 560,
     "newsarchive.warc.WarcCaptureMiddleware": 950,
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from pathlib import Path
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -31,6 +31,8 @@ from ..discovery import (
     parse_sitemap,
     sitemaps_from_robots,
 )
+from ..frontier import Frontier, Queued
+from ..middlewares import OffSite, off_site
 from ..sites import SITES, SiteProfile, profiles_for
 from ..sites.adhoc import adhoc_profile, is_adhoc
 from ..store import Archive, StorageError
@@ -76,20 +78,37 @@ class NewsSpider(scrapy.Spider):
         self.limit = int(limit) if limit not in (None, "", "0") else None
         self.refresh = str(refresh).lower() in ("1", "true", "yes")
         self.revisit = str(revisit).lower() in ("1", "true", "yes")
+        #: every article address this crawl has queued (with --resume, earlier runs of it included)
         self.queued: set[str] = set()
+        #: how many of those this run queued itself (the summary's "queued")
+        self.queued_here = 0
         self.archive: Archive | None = None
+        self.frontier: Frontier | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        if crawler.settings.get("JOBDIR"):
+            raise ValueError(
+                "JOBDIR is not used by this spider: Scrapy's saved queue and seen-file lose a crawl that is"
+                " killed; set FRONTIER_DIR=DIR instead (what `newsarchive crawl --resume` does)"
+            )
         spider = super().from_crawler(crawler, *args, **kwargs)
         db = crawler.settings.get("ARCHIVE_DB")
         if db:
             spider.archive = Archive(db, readonly=False)
+        frontier_dir = crawler.settings.get("FRONTIER_DIR")
+        if frontier_dir and not spider.revisit:
+            spider.frontier = Frontier(Path(frontier_dir))
+            spider.queued = spider.frontier.queued()
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
         return spider
 
     def _closed(self, reason: str) -> None:
+        if self.frontier is not None:
+            if reason == "finished":  # ran to its end: the next --resume run is a new crawl
+                self.frontier.finish()
+            self.frontier.close()
         if self.archive is None:
             return
         stats = self.crawler.stats.get_stats()
@@ -132,6 +151,8 @@ class NewsSpider(scrapy.Spider):
             for request in self._revisits():
                 yield request
             return
+        for request in self._resumed():
+            yield request
         for profile in self.profiles.values():
             for root in profile.homes:
                 if is_adhoc(profile):
@@ -156,19 +177,43 @@ class NewsSpider(scrapy.Spider):
                 yield self._feed_request(url, profile.key)
 
     def _revisits(self) -> Iterator[scrapy.Request]:
-        """The stored articles due for another look (revisions.REVISIT_SCHEDULE); no discovery."""
+        """The stored articles due for another look (revisions.REVISIT_SCHEDULE); no discovery. A stored
+        address that is not on the site (an archive written by an older version, or by hand) is never
+        fetched."""
         if self.archive is None:
             return
         for profile in self.profiles.values():
             for url in self.archive.due_for_revisit([profile.key], limit=self.limit):
+                if (reason := off_site(url, [profile])) is not None:
+                    self._count("skipped", reason.split(" (")[0], profile.key, url)
+                    continue
                 self.queued.add(url)
-                yield scrapy.Request(
-                    url,
-                    callback=self.parse_article,
-                    errback=self.article_failed,
-                    cb_kwargs={"site": profile.key},
-                    dont_filter=True,
-                )
+                self.queued_here += 1
+                yield self._article_request(url, profile.key, dont_filter=True)
+
+    def _resumed(self) -> Iterator[scrapy.Request]:
+        """The addresses an interrupted run of this crawl queued and the archive does not hold yet (it is
+        what says what is done), before discovery runs again."""
+        if self.frontier is None or not self.frontier.resumed:
+            return
+        resumed = 0
+        for item in self.frontier.pending():
+            if item.site not in self.profiles or (self.archive is not None and self.archive.knows(item.url)):
+                continue
+            resumed += 1
+            self.queued_here += 1
+            yield self._article_request(item.url, item.site)
+        self.crawler.stats.set_value("newsarchive/resumed", resumed)
+        self.logger.info("resuming an interrupted crawl: %d queued addresses still to fetch", resumed)
+
+    def _article_request(self, url: str, site: str, *, dont_filter: bool = False) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"site": site},
+            dont_filter=dont_filter,
+        )
 
     # -- discovery ------------------------------------------------------------------------------------
 
@@ -229,13 +274,19 @@ class NewsSpider(scrapy.Spider):
         yield from self._articles(entries, site)
 
     def _articles(self, entries: list[Entry], site: str) -> Iterator[scrapy.Request]:
+        """Requests for the article addresses among a sitemap's or feed's entries. With --resume they are
+        written to the frontier before they are queued, so a run killed a moment later still has them."""
         profile = self.profiles[site]
+        chosen: list[Entry] = []
         for entry in entries:
             url = entry.url
             if not in_window(entry, self.since, self.until):
                 self._count("skipped", "outside the date window", site)
                 continue
-            if not profile.handles(urlsplit(url).hostname or "") or not profile.is_article_url(url):
+            if off_site(url, [profile]) is not None:
+                self._count("skipped", "not on the site", site)
+                continue
+            if not profile.is_article_url(url):
                 self._count("skipped", "not an article URL", site)
                 continue
             if url in self.queued:
@@ -247,13 +298,12 @@ class NewsSpider(scrapy.Spider):
                 self._count("skipped", "over the --limit", site)
                 continue
             self.queued.add(url)
-            yield scrapy.Request(
-                url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"site": site},
-                meta={"discovered": entry.when},
-            )
+            chosen.append(entry)
+        if self.frontier is not None:
+            self.frontier.add(Queued(e.url, site, e.when) for e in chosen)
+        self.queued_here += len(chosen)
+        for entry in chosen:
+            yield self._article_request(entry.url, site)
 
     # -- pages ----------------------------------------------------------------------------------------
 
@@ -272,13 +322,18 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         request = failure.request
         site = request.cb_kwargs.get("site", "?") if request is not None else "?"
-        self._count("errors", _failure_reason(failure), site, request.url if request is not None else None)
+        reason = _failure_reason(failure)
+        self._count("errors", reason, site, request.url if request is not None else None)
+        if self.frontier is not None and request is not None:
+            # the address that was asked for: redirects carry the first one in their chain
+            asked = (request.meta.get("redirect_urls") or [request.url])[0]
+            self.frontier.failed(asked, reason)
 
     def discovery_failed(self, failure: Failure) -> None:
         request = failure.request
         site = request.cb_kwargs.get("site", "?") if request is not None else "?"
         reason = _failure_reason(failure)
-        if request is not None and request.url.endswith("/robots.txt"):
+        if request is not None and request.url.endswith("/robots.txt") and not failure.check(OffSite):
             return  # a site without robots.txt simply has no sitemaps listed there
         self._count("discovery_errors", reason, site, request.url if request is not None else None)
 
@@ -300,19 +355,23 @@ class NewsSpider(scrapy.Spider):
 def _failure_reason(failure: Failure) -> str:
     """A short, countable reason for a failed request."""
     if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
+        return _http_error_reason(failure.value.response)
     error = failure.value
+    if failure.check(OffSite):
+        return "redirected off-site" if error.redirected else error.reason.split(" (")[0]
     if failure.check(IgnoreRequest):
         message = str(error).lower()
         for needle, reason in (
-            ("offsite", "redirected off-site"),
             ("robots", "forbidden by robots.txt"),
+            ("during decompression", "over the size limit once decompressed (a compression bomb?)"),
             ("redirect", "too many redirects"),
             ("replay", "no saved copy (replay)"),
         ):
             if needle in message:
                 return reason
         return f"ignored: {str(error)[:60]}"
+    if "max size" in str(error):  # DownloadCancelledError: Scrapy stopped reading past DOWNLOAD_MAXSIZE
+        return "larger than the download size limit"
     # Scrapy wraps Twisted's errors (DownloadFailedError from ResponseFailed, whose `reasons` are the
     # failures underneath): the most telling name anywhere in that chain gives the reason.
     cause = error.__cause__
@@ -322,6 +381,16 @@ def _failure_reason(failure: Failure) -> str:
         if names & wanted:
             return reason
     return type(error).__name__
+
+
+def _http_error_reason(response: Response) -> str:
+    """ "HTTP 404", or for a redirect Scrapy would not follow, where it pointed ("file:", "data:"...)."""
+    location = response.headers.get(b"Location")
+    if 300 <= response.status < 400 and location:
+        scheme = location.decode("latin-1").strip().partition(":")[0].lower()
+        if scheme.isalpha() and scheme not in ("http", "https"):
+            return f"redirected to a non-web address ({scheme}:)"
+    return f"HTTP {response.status}"
 
 
 #: network failures by the exception names that show them, most telling first
