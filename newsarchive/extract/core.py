@@ -89,11 +89,8 @@ def _extract(
     if blocked := page_reason(page.source, page.root, title):
         raise NotAnArticle(blocked, url)
     canonical = page.canonical
+    # The page decides: a profile's URL rule steers discovery and never refuses a page that is an article.
     profile = (profile_for_url(canonical) or profile_for_url(url)) if site_rules else None
-    if profile and not (profile.is_article_url(canonical) or profile.is_article_url(url)):
-        raise NotAnArticle(
-            f"not an article URL of {profile.name} (a front page, section, tag or listing page)", url
-        )
 
     layers: list[Layer] = []
     site_layer = None
@@ -140,10 +137,12 @@ def _extract(
     body_layer = next((layer for layer in body_layers if layer.name == provenance.get("paragraphs")), None)
     _check_error_page(page, article, title)
     if not article.headline:
-        raise NotAnArticle("no headline found", url)
+        raise NotAnArticle(_empty_page_reason(page) or "no headline found", url)
     _section(article, layers)
     article.paywalled = bool(first("paywalled", layers))
-    _check_is_article(page, article, generic, body_layer, has_profile=profile is not None)
+    # the site's own article template (its layout found the body) vouches for the page as metadata does
+    vouched = _declares_article(page) or (site_layer is not None and body_layer is site_layer)
+    _check_is_article(page, article, generic, body_layer, vouched=vouched)
 
     article.subtitle = first("subtitle", layers) or _description_subtitle(page, jsonld, article, provenance)
     if article.subtitle and fold_for_compare(article.subtitle) == fold_for_compare(article.headline):
@@ -303,8 +302,9 @@ def _declares_article(page: Page) -> bool:
 
 
 def _check_is_article(
-    page: Page, article: Article, generic: GenericLayer, body_layer: Layer | None, *, has_profile: bool
+    page: Page, article: Article, generic: GenericLayer, body_layer: Layer | None, *, vouched: bool
 ) -> None:
+    """Refuse what is not an article, each with a reason of its own kind, whatever its address."""
     parts = urlsplit(article.url)
     path = parts.path.strip("/").lower()
     # "/?p=845612" (WordPress without pretty links) is a post, not the front page
@@ -312,15 +312,14 @@ def _check_is_article(
     if path in _FRONT_PAGE_PATHS and not names_an_item:
         raise NotAnArticle("the site's front page")
     body_chars = sum(len(p) for p in article.paragraphs)
-    declared_article = (
-        bool(page.articles_in_jsonld()) or (page.meta.get("og:type") or "").lower() == "article"
-    )
     og_type = (page.meta.get("og:type") or "").lower()
     if body_chars < MIN_BODY_CHARS:
         if article.paywalled:
             # behind a paywall the public part may be a line or nothing: still an article, stored as such
             article.warnings.append(f"paywalled: only {body_chars} characters of public text")
             return
+        if reason := _empty_page_reason(page):
+            raise NotAnArticle(reason)
         if (
             _VIDEO_TYPES.search(og_type)
             or page.first("//video | //iframe[contains(@src,'youtube') or contains(@src,'player')]")
@@ -328,22 +327,23 @@ def _check_is_article(
         ):
             raise NotAnArticle("video page without article text")
         raise NotAnArticle(f"empty body ({body_chars} characters of text)")
-    if not has_profile and not declared_article:
-        kinds = {str(obj.get("@type", "")).lower() for obj in page.jsonld}
-        if kinds & _LISTING_TYPES:
-            raise NotAnArticle(f"listing page (JSON-LD {', '.join(sorted(kinds & _LISTING_TYPES))})")
-        if generic.headline_element is None and (
-            len(article.paragraphs) < 3 or body_chars < _MIN_UNMARKED_BODY or generic.dominance() < 0.5
-        ):
-            # no <h1> and no article metadata: only a substantial, dominant text makes this an article
-            raise NotAnArticle("no visible headline, no article metadata and little text")
-        headline_words = (
-            len(text_of(generic.headline_element).split()) if generic.headline_element is not None else 0
-        )
-        teaser_count = len(page.select(_LINKED_HEADINGS))
-        if headline_words <= 2 and teaser_count >= 2:
-            raise NotAnArticle(f"section or tag page: a one-word title over {teaser_count} linked headlines")
-    if not has_profile and not declared_article and body_layer is generic:
+    if vouched:
+        return
+    kinds = {str(obj.get("@type", "")).lower() for obj in page.jsonld}
+    if kinds & _LISTING_TYPES:
+        raise NotAnArticle(f"listing page (JSON-LD {', '.join(sorted(kinds & _LISTING_TYPES))})")
+    if generic.headline_element is None and (
+        len(article.paragraphs) < 3 or body_chars < _MIN_UNMARKED_BODY or generic.dominance() < 0.5
+    ):
+        # no <h1> and no article metadata: only a substantial, dominant text makes this an article
+        raise NotAnArticle("no visible headline, no article metadata and little text")
+    headline_words = (
+        len(text_of(generic.headline_element).split()) if generic.headline_element is not None else 0
+    )
+    teaser_count = len(page.select(_LINKED_HEADINGS))
+    if headline_words <= 2 and teaser_count >= 2:
+        raise NotAnArticle(f"section or tag page: a one-word title over {teaser_count} linked headlines")
+    if body_layer is generic:
         container = generic.body_element
         teasers = len(page.select(_LINKED_HEADINGS, container)) if container is not None else 0
         if teasers >= 3:
@@ -353,3 +353,29 @@ def _check_is_article(
             raise NotAnArticle(
                 f"listing page: the main text block holds only {dominance:.0%} of the page's paragraphs"
             )
+
+
+_CONSENT_TEXT = re.compile(
+    r"cookies?|consent|privacy|personal data|עוגיות|עוגיה|קבצי\s+cookie|הסכמה|מסכים|מסכימה|אני\s+מאשר|"
+    r"מדיניות\s+(?:ה)?פרטיות|פרטיות",
+    re.I,
+)
+_APP_ROOT = "//*[@id='__next' or @id='root' or @id='app' or @id='__nuxt' or @id='___gatsby' or @ng-version]"
+#: a page showing fewer characters than this without JavaScript is a shell, not a page with a short text
+_SHELL_CHARS = 400
+
+
+def _empty_page_reason(page: Page) -> str | None:
+    """Why a page with no article text is not one, when it is a kind of its own: a consent wall, or a
+    script shell that shows its text only after JavaScript runs."""
+    visible = clean(" ".join(page.root.itertext()))
+    if len(visible) > 4000:
+        return None
+    if len(_CONSENT_TEXT.findall(visible)) >= 2 and (
+        page.mentions("consent", "cookie", "didomi", "onetrust", "cmp", "gdpr", "privacy")
+        or len(visible) < 1500
+    ):
+        return "consent wall: the page asks for consent before showing its text"
+    if len(visible) < _SHELL_CHARS and (page.scripts >= 2 or page.first(_APP_ROOT) is not None):
+        return "script shell: the page shows no text without JavaScript"
+    return None

@@ -88,6 +88,8 @@ class Page:
             raise NotAnArticle("no HTML document in the input", url)
         self.url = url
         self.jsonld = list(_read_jsonld(root))
+        #: how many scripts the page runs (a shell that renders its text with JavaScript has several)
+        self.scripts = sum(1 for _ in root.iter("script"))
         etree.strip_elements(root, "script", "style", "template", "svg", etree.Comment, with_tail=False)
         self.root = root
         self.source = text
