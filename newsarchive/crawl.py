@@ -19,6 +19,7 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from .extract.blocked import BLOCKED
 from .sites import profile_for_url, profiles_for
 from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
@@ -64,6 +65,12 @@ class SiteSummary:
     @property
     def pages_per_minute(self) -> float:
         return self.fetched / self.seconds * 60 if self.seconds else 0.0
+
+    @property
+    def blocked(self) -> int:
+        """Pages the site answered with a bot-protection or challenge page (a refusal, or a 200 whose page is
+        one): counted apart from other skips and errors, so a site that starts blocking shows at once."""
+        return self.skipped.get(BLOCKED, 0) + self.errors.get(BLOCKED, 0)
 
 
 def crawl_settings(options: CrawlOptions) -> Settings:

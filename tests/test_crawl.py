@@ -557,3 +557,28 @@ def test_check_sites_on_the_samples_is_healthy_and_refuses_unknown_sites(tmp_pat
         [*command, "nosuchsite"], capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path
     )
     assert result.returncode == 2 and "unknown site nosuchsite" in result.stderr
+
+
+CLOUDFLARE_CHALLENGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="refresh" content="390"></head><body><div class="main-wrapper" role="main">
+<div class="main-content"><h1 class="zone-name-title h1">news.walla.co.il</h1>
+<h2 class="h2" id="challenge-running">Checking if the site connection is secure</h2>
+<noscript><div id="challenge-error-title">Enable JavaScript and cookies to continue</div></noscript>
+</div></div>
+<script>(function(){window._cf_chl_opt={cvId: '3',cZone: "news.walla.co.il",cType: 'managed'};}());</script>
+</body></html>"""
+
+
+def test_bot_protection_is_counted_apart_from_other_skips_and_errors(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        walla_site(farm, [901, 902, 903, 904])
+        farm.add(f"{WALLA}/break/902", CLOUDFLARE_CHALLENGE, status=403)
+        farm.add(f"{WALLA}/break/903", CLOUDFLARE_CHALLENGE, status=503)  # retried, then counted
+        farm.add(f"{WALLA}/break/904", CLOUDFLARE_CHALLENGE)  # a 200 whose page is the challenge
+        code, summary, err = run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01")
+    assert code == 0, err
+    (row,) = summary
+    assert row["blocked"] == 3 and row["stored"] == 1
+    assert row["errors"]["blocked by bot protection"] == 2
+    assert row["skipped"]["blocked by bot protection"] == 1
+    assert "walla: 3 of" in err and "blocking this crawler" in err

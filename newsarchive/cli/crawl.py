@@ -126,13 +126,22 @@ def crawl(
     if fmt == "json":
         click.echo(
             json.dumps(
-                [s.__dict__ | {"pages_per_minute": round(s.pages_per_minute, 1)} for s in summaries],
+                [
+                    s.__dict__ | {"pages_per_minute": round(s.pages_per_minute, 1), "blocked": s.blocked}
+                    for s in summaries
+                ],
                 ensure_ascii=False,
                 indent=2,
             )
         )
     else:
         stdout_console(160).print(_summary(summaries, log_path))
+    for s in summaries:
+        if s.blocked:
+            stderr.print(
+                f"[yellow]{s.site}: {s.blocked} of {s.fetched} pages fetched were bot-protection or challenge"
+                " pages: the site is blocking this crawler[/yellow]"
+            )
     if any(s.finish_reason not in ("finished", "closespider_itemcount", "") for s in summaries):
         sys.exit(1)
 
@@ -173,8 +182,9 @@ def _progress(summaries: list[SiteSummary]) -> str:
     parts = []
     for s in summaries:
         skipped, errors = sum(s.skipped.values()), sum(s.errors.values())
+        blocked = f", {s.blocked} BLOCKED" if s.blocked else ""
         parts.append(
-            f"{s.site}: {s.fetched} pages, {s.stored} stored, {skipped} skipped, {errors} errors,"
+            f"{s.site}: {s.fetched} pages, {s.stored} stored, {skipped} skipped, {errors} errors{blocked},"
             f" {s.pages_per_minute:.0f}/min"
         )
     return "crawling  " + "  |  ".join(parts)
@@ -188,6 +198,7 @@ def _summary(summaries: list[SiteSummary], log_path: Path) -> Table:
         "fetched",
         "stored",
         "new versions",
+        "blocked",
         "skipped (why)",
         "errors (why)",
         "pages/min",
@@ -201,6 +212,7 @@ def _summary(summaries: list[SiteSummary], log_path: Path) -> Table:
             str(s.fetched),
             str(s.stored),
             f"{s.changed} ({s.unchanged} unchanged)" if s.changed or s.unchanged else "0",
+            f"[bold red]{s.blocked}[/bold red]" if s.blocked else "0",
             "\n".join(f"{n} {escape(r)}" for r, n in sorted(s.skipped.items(), key=lambda x: -x[1])) or "0",
             "\n".join(f"{n} {escape(r)}" for r, n in sorted(s.errors.items(), key=lambda x: -x[1])) or "0",
             f"{s.pages_per_minute:.0f}",

@@ -31,6 +31,7 @@ from ..discovery import (
     parse_sitemap,
     sitemaps_from_robots,
 )
+from ..extract import bot_protection_reason
 from ..frontier import Frontier, Queued
 from ..middlewares import OffSite, off_site
 from ..sites import SITES, SiteProfile, profiles_for
@@ -384,12 +385,16 @@ def _failure_reason(failure: Failure) -> str:
 
 
 def _http_error_reason(response: Response) -> str:
-    """ "HTTP 404", or for a redirect Scrapy would not follow, where it pointed ("file:", "data:"...)."""
+    """ "HTTP 404"; "blocked by bot protection" for a refusal that is a challenge or captcha page (counted
+    apart, so a site that starts blocking the crawler shows at once); for a redirect Scrapy would not follow,
+    where it pointed ("file:", "data:"...)."""
     location = response.headers.get(b"Location")
     if 300 <= response.status < 400 and location:
         scheme = location.decode("latin-1").strip().partition(":")[0].lower()
         if scheme.isalpha() and scheme not in ("http", "https"):
             return f"redirected to a non-web address ({scheme}:)"
+    if response.status >= 400 and (blocked := bot_protection_reason(response.body, response.status)):
+        return blocked.split(" (")[0]
     return f"HTTP {response.status}"
 
 

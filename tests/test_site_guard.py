@@ -1,0 +1,165 @@
+"""One notion of "the site", held for every request a crawl makes: robots.txt and where it redirects, sitemap
+entries on another port, redirects off the site or to non-web addresses, revisits of stored addresses that
+point elsewhere (an SSRF path), and bombs served over HTTP — each refused with its reason, nothing fetched."""
+
+from __future__ import annotations
+
+import gzip
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import brotli
+import pytest
+
+from newsarchive.article import Article
+from newsarchive.middlewares import off_site
+from newsarchive.sites import SITES
+from newsarchive.sites.adhoc import adhoc_profile
+from newsarchive.store import Archive
+
+from .sitefarm import SiteFarm, news_sitemap, run_crawl, walla_article
+from .test_crawl import WALLA, stored_urls, walla_site
+
+WHEN = "2024-07-21T06:15:00+03:00"
+
+
+@pytest.mark.parametrize(
+    ("url", "site", "reason"),
+    [
+        ("https://news.walla.co.il/break/1", "walla", None),
+        ("http://news.walla.co.il/break/1", "walla", None),
+        ("https://news.walla.co.il:443/break/1", "walla", None),
+        ("https://sports.walla.co.il/item/1", "walla", None),  # a subdomain of the site's domain
+        ("https://news.walla.co.il:8443/break/1", "walla", "off the site (news.walla.co.il:8443)"),
+        ("http://news.walla.co.il:443/break/1", "walla", "off the site (news.walla.co.il:443)"),
+        ("https://walla.co.il.evil.com/break/1", "walla", "off the site (walla.co.il.evil.com:443)"),
+        ("https://notwalla.co.il/break/1", "walla", "off the site (notwalla.co.il:443)"),
+        ("http://localhost:8080/latest/meta-data/", "walla", "off the site (localhost:8080)"),
+        ("file:///etc/passwd", "walla", "not a web address (file:)"),
+        ("https://news.walla.co.il:99999/x", "walla", "not a web address"),
+        ("http://127.0.0.1:8000/news/1", "adhoc", None),
+        ("http://127.0.0.1:8001/news/1", "adhoc", "off the site (127.0.0.1:8001)"),
+        ("http://127.0.0.1/news/1", "adhoc", "off the site (127.0.0.1:80)"),
+        ("https://127.0.0.1:8000/news/1", "adhoc", "off the site (127.0.0.1:8000)"),
+    ],
+)
+def test_what_is_on_the_site(url: str, site: str, reason: str | None) -> None:
+    profile = adhoc_profile("http://127.0.0.1:8000/") if site == "adhoc" else SITES[site]
+    assert off_site(url, [profile]) == reason
+
+
+def test_robots_txt_redirected_to_another_host_is_not_followed(tmp_path: Path) -> None:
+    evil = "https://evil.example.com"
+    with SiteFarm() as farm:
+        walla_site(farm, [801])
+        farm.add(f"{WALLA}/robots.txt", "", status=302, headers={"Location": f"{evil}/robots.txt"})
+        farm.add(
+            f"{evil}/robots.txt", f"Sitemap: {evil}/sitemap.xml\n", headers={"Content-Type": "text/plain"}
+        )
+        farm.add(f"{evil}/sitemap.xml", news_sitemap([(f"{evil}/break/9", WHEN)]))
+        farm.add(f"{WALLA}/sitemap.xml", news_sitemap([(f"{WALLA}/break/801", WHEN)]))
+        code, summary, err = run_crawl(farm, ["walla"], tmp_path / "a.db")
+        evil_hits = farm.hits("evil.example.com")
+    assert code == 0, err
+    assert evil_hits == []  # neither our robots.txt request nor Scrapy's own followed it
+    assert summary[0]["errors"].get("redirected off-site", 0) >= 1
+
+
+def test_addresses_on_another_port_of_the_same_host_are_never_fetched(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        farm.add(f"{WALLA}/robots.txt", f"Sitemap: {WALLA}/a.xml\nSitemap: {WALLA}:8443/b.xml\n")
+        other_port = [f"https://news.walla.co.il:8443/break/{n}" for n in (811, 812)]
+        farm.add(
+            f"{WALLA}/a.xml",
+            news_sitemap(
+                [(f"{WALLA}/break/810", WHEN), (f"{WALLA}/break/813", WHEN)] + [(u, WHEN) for u in other_port]
+            ),
+        )
+        farm.add(f"{WALLA}/b.xml", news_sitemap([(f"{WALLA}/break/814", WHEN)]))
+        for n in (810, 811, 812, 814):
+            farm.add(f"{WALLA}/break/{n}", walla_article(n))
+        # an article that redirects to another port of its own host
+        farm.add(
+            f"{WALLA}/break/813", status=302, headers={"Location": "https://news.walla.co.il:8443/break/812"}
+        )
+        code, summary, err = run_crawl(farm, ["walla"], tmp_path / "a.db")
+        hits = farm.hits("news.walla.co.il")
+    assert code == 0, err
+    # the replay server answers for the host whatever the port: only the guard keeps these out
+    assert "/b.xml" not in hits and "/break/811" not in hits and "/break/812" not in hits
+    assert stored_urls(tmp_path / "a.db") == [f"{WALLA}/break/810"]
+    (row,) = summary
+    assert row["skipped"]["not on the site"] == 2
+    assert row["errors"]["redirected off-site"] == 1
+    assert row["errors"]["off the site"] == 1  # the sitemap on port 8443 that robots.txt names
+
+
+def test_a_revisit_never_fetches_a_stored_address_off_the_site(tmp_path: Path) -> None:
+    """An archive may hold an address that is not on its site (written by an older version, whose canonical
+    links were trusted): a revisit must not turn it into a request to an internal address."""
+    db = tmp_path / "a.db"
+    now = datetime.now(UTC)
+    with Archive(db) as archive:
+        for url in (f"{WALLA}/break/820", "http://localhost:8080/latest/meta-data/iam"):
+            archive.store(
+                Article(
+                    url=url,
+                    site="walla",
+                    headline="כותרת",
+                    paragraphs=["גוף"],
+                    published=now - timedelta(hours=2),
+                )
+            )
+        with archive.db.conn as conn:  # fetched long enough ago to be due
+            conn.execute(
+                "UPDATE articles SET checked_at = ?",
+                ((now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),),
+            )
+    with SiteFarm() as farm:
+        farm.add(f"{WALLA}/break/820", walla_article(820))
+        farm.add("http://localhost:8080/latest/meta-data/iam", "secret-role-credentials")
+        code, summary, err = run_crawl(farm, ["walla"], db, "--revisit")
+        assert code == 0, err
+        assert farm.hits("localhost") == []
+        assert [h for h in farm.hits("news.walla.co.il") if h != "/robots.txt"] == ["/break/820"]
+    assert summary[0]["skipped"] == {"off the site": 1}
+    with sqlite3.connect(db) as conn:
+        bodies = [r[0] for r in conn.execute("SELECT body FROM articles")]
+    assert not any("secret" in (b or "") for b in bodies)
+
+
+def test_redirects_to_non_web_addresses_are_named(tmp_path: Path) -> None:
+    with SiteFarm() as farm:
+        walla_site(farm, [830, 831])
+        farm.add(f"{WALLA}/break/830", status=302, headers={"Location": "file:///etc/passwd"})
+        farm.add(f"{WALLA}/break/831", status=301, headers={"Location": "data:text/html,<h1>x</h1>"})
+        code, summary, err = run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01")
+    assert code == 0, err
+    errors = summary[0]["errors"]
+    assert errors["redirected to a non-web address (file:)"] == 1
+    assert errors["redirected to a non-web address (data:)"] == 1
+
+
+def test_bombs_and_oversized_pages_over_http_are_refused_with_their_reason(tmp_path: Path) -> None:
+    """Scrapy bounds decompression by DOWNLOAD_MAXSIZE (20 MB): a few hundred bytes that inflate to 1 GiB
+    must cost neither the memory nor a stored page, and the count must say what happened."""
+    gib = 1024**3
+    compressor = brotli.Compressor(quality=5)
+    chunk = b"\0" * (1024 * 1024)
+    brotli_bomb = b"".join(compressor.process(chunk) for _ in range(gib // len(chunk))) + compressor.finish()
+    gzip_bomb = gzip.compress(b"\0" * (200 * 1024 * 1024), compresslevel=9)
+    assert len(brotli_bomb) < 10_000 and len(gzip_bomb) < 300_000
+    with SiteFarm() as farm:
+        walla_site(farm, [840, 841, 842, 843])
+        farm.add(f"{WALLA}/break/841", brotli_bomb, headers={"Content-Encoding": "br"})
+        farm.add(f"{WALLA}/break/842", gzip_bomb, headers={"Content-Encoding": "gzip"})
+        farm.add(f"{WALLA}/break/843", b"<p>" + b"x" * (30 * 1024 * 1024))  # 30 MB, past DOWNLOAD_MAXSIZE
+        code, summary, err = run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01")
+    assert code == 0, err
+    errors = summary[0]["errors"]
+    assert errors["over the size limit once decompressed (a compression bomb?)"] == 2
+    assert errors["larger than the download size limit"] == 1
+    assert stored_urls(tmp_path / "a.db") == [f"{WALLA}/break/840"]
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("SELECT max(length(body)) FROM pages").fetchone()[0] < 1_000_000
