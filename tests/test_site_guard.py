@@ -1,6 +1,7 @@
 """One notion of "the site", held for every request a crawl makes: robots.txt and where it redirects, sitemap
 entries on another port, redirects off the site or to non-web addresses, revisits of stored addresses that
-point elsewhere (an SSRF path), and bombs served over HTTP — each refused with its reason, nothing fetched."""
+point elsewhere (an SSRF path), and bombs served over HTTP — each refused with its reason, nothing fetched.
+And provenance: a page of one site never takes over another site's article through its canonical link."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from newsarchive.sites import SITES
 from newsarchive.sites.adhoc import adhoc_profile
 from newsarchive.store import Archive
 
-from .sitefarm import SiteFarm, news_sitemap, run_crawl, walla_article
-from .test_crawl import WALLA, stored_urls, walla_site
+from .sitefarm import SiteFarm, news_sitemap, rss, run_crawl, walla_article, ynet_article
+from .test_crawl import WALLA, YNET, stored_urls, walla_site
 
 WHEN = "2024-07-21T06:15:00+03:00"
 
@@ -163,3 +164,41 @@ def test_bombs_and_oversized_pages_over_http_are_refused_with_their_reason(tmp_p
     assert stored_urls(tmp_path / "a.db") == [f"{WALLA}/break/840"]
     with sqlite3.connect(tmp_path / "a.db") as conn:
         assert conn.execute("SELECT max(length(body)) FROM pages").fetchone()[0] < 1_000_000
+
+
+def test_a_page_on_another_site_cannot_take_over_an_article_through_its_canonical_link(
+    tmp_path: Path,
+) -> None:
+    """Crawled first, the copy used to be stored under ynet's address (the real article then skipped as
+    already archived); crawled second, it became the real article's version 2 with a rewritten headline."""
+    real = "https://www.ynet.co.il/news/article/abc1"
+    copycat = "https://www.copycat-news.co.il"
+    fake = ynet_article("abc1", "כותרת מזויפת שנכתבה בידי אתר אחר").replace(
+        "<title>", f'<meta property="og:url" content="{real}"><title>'
+    )
+    feed = rss([(f"{copycat}/news/1", "Wed, 15 May 2024 07:40:00 +0300")])
+    db = tmp_path / "a.db"
+    for order in (("copycat", "ynet"), ("ynet", "copycat")):
+        db.unlink(missing_ok=True)
+        with SiteFarm() as farm:
+            farm.add(f"{copycat}/", '<link rel="alternate" type="application/rss+xml" href="/feed/">')
+            farm.add(f"{copycat}/feed/", feed)
+            farm.add(f"{copycat}/news/1", fake)
+            farm.add(f"{YNET}/Integration/StoryRss2.xml", rss([(real, "Wed, 15 May 2024 07:33:00 +0300")]))
+            farm.add(real, ynet_article("abc1", "הכותרת האמיתית של הכתבה"))
+            for who in order:
+                args = ["--url", f"{copycat}/"] if who == "copycat" else ["ynet"]
+                code, _, err = run_crawl(farm, [], db, *args)
+                assert code == 0, err
+        with sqlite3.connect(db) as conn:
+            rows = dict(conn.execute("SELECT url, site || ' | ' || headline FROM articles"))
+            versions = conn.execute("SELECT count(*) FROM versions").fetchone()[0]
+            provenance = conn.execute(
+                "SELECT provenance FROM articles WHERE url LIKE ?", (f"{copycat}%",)
+            ).fetchone()
+        assert rows == {
+            real: "ynet | הכותרת האמיתית של הכתבה",
+            f"{copycat}/news/1": "copycat-news.co.il | כותרת מזויפת שנכתבה בידי אתר אחר",
+        }, order
+        assert versions == 0
+        assert real in provenance[0]  # the claim is kept, as a claim
