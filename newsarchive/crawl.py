@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import os
+import sqlite3
 import threading
 import time
 import uuid
@@ -23,6 +25,8 @@ from .extract.blocked import BLOCKED
 from .sites import profile_for_url, profiles_for
 from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
+from .store import Archive, StorageError
+from .store.query import QueryError, parse_day
 from .warc import WarcReplayIndex, is_warc
 
 #: where --resume keeps each site's crawl frontier (newsarchive.frontier); $NEWSARCHIVE_JOBS moves it
@@ -61,6 +65,8 @@ class SiteSummary:
     errors: dict[str, int] = field(default_factory=dict)
     finish_reason: str = ""
     seconds: float = 0.0
+    #: why the site's crawler failed (could not start, or stopped on an error), else ""
+    failure: str = ""
 
     @property
     def pages_per_minute(self) -> float:
@@ -85,11 +91,33 @@ def crawl_settings(options: CrawlOptions) -> Settings:
     return settings
 
 
+class CrawlError(RuntimeError):
+    """A crawl that cannot start: the archive cannot be opened or written (the message says why)."""
+
+
+def check_options(options: CrawlOptions) -> None:
+    """What would otherwise fail inside the reactor, where Scrapy only logs it and the crawl looks finished:
+    ValueError for a date that is not one (a usage mistake), :class:`CrawlError` for an archive that cannot be
+    opened (not SQLite, not writable)."""
+    for name, value in (("--since", options.since), ("--until", options.until)):
+        if value:
+            try:
+                parse_day(value, end_of_day=name == "--until")
+            except QueryError as error:
+                raise ValueError(f"{name}: {error}") from None
+    try:
+        Archive(options.db).close()
+    except (sqlite3.Error, OSError, StorageError, RuntimeError) as error:
+        raise CrawlError(f"cannot open the archive {options.db}: {error}") from None
+
+
 def run_crawl(
     options: CrawlOptions, on_tick: Callable[[list[SiteSummary]], None] | None = None
 ) -> list[SiteSummary]:
     """Crawl the sites (one crawler each, in one process) and return a summary per site. Blocking: it runs
-    the Twisted reactor, which can run once per process."""
+    the Twisted reactor, which can run once per process. A site whose crawler could not start has the error
+    as its ``failure``."""
+    check_options(options)
     jobs = [(profile.key, {"site": profile.key}) for profile in profiles_for(options.sites)]
     for url in options.urls:
         profile = profile_for_url(url)
@@ -116,6 +144,7 @@ def run_crawl(
             )
         process = AsyncCrawlerProcess(base)
         crawlers: dict[str, Crawler] = {}
+        runs: dict[str, asyncio.Task[None]] = {}
         started = time.monotonic()
         for site, target in jobs:
             if site in crawlers:
@@ -125,7 +154,7 @@ def run_crawl(
                 settings.set("FRONTIER_DIR", str(options.jobs_dir / site), priority="cmdline")
             crawler = Crawler(NewsSpider, settings)
             crawlers[site] = crawler
-            process.crawl(
+            runs[site] = process.crawl(
                 crawler,
                 **target,
                 since=options.since,
@@ -137,7 +166,14 @@ def run_crawl(
         if on_tick is not None:
             _every_second(lambda: on_tick(summarize(crawlers, time.monotonic() - started, final=False)))
         process.start()
-    return summarize(crawlers, time.monotonic() - started, final=True)
+    summaries = summarize(crawlers, time.monotonic() - started, final=True)
+    for summary in summaries:
+        run = runs[summary.site]
+        error = run.exception() if run.done() and not run.cancelled() else None
+        if error is not None:
+            summary.failure = f"{type(error).__name__}: {error}" if not str(error) else str(error)
+            summary.finish_reason = summary.finish_reason or "failed"
+    return summaries
 
 
 def _every_second(tick: Callable[[], None]) -> None:

@@ -324,17 +324,71 @@ def test_consoles_are_off() -> None:
     assert settings.CONCURRENT_REQUESTS_PER_DOMAIN == 1
 
 
-@pytest.mark.parametrize("args", [["nosuchsite"], []])
-def test_crawl_refuses_unknown_or_missing_sites(tmp_path: Path, args: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["nosuchsite"], 2, "unknown site nosuchsite"),
+        ([], 2, "name the sites to crawl"),
+        (["--all", "ynet"], 2, "--all crawls every profiled site"),
+        (["ynet", "--since", "yesterdayy"], 2, "--since: not a date: 'yesterdayy'"),
+        (["ynet", "--until", "2024-13-45"], 2, "--until: not a date"),
+        (
+            ["ynet", "--db", "not-sqlite.db"],
+            1,
+            "cannot open the archive not-sqlite.db: file is not a database",
+        ),
+    ],
+)
+def test_a_crawl_that_cannot_start_says_why_in_one_line_and_fails(
+    tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    """These used to print an all-zero summary and exit 0, the real error only in Scrapy's log."""
+    (tmp_path / "not-sqlite.db").write_text("a text file, not an archive " * 10)
     result = subprocess.run(
-        [sys.executable, "-m", "newsarchive.cli", "crawl", *args, "--db", str(tmp_path / "a.db")],
+        [sys.executable, "-m", "newsarchive.cli", "crawl", *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
         cwd=tmp_path,
+        env={**os.environ, "NEWSARCHIVE_DB": str(tmp_path / "a.db")},
     )
-    assert result.returncode == 2
+    assert result.returncode == code, result.stderr
+    assert result.stdout == ""  # no summary: nothing ran
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_crawl_whose_every_site_fails_exits_non_zero_with_the_first_error(tmp_path: Path) -> None:
+    (tmp_path / "jobs").write_text("a file where the crawl state folder should be")
+    with SiteFarm() as farm:
+        walla_site(farm, [951])
+        result = subprocess.run(
+            [sys.executable, "-m", "newsarchive.cli", "crawl", "walla", "--resume",
+             "--db", str(tmp_path / "a.db"), "--log-file", str(tmp_path / "a.log"), "--format", "json"]
+            + [f"--set={k}={json.dumps(v)}" for k, v in farm.replay_settings().items()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "NEWSARCHIVE_JOBS": str(tmp_path / "jobs")},
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert json.loads(result.stdout)[0]["failure"]
+    assert "the crawl failed:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_crawl_that_did_nothing_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with SiteFarm() as farm:
+        walla_site(farm, [961, 962])
+        code, _, err = run_crawl(farm, ["walla"], db, "--since", "2024-07-01")
+        assert code == 0 and "stored 2 articles from 1 site" in err
+        code, _, err = run_crawl(farm, ["walla"], db, "--since", "2024-07-01")
+        assert code == 0 and "no new articles: the 2 articles found are already in the archive" in err
+        code, summary, err = run_crawl(farm, ["walla"], db, "--revisit")
+        assert code == 0 and "nothing was due for a revisit" in err
+    assert summary[0]["fetched"] == 0
 
 
 def test_config_file_and_crawl_log(tmp_path: Path) -> None:

@@ -103,6 +103,10 @@ def test_a_changing_article_keeps_exactly_its_meaningful_versions(tmp_path: Path
     assert any(p["op"] == "added" and "הנפגעים" in p["text"] for p in history[2]["diff"]["body"])
     table = cli("history", ARTICLE, "--db", str(db))
     assert table.returncode == 0 and "version 1 → 2" in table.stdout
+    # piped, so no colour: removed and added words carry marks of their own
+    assert "[-מספר 555 על אירוע חשוב-]" in table.stdout and "{+" in table.stdout
+    plain = cli("changes", "--since", "yesterday", "--db", str(db))
+    assert "[-" in plain.stdout and "{+" in plain.stdout
 
     result = cli("changes", "--since", "yesterday", "--db", str(db), "--format", "json")
     assert result.returncode == 0, result.stderr

@@ -15,7 +15,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from ..crawl import CrawlOptions, SiteSummary, run_crawl
+from ..crawl import CrawlError, CrawlOptions, SiteSummary, run_crawl
 from ..sites import SITES
 from ..store import default_db_path
 from .config import load_config
@@ -100,6 +100,9 @@ def crawl(
     crawl runs; a summary per site follows.
     """
     config = load_config(config_path)
+    if all_sites and (sites or urls):
+        stderr.print("[red]--all crawls every profiled site: name no sites and give no --url with it[/red]")
+        sys.exit(2)
     chosen = list(SITES) if all_sites else list(sites) or ([] if urls else config.get("sites", []))
     if not chosen and not urls:
         stderr.print(
@@ -137,12 +140,19 @@ def crawl(
     else:
         stdout_console(160).print(_summary(summaries, log_path))
     for s in summaries:
+        if s.failure:
+            stderr.print(f"[red]{escape(s.site)}: the crawl failed: {escape(s.failure)}[/red]")
         if s.blocked:
             stderr.print(
                 f"[yellow]{s.site}: {s.blocked} of {s.fetched} pages fetched were bot-protection or challenge"
                 " pages: the site is blocking this crawler[/yellow]"
             )
-    if any(s.finish_reason not in ("finished", "closespider_itemcount", "") for s in summaries):
+    if all(s.failure for s in summaries):
+        stderr.print(f"[red]the crawl failed: {escape(summaries[0].failure)}[/red]")
+        sys.exit(1)
+    if not any(s.failure for s in summaries):
+        stderr.print(_outcome(summaries, revisit))
+    if any(s.failure or s.finish_reason not in ("finished", "closespider_itemcount", "") for s in summaries):
         sys.exit(1)
 
 
@@ -176,6 +186,30 @@ def with_progress(run: Callable[[Callable[[list[SiteSummary]], None] | None], T]
         except ValueError as error:
             stderr.print(f"[red]{escape(str(error))}[/red]")
             sys.exit(2)
+        except CrawlError as error:
+            stderr.print(f"[red]{escape(str(error))}[/red]")
+            sys.exit(1)
+
+
+def _outcome(summaries: list[SiteSummary], revisit: bool) -> str:
+    """One sentence on what the crawl did, so that a run that did nothing says so."""
+    stored = sum(s.stored for s in summaries)
+    fetched = sum(s.fetched for s in summaries)
+    if revisit:
+        if not fetched:
+            return "nothing was due for a revisit (stored articles are looked at again on a schedule by age)"
+        revisited, changed = sum(s.queued for s in summaries), sum(s.changed for s in summaries)
+        return f"revisited {_count(revisited, 'article')}: {_count(changed, 'new version')}"
+    known = sum(s.skipped.get("already in the archive", 0) for s in summaries)
+    if stored:
+        return f"stored {_count(stored, 'article')} from {_count(len(summaries), 'site')}"
+    if known:
+        return f"no new articles: the {_count(known, 'article')} found are already in the archive"
+    return "no articles stored: see the summary for what was skipped and why"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _progress(summaries: list[SiteSummary]) -> str:

@@ -9,6 +9,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -62,6 +63,7 @@ def history(url: str, db_path: Path | None, fmt: str) -> None:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     console = stdout_console()
+    marked = _without_colour(console)
     table = Table(title=f"{len(versions)} versions of {url}")
     for column in ("version", "fetched (UTC)", "headline", "words", "changed"):
         table.add_column(column, overflow="fold")
@@ -75,10 +77,17 @@ def history(url: str, db_path: Path | None, fmt: str) -> None:
         for name in ("headline", "subtitle", "body"):
             old, new = getattr(before, name), getattr(after, name)
             if old != new:
-                console.print(Text(f"{name}: ", style="bold") + _diff_text(old, new))
+                console.print(Text(f"{name}: ", style="bold") + _diff_text(old, new, marked))
 
 
-def _diff_text(old: str, new: str) -> Text:
+def _without_colour(console: Console) -> bool:
+    """Whether the output shows no colour (NO_COLOR, a pipe, a dumb terminal): then a diff needs marks."""
+    return console.no_color or console.color_system is None
+
+
+def _diff_text(old: str, new: str, marked: bool) -> Text:
+    """A word diff: removed words struck through in red and added ones in green, or, when ``marked`` (no
+    colour to show them), as ``[-removed-]`` and ``{+added+}`` (git's --word-diff=plain)."""
     text = Text()
     for part in word_diff(old, new):
         if part.op == "same":
@@ -87,10 +96,10 @@ def _diff_text(old: str, new: str) -> Text:
             shown = part.text if len(words) <= 16 else " ".join([*words[:6], "…", *words[-6:]])
             text.append(shown + " ")
         elif part.op == "removed":
-            text.append(part.text, style="red strike")
+            text.append(f"[-{part.text}-]" if marked else part.text, style="red strike")
             text.append(" ")
         else:
-            text.append(part.text, style="green")
+            text.append(f"{{+{part.text}+}}" if marked else part.text, style="green")
             text.append(" ")
     return text
 
@@ -113,12 +122,18 @@ def changes(db_path: Path | None, since: str | None, sites: tuple[str, ...], fmt
     if fmt == "json":
         click.echo(json.dumps([c.__dict__ for c in found], ensure_ascii=False, indent=2))
         return
+    console = stdout_console()
+    if not found:
+        console.print("no headline changed" + (f" since {since}" if since else "") + " in the archive")
+        return
+    marked = _without_colour(console)
     table = Table(title=f"{len(found)} headline changes")
     for column in ("when (UTC)", "site", "version", "before → after", "url"):
         table.add_column(column, overflow="fold")
     for c in found:
-        table.add_row(c.fetched_at or "", c.site, str(c.version), _diff_text(c.before, c.after), c.url)
-    stdout_console().print(table)
+        diff = _diff_text(c.before, c.after, marked)
+        table.add_row(c.fetched_at or "", c.site, str(c.version), diff, c.url)
+    console.print(table)
 
 
 @click.command("reextract")

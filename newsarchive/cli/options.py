@@ -35,7 +35,8 @@ since_option = click.option("--since", help="From this day or time: 2024-05-01, 
 until_option = click.option("--until", help="Up to this day or time (a day counts whole).")
 author_option = click.option("--author", help="Only articles with this author (part of the name is enough).")
 
-stderr = Console(stderr=True)
+#: messages for whoever runs a command: one line each, never wrapped (a log file or a pipe has no width)
+stderr = Console(stderr=True, soft_wrap=True)
 
 
 def stdout_console(piped_width: int = 200) -> Console:
