@@ -636,3 +636,31 @@ def test_bot_protection_is_counted_apart_from_other_skips_and_errors(tmp_path: P
     assert row["errors"]["blocked by bot protection"] == 2
     assert row["skipped"]["blocked by bot protection"] == 1
     assert "walla: 3 of" in err and "blocking this crawler" in err
+
+
+def test_articles_with_error_words_in_their_headlines_and_a_bad_byte_are_stored_right(tmp_path: Path) -> None:
+    """A number or a word of an error message in a short headline made a real article an "error page" (3 of
+    2,000 lost on every crawl, never fetched again); one invalid byte made a whole UTF-8 page mojibake."""
+    headlines = {
+        971: "500 אלף בתים ללא חשמל בצפון",
+        972: "403 עובדים פוטרו במפעל בדימונה",
+        973: "שגיאה חמורה של השופט במשחק",
+        974: "אופס: הרכבת יצאה בלי נוסעים",
+        975: "404 ימים למלחמה",
+    }
+    with SiteFarm() as farm:
+        walla_site(farm, [*headlines, 976])
+        for n, headline in headlines.items():
+            farm.add(f"{WALLA}/break/{n}", walla_article(n).replace(f"מבזק מספר {n} על אירוע חשוב", headline))
+        body = "זהו גוף".encode()
+        farm.add(
+            f"{WALLA}/break/976", walla_article(976).encode().replace(body, body[:4] + b"\xff" + body[4:])
+        )
+        code, summary, err = run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01")
+    assert code == 0, err
+    assert summary[0]["stored"] == 6, summary[0]["skipped"]
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        stored = dict(conn.execute("SELECT url, headline FROM articles"))
+        text = conn.execute("SELECT body FROM articles WHERE url = ?", (f"{WALLA}/break/976",)).fetchone()[0]
+    assert {n: stored[f"{WALLA}/break/{n}"] for n in headlines} == headlines
+    assert "\ufffd" in text and "גוף המבזק מספר 976" in text and "×" not in text
