@@ -115,7 +115,7 @@ def crawl(
     options = CrawlOptions(
         sites=chosen,
         urls=list(urls),
-        db=db_path or Path(config.get("db", default_db_path())),
+        db=db_path or Path(config.get("db") or default_db_path()),
         since=since or config.get("since"),
         until=until,
         limit=limit,

@@ -44,9 +44,20 @@ def stdout_console(piped_width: int = 200) -> Console:
     return Console(width=None if sys.stdout.isatty() else piped_width)
 
 
+def archive_path(db_path: Path | None) -> Path:
+    """The archive a command works on: --db (or $NEWSARCHIVE_DB), else the config file's `db`
+    (./newsarchive.toml), else data/archive.db — the same for every command, crawl included."""
+    if db_path is not None:
+        return db_path
+    from .config import load_config
+
+    configured = load_config(None).get("db")
+    return Path(configured) if configured else default_db_path()
+
+
 def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
     """Open the archive or exit with a clear message."""
-    path = db_path or default_db_path()
+    path = archive_path(db_path)
     if readonly and not path.exists():
         stderr.print(
             f"[red]no archive at {path}[/red] (create one with `newsarchive import` or `newsarchive crawl`)"
