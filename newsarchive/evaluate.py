@@ -115,7 +115,9 @@ def load_cases(folder: Path) -> list[GoldCase]:
             continue
         entry = json.loads(gold_path.read_text(encoding="utf-8"))
         name = str(gold_path.relative_to(folder).with_suffix(""))
-        cases.append(GoldCase(name, html_path, entry["url"], bool(entry.get("article", True)), entry))
+        # "fetched_as": the address the page is read under when it is not its own (a saved file, a mirror)
+        address = entry.get("fetched_as", entry["url"])
+        cases.append(GoldCase(name, html_path, address, bool(entry.get("article", True)), entry))
     return cases
 
 

@@ -60,6 +60,43 @@ _VENDORS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("Reblaze", r"window\.rbzns|rbzid="),
     )
 )
+# Literal pieces of each vendor's markers, lower-cased: a vendor's patterns are searched only on a page with
+# one of them, so an ordinary page costs a lower-casing and a few substring tests.
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "Cloudflare challenge": (
+        "_cf_chl",
+        "cf-browser-verification",
+        "challenge-platform/h/",
+        "challenge-error-text",
+        "challenge-running",
+        "challenge-form",
+        "challenge-stage",
+        "attention required! | cloudflare",
+        "you have been blocked",
+        "ddos protection by cloudflare",
+    ),
+    "Imperva/Incapsula": ("incapsula",),
+    "Akamai": (
+        "edgesuite",
+        "reference&#32;&#35;",
+        "reference #",
+        "sec-if-cpt",
+        "_sec/cp_challenge",
+        "powered and",
+    ),
+    "PerimeterX": ("px-captcha", "_pxcaptcha", "px-cdn.net", "press &amp; hold", "press & hold"),
+    "DataDome": ("captcha-delivery", "var dd={"),
+    "Radware/ShieldSquare": ("perfdrive", "shieldsquare", "radware"),
+    "Sucuri": ("sucuri",),
+    "AWS WAF": ("awswaf", "gokuprops"),
+    "Vercel": ("vercel security", "vercel-challenge"),
+    "Kasada": ("kpsdk", "149e9513"),
+    "Wordfence": ("wordfence", "access to this site has been limited"),
+    "F5": ("requested url was rejected",),
+    "Reblaze": ("rbzns", "rbzid"),
+}
+#: a shell's markers sit in its first and last few kilobytes; a long page is searched there only
+_HEAD_CHARS, _TAIL_CHARS = 120_000, 30_000
 # A challenge page's own title, whoever serves it.
 _CHALLENGE_TITLE = re.compile(
     r"^\s*(?:just a moment\.*|one moment,? please\.*|attention required!?.*|please wait\.*|"
@@ -102,10 +139,13 @@ def bot_protection_reason(html: bytes | str, status: int | None = None) -> str |
 
 def page_reason(page_source: str, root: etree._Element, title: str) -> str | None:
     """The same verdict for a parsed page (scripts already out of its tree)."""
-    text = " ".join(root.itertext())
-    if len(text) > 20 * _FEW_WORDS_CHARS and not _CHALLENGE_TITLE.match(title):
-        return None  # a page of many words: no need to clean them all
-    return reason_for(page_source, clean(text), title, None)
+    if not _CHALLENGE_TITLE.match(title):
+        shown = 0
+        for piece in root.itertext():
+            shown += len(piece.strip())
+            if shown >= _FEW_WORDS_CHARS:
+                return None  # a page of many words: no need to read further
+    return reason_for(page_source, clean(" ".join(root.itertext())), title, None)
 
 
 def reason_for(source: str, visible: str, title: str, status: int | None) -> str | None:
@@ -115,8 +155,11 @@ def reason_for(source: str, visible: str, title: str, status: int | None) -> str
     refused = status in _REFUSING_STATUSES
     if not (few_words or challenge_title):
         return None  # a real page, perhaps carrying a vendor's script
+    if len(source) > _HEAD_CHARS + _TAIL_CHARS:
+        source = source[:_HEAD_CHARS] + " " + source[-_TAIL_CHARS:]
+    lowered = source.lower()
     for vendor, markers in _VENDORS:
-        if markers.search(source):
+        if any(needle in lowered for needle in _NEEDLES[vendor]) and markers.search(source):
             return f"{BLOCKED} ({vendor})"
     if few_words and (challenge_title or _CHALLENGE_TEXT.search(visible)):
         kind = "captcha" if _CAPTCHA_WIDGET.search(source) else "challenge page"

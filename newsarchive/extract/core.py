@@ -13,7 +13,7 @@ from ..dates import is_zoned
 from ..sites import profile_for_url, site_key_for_url
 from ..text import clean, fold_for_compare, hebrew_ratio
 from .blocked import page_reason
-from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, SiteLayer
+from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, MicrodataLayer, SiteLayer, StateLayer
 from .page import Page, text_of
 
 log = logging.getLogger(__name__)
@@ -86,9 +86,11 @@ def _extract(
 ) -> Article:
     page = Page(html, url, charset=charset)
     title = text_of(page.first("//title"))
-    if blocked := page_reason(page.source, page.root, title):
+    # a challenge shell never carries the article's own JSON-LD
+    if not page.articles_in_jsonld() and (blocked := page_reason(page.source, page.root, title)):
         raise NotAnArticle(blocked, url)
     canonical = page.canonical
+    _check_front_page(canonical)
     # The page decides: a profile's URL rule steers discovery and never refuses a page that is an article.
     profile = (profile_for_url(canonical) or profile_for_url(url)) if site_rules else None
 
@@ -100,7 +102,8 @@ def _extract(
             site_layer = SiteLayer(page, now, profile, layout)
             layers.append(site_layer)
     jsonld, meta = JsonLdLayer(page, now), MetaLayer(page, now)
-    layers += [jsonld, meta]
+    microdata, state = MicrodataLayer(page, now), StateLayer(page, now)
+    layers += [jsonld, microdata, state, meta]
     # The generic layer places its article region around the site's body when there is one.
     anchor = None
     if site_layer is not None and site_layer.paragraphs():
@@ -132,8 +135,12 @@ def _extract(
             setattr(article, field, value)
 
     # articleBody in JSON-LD has no paragraph breaks and is often cut: the page's own text comes first.
-    body_layers = [*([site_layer] if site_layer else []), generic, jsonld]
+    body_layers = [*([site_layer] if site_layer else []), microdata, generic, jsonld, state]
     article.paragraphs = first("paragraphs", body_layers) or []
+    # a page that renders its text with JavaScript shows a scrap of it; its state holds it all
+    from_state = state.paragraphs() if provenance.get("paragraphs") in ("generic", "jsonld") else []
+    if from_state and sum(map(len, from_state)) > 2 * sum(map(len, article.paragraphs)):
+        article.paragraphs, provenance["paragraphs"] = from_state, state.name
     body_layer = next((layer for layer in body_layers if layer.name == provenance.get("paragraphs")), None)
     _check_error_page(page, article, title)
     if not article.headline:
@@ -141,7 +148,11 @@ def _extract(
     _section(article, layers)
     article.paywalled = bool(first("paywalled", layers))
     # the site's own article template (its layout found the body) vouches for the page as metadata does
-    vouched = _declares_article(page) or (site_layer is not None and body_layer is site_layer)
+    vouched = (
+        _declares_article(page)
+        or bool(microdata.article or state.article)
+        or (site_layer is not None and body_layer is site_layer)
+    )
     _check_is_article(page, article, generic, body_layer, vouched=vouched)
 
     article.subtitle = first("subtitle", layers) or _description_subtitle(page, jsonld, article, provenance)
@@ -301,16 +312,20 @@ def _declares_article(page: Page) -> bool:
     return bool(page.articles_in_jsonld()) or (page.meta.get("og:type") or "").lower() == "article"
 
 
+def _check_front_page(address: str) -> None:
+    """A site's root address is its front page (asked first: reading a front page as an article is slow)."""
+    parts = urlsplit(address)
+    path = parts.path.strip("/").lower()
+    # "/?p=845612" (WordPress without pretty links) is a post, not the front page
+    names_an_item = any(value.isdigit() for _, value in parse_qsl(parts.query))
+    if parts.scheme in ("http", "https") and path in _FRONT_PAGE_PATHS and not names_an_item:
+        raise NotAnArticle("the site's front page")
+
+
 def _check_is_article(
     page: Page, article: Article, generic: GenericLayer, body_layer: Layer | None, *, vouched: bool
 ) -> None:
     """Refuse what is not an article, each with a reason of its own kind, whatever its address."""
-    parts = urlsplit(article.url)
-    path = parts.path.strip("/").lower()
-    # "/?p=845612" (WordPress without pretty links) is a post, not the front page
-    names_an_item = any(value.isdigit() for _, value in parse_qsl(parts.query))
-    if path in _FRONT_PAGE_PATHS and not names_an_item:
-        raise NotAnArticle("the site's front page")
     body_chars = sum(len(p) for p in article.paragraphs)
     og_type = (page.meta.get("og:type") or "").lower()
     if body_chars < MIN_BODY_CHARS:

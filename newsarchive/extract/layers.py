@@ -28,6 +28,7 @@ from .blocks import (
 )
 from .images import images_by_rules, images_generic
 from .page import Page, class_and_id, jsonld_text, text_of
+from .structured import as_schema, read_microdata_breadcrumb
 
 
 class Layer:
@@ -226,9 +227,7 @@ class JsonLdLayer(Layer):
 
     @cached_property
     def article(self) -> dict:
-        found = self.page.articles_in_jsonld()
-        found.sort(key=lambda obj: "newsarticle" not in str(obj.get("@type")).lower())
-        return found[0] if found else {}
+        return _this_pages(self.page, self.page.articles_in_jsonld())
 
     def headline(self) -> str | None:
         return jsonld_text(self.article.get("headline") or self.article.get("name")) or None
@@ -321,6 +320,56 @@ class JsonLdLayer(Layer):
 
     def language(self) -> str | None:
         return _language_code(jsonld_text(self.article.get("inLanguage")))
+
+
+def _this_pages(page: Page, found: list[dict], *, sure: bool = False) -> dict:
+    """Of several article objects, the one this page shows: the one whose headline is the page's title,
+    else the first NewsArticle. ``sure``: with several and none named by the page, none."""
+    named = [obj for obj in found if page.names_this_page(obj.get("headline") or obj.get("name"))]
+    if named:
+        return named[0]
+    if sure and len(found) > 1:
+        return {}
+    found = sorted(found, key=lambda obj: "newsarticle" not in str(obj.get("@type")).lower())
+    return found[0] if found else {}
+
+
+class MicrodataLayer(JsonLdLayer):
+    """schema.org microdata (itemprop) read as JSON-LD is; the articleBody element's own paragraphs."""
+
+    name = "microdata"
+
+    @cached_property
+    def article(self) -> dict:
+        return _this_pages(self.page, self.page.microdata)
+
+    def section_trail(self) -> list[str]:
+        section = self.article.get("articleSection")
+        if isinstance(section, str) and section.strip():
+            return [clean(section)]
+        return _unique(read_microdata_breadcrumb(self.page.root)) if self.page.microdata else []
+
+    def paragraphs(self) -> list[str]:
+        element = self.article.get("_body_element")
+        if not isinstance(element, etree._Element):
+            return []
+        self.body_element = element
+        return self._finish_body(blocks(element))
+
+
+class StateLayer(JsonLdLayer):
+    """The article as the site's framework keeps it (Next.js, Nuxt, a window.__STATE__ blob)."""
+
+    name = "state"
+
+    @cached_property
+    def article(self) -> dict:
+        candidates = [as_schema(node) for node in self.page.state_articles]
+        return _this_pages(self.page, candidates, sure=True)
+
+    def paragraphs(self) -> list[str]:
+        texts = self.article.get("_paragraphs") or []
+        return self._finish_body([Block(clean(t), 0, self.page.root) for t in texts if clean(t)])
 
 
 _TITLE_SUFFIX = re.compile(r"^(?P<title>.+?)\s+[-|–—:]\s+(?P<suffix>[^-|–—]{1,40})$")

@@ -15,7 +15,8 @@ from lxml import etree
 from ..article import NotAnArticle
 from ..encoding import decode_html
 from ..sites import same_site
-from ..text import clean
+from ..text import clean, fold_for_compare
+from .structured import read_microdata, read_state, walk
 
 MAX_PAGE_CHARS = 8_000_000
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
@@ -88,6 +89,13 @@ class Page:
             raise NotAnArticle("no HTML document in the input", url)
         self.url = url
         self.jsonld = list(_read_jsonld(root))
+        state_jsonld, articles = walk(read_state(root))
+        known = {id(obj) for obj in self.jsonld}
+        self.jsonld += [obj for obj in state_jsonld if id(obj) not in known]
+        #: the site's own article objects found in framework state (Next.js, Nuxt, window.__STATE__...)
+        self.state_articles = articles
+        #: schema.org microdata items of article types
+        self.microdata = read_microdata(root, ARTICLE_TYPES) if "itemscope" in text else []
         #: how many scripts the page runs (a shell that renders its text with JavaScript has several)
         self.scripts = sum(1 for _ in root.iter("script"))
         etree.strip_elements(root, "script", "style", "template", "svg", etree.Comment, with_tail=False)
@@ -143,6 +151,21 @@ class Page:
 
     def articles_in_jsonld(self) -> list[dict]:
         return [obj for obj in self.jsonld if _types(obj) & ARTICLE_TYPES]
+
+    @cached_property
+    def title_keys(self) -> list[str]:
+        """The page's own titles (og:title, <title>, <h1>), folded: which of several article objects in its
+        data is this page's, and not a related story's."""
+        titles = [self.meta_value("og:title", "twitter:title") or ""]
+        titles += [text_of(e) for e in self.root.iterfind(".//title")][:1]
+        titles += [text_of(e) for e in self.root.iterfind(".//h1")][:3]
+        return [key for t in titles if len(key := fold_for_compare(t)) >= 8]
+
+    def names_this_page(self, headline: object) -> bool:
+        if not isinstance(headline, str) or len(headline) < 8:
+            return False
+        key = fold_for_compare(html.unescape(headline))
+        return any(key in title or title in key for title in self.title_keys)
 
     def objects_of_type(self, *names: str) -> Iterator[dict]:
         wanted = {n.lower() for n in names}

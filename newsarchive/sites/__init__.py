@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import tldextract
@@ -61,6 +62,7 @@ def profile_for_url(url: str) -> SiteProfile | None:
 _SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+@lru_cache(maxsize=4096)
 def registrable_domain(host: str) -> str:
     """The domain a registrant owns ("news.walla.co.il" -> "walla.co.il"); the host itself for an IP
     address, "localhost" or a bare suffix."""
@@ -74,7 +76,7 @@ def same_site(url: str, other: str) -> bool:
     host, other_host = host_of(url), host_of(other)
     if not host or not other_host:
         return False
-    if registrable_domain(host) == registrable_domain(other_host):
+    if host == other_host or registrable_domain(host) == registrable_domain(other_host):
         return True
     profile = profile_for_url(url)
     return profile is not None and profile.handles(other_host)
