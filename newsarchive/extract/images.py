@@ -23,6 +23,8 @@ _NOT_ARTICLE_CONTAINER = re.compile(
     r"comment|talkback|\bads?\b|banner|logo",
     re.I,
 )
+#: an AMP page's pictures are <amp-img> (and <amp-anim> for animations, which are no photographs)
+_PICTURE_TAGS = ("img", "amp-img")
 _SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-full-src", "src")
 _CAPTION_MARKERS = re.compile(
     r"caption|credit|imageinfo|image-info|photo-text|img-text|legend|(?:img|image|photo|pic)[_-]?desc", re.I
@@ -102,7 +104,7 @@ def images_generic(
     for figure in region.iter("figure"):
         if _inside_foreign_block(figure, region):
             continue
-        img = next(figure.iter("img"), None)
+        img = next(figure.iter(*_PICTURE_TAGS), None)
         caption_el = next(figure.iter("figcaption"), None)
         image = _make(page, img, text_of(caption_el))
         if image is not None:
@@ -113,13 +115,13 @@ def images_generic(
             continue
         # A figcaption whose <img> is loaded by script: the saved page has the caption only.
         parent = caption_el.getparent()
-        img = next(parent.iter("img"), None) if parent is not None else None
+        img = next(parent.iter(*_PICTURE_TAGS), None) if parent is not None else None
         image = _make(page, img, text_of(caption_el), keep_without_src=True)
         if image is not None:
             found.append(image)
             claimed.update(parent.iter() if parent is not None else ())
-    body_images = set(body.iter("img")) if body is not None else set()
-    for img in region.iter("img"):
+    body_images = set(body.iter(*_PICTURE_TAGS)) if body is not None else set()
+    for img in region.iter(*_PICTURE_TAGS):
         if img in claimed or _inside_foreign_block(img, region):
             continue
         caption = _caption_near(img)

@@ -99,6 +99,7 @@ class Page:
         #: how many scripts the page runs (a shell that renders its text with JavaScript has several)
         self.scripts = sum(1 for _ in root.iter("script"))
         etree.strip_elements(root, "script", "style", "template", "svg", etree.Comment, with_tail=False)
+        _unlock_parts(root, self.jsonld)
         self.root = root
         self.source = text
         self._selected: dict[str, list[etree._Element]] = {}
@@ -217,6 +218,36 @@ class Page:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return None
         return resolved
+
+
+_LOCK_WORDS = re.compile(r"paywall|premium|subscri|locked|metered", re.I)
+
+
+def _unlock_parts(root: etree._Element, jsonld: list[dict]) -> None:
+    """Paywalled text that the page itself holds, read once.
+
+    AMP pages repeat the article in ``amp-access`` sections: a teaser for readers without access ("NOT
+    subscriber") beside the whole text for those with it; the teaser goes when a granted section holds
+    the text. The granted section, and the parts JSON-LD ``hasPart.cssSelector`` names as the locked
+    article text, often carry class names such as "paywall": those words are taken off, so that the text
+    is not mistaken for a paywall prompt.
+    """
+    sections = root.xpath("//*[@amp-access]")
+    granted = [e for e in sections if not e.get("amp-access", "").strip().upper().startswith("NOT ")]
+    unlocked = list(granted)
+    for obj in jsonld:
+        parts = obj.get("hasPart")
+        for part in parts if isinstance(parts, list) else [parts]:
+            selector = part.get("cssSelector") if isinstance(part, dict) else None
+            if isinstance(selector, str) and re.fullmatch(r"\.[\w-]+", selector.strip()):
+                unlocked += root.xpath(f"//*[contains(concat(' ', @class, ' '), ' {selector.strip()[1:]} ')]")
+    for element in unlocked:
+        classes = [c for c in (element.get("class") or "").split() if not _LOCK_WORDS.search(c)]
+        element.set("class", " ".join(classes))
+    if any("".join(e.itertext()).strip() for e in granted):
+        for element in sections:
+            if element not in granted and element.getparent() is not None:
+                element.getparent().remove(element)
 
 
 def class_and_id(element: etree._Element) -> str:
