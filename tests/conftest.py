@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,5 +15,7 @@ SAMPLE_SITES = ROOT / "data" / "samples" / "sites"
 @pytest.fixture
 def shared_corpus() -> Path:
     if not (SHARED_CORPUS / "cases.json").exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but ../shared/corpus is not beside the repository: the real-page gate must run")
         pytest.skip("../shared/corpus is not beside the repository")
     return SHARED_CORPUS

@@ -6,6 +6,7 @@ Measure with `newsarchive eval ../shared/corpus` (and `--no-site-rules` for the 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,30 @@ def _check(folder: Path, floors: dict[str, float], *, site_rules: bool = True) -
     }
     assert not low, f"below the pinned floors {floors}: {low}"
     assert report.boilerplate_hits == 0, [(r.name, r.boilerplate) for r in report.results if r.boilerplate]
+
+
+# The gold these floors were measured against. A changed corpus (pages added, gold corrected) is noticed here:
+# measure again with `newsarchive eval ../shared/corpus` (and --no-site-rules), re-pin the floors, then this.
+GOLD_SHA256 = "374365a892cec2d5473cf848b24efd369a2f1c0b7c681fe95702b8b4188b9558"
+
+
+def test_the_gold_is_the_one_the_floors_were_pinned_on(shared_corpus: Path) -> None:
+    digest = hashlib.sha256((shared_corpus / "cases.json").read_bytes()).hexdigest()
+    assert digest == GOLD_SHA256, "../shared/corpus/cases.json changed: measure again and re-pin the floors"
+
+
+def test_under_ci_the_real_page_gate_cannot_be_skipped(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """CI=true and no corpus: the shared_corpus fixture fails the run instead of skipping."""
+    from . import conftest
+
+    monkeypatch.setattr(conftest, "SHARED_CORPUS", tmp_path / "missing")
+    for ci, outcome in (("true", pytest.fail.Exception), ("", pytest.skip.Exception)):
+        monkeypatch.setenv("CI", ci)
+        with pytest.raises(BaseException) as caught:  # a skip escaping here would skip, not fail, this test
+            conftest.shared_corpus.__wrapped__()
+        assert caught.type is outcome
 
 
 def test_shared_corpus_meets_floors(shared_corpus: Path) -> None:
