@@ -16,6 +16,6 @@ SAMPLE_SITES = ROOT / "data" / "samples" / "sites"
 def shared_corpus() -> Path:
     if not (SHARED_CORPUS / "cases.json").exists():
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but ../shared/corpus is not beside the repository: the real-page gate must run")
+            pytest.fail("CI=true and no ../shared/corpus beside the repository: the real-page gate must run")
         pytest.skip("../shared/corpus is not beside the repository")
     return SHARED_CORPUS
