@@ -129,8 +129,10 @@ def _extract(
                 return value
         return None
 
+    # the tag list a reader sees beats the meta keywords (often a different, older list)
+    tag_layers = [layer for layer in layers if layer is not meta] + [meta]
     for field in _SIMPLE_FIELDS:
-        value = first(field, layers)
+        value = first(field, tag_layers if field == "tags" else layers)
         if value:
             setattr(article, field, value)
 

@@ -10,6 +10,7 @@ import copy
 import re
 from datetime import datetime
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -395,6 +396,8 @@ class MetaLayer(Layer):
                 len(words) >= 3 and sum(w in title_words for w in words) >= 0.6 * len(words)
             ):
                 return text
+        if sum(len(text.split()) >= 4 for text in h1s) == 1:
+            return None  # one visible headline that says otherwise (og:title kept an older one): it wins
         return _strip_site_suffix(title, self.page.meta_value("og:site_name"))
 
     def authors(self) -> list[str]:
@@ -511,6 +514,12 @@ _PICTURE_MARK = re.compile(r"image|img|photo|pic|figure|caption", re.I)
 _PHOTO_LABEL = re.compile(r"צילום|צלם|קרדיט|photo|credit\s*:", re.I)
 _BYLINE_LABEL_START = re.compile(r"^\s*(?:(?:מאת|by)\s*:?\s+|(?:כתב|כתבה|כתבו|מאתר)\s*:\s*)\S", re.I)
 _NUMERIC_DATE = re.compile(r"(?<!\d)\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})(?!\d)")
+_BYLINE_BLOCKS = (
+    ".//*[contains(@class,'author') or contains(@class,'byline') or contains(@class,'Byline')"
+    " or contains(@class,'article-info') or contains(@class,'article-meta') or contains(@class,'autor')]"
+)
+# "רוח החג || " before a headline: a rubric label, not part of it
+_KICKER = re.compile(r"^[^|]{2,30}?\s*\|\|\s*(?=\S)")
 _SUBTITLE_MARKERS = re.compile(
     r"sub-?title|subhead|sub_title|lead|dek|excerpt|summary|teaser|standfirst|intro", re.I
 )
@@ -546,7 +555,7 @@ class GenericLayer(Layer):
         return max(candidates, key=score)
 
     def headline(self) -> str | None:
-        return text_of(self.headline_element) or None
+        return _KICKER.sub("", text_of(self.headline_element)) or None
 
     def subtitle(self) -> str | None:
         h1 = self.headline_element
@@ -609,7 +618,7 @@ class GenericLayer(Layer):
         scopes = [region] if region is not None else []
         scopes.append(self.page.root)
         if (
-            not self.page.mentions("author", "byline", "writer", "reporter")
+            not self.page.mentions("author", "byline", "writer", "reporter", "autor")
             and "uthor" not in self.page.source
         ):
             scopes = []
@@ -620,10 +629,11 @@ class GenericLayer(Layer):
                 " or contains(@id,'uthor')"
                 " or contains(@class,'byline')"
                 " or contains(@class,'Author') or contains(@class,'Byline') or contains(@class,'writer')"
+                " or contains(@class,'Writer') or contains(@class,'autor')"
                 " or contains(@class,'reporter')]",
                 scope,
             ):
-                if _inside(element, _FOREIGN_CONTEXT, scope):
+                if self._in_foreign_block(element, scope):
                     continue
                 text = text_of(element) or clean(element.get("content"))
                 if element.get("itemprop") == "author" and (
@@ -641,6 +651,18 @@ class GenericLayer(Layer):
             return from_body
         labelled = self._labelled_byline()
         return [n for n in parse_byline(labelled) if not is_desk(n)][:8] if labelled else []
+
+    def _in_foreign_block(self, element: etree._Element, scope: etree._Element) -> bool:
+        """Inside a comment, a related story or a teaser, and not in the block that holds the headline too
+        (some templates class the article's own top block "teaser")."""
+        h1 = self.headline_element
+        for ancestor in element.iterancestors():
+            if ancestor is scope:
+                return False
+            marks = class_and_id(ancestor)
+            if marks.strip() and _FOREIGN_CONTEXT.search(marks):
+                return h1 is None or not any(d is h1 for d in ancestor.iter("h1"))
+        return False
 
     @cached_property
     def _header_blocks(self) -> list[etree._Element]:
@@ -682,6 +704,8 @@ class GenericLayer(Layer):
     def published_text(self) -> str | None:
         region = self.region if self.region is not None else self.page.root
         for scope in (region, self.page.root):
+            if scope is self.page.root and (in_byline := self._byline_block_date(region)):
+                return in_byline
             for element in self.page.select(".//time[@datetime] | .//*[@itemprop='datePublished']", scope):
                 raw = element.get("datetime") or element.get("content") or text_of(element)
                 if (
@@ -711,6 +735,17 @@ class GenericLayer(Layer):
             for text in scope.itertext():
                 if _LABELLED_DATE.search(text) and parse_date(text, now=self.now) is not None:
                     return clean(text)
+        return None
+
+    def _byline_block_date(self, region: etree._Element) -> str | None:
+        """ "24.12.2013" and "11:33" in the byline block (a list of author, date, time), joined."""
+        for element in self.page.select(_BYLINE_BLOCKS, region):
+            text = text_of(element)
+            date, clock = _NUMERIC_DATE.search(text), _CLOCK.search(text)
+            if len(text) <= 250 and date and clock:
+                joined = f"{date.group(0)} {clock.group(0)}"
+                if parse_date(joined, now=self.now) is not None:
+                    return joined
         return None
 
     def updated_text(self) -> str | None:
@@ -820,10 +855,10 @@ class GenericLayer(Layer):
         return images_generic(self.page, self.region, body)
 
     def section_trail(self) -> list[str]:
-        if not self.page.mentions("breadcrumb"):
-            return []
+        if not self.page.mentions("crumb", "trajector"):
+            return self._section_labels()
         for element in self.page.select(
-            "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb')"
+            "//*[contains(@class,'crumb') or contains(@class,'Crumb') or contains(@class,'trajector')"
             " or contains(@aria-label,'readcrumb')]"
         ):
             items = _unique(
@@ -831,7 +866,21 @@ class GenericLayer(Layer):
             )
             if items:
                 return items
-        return []
+        return self._section_labels()
+
+    def _section_labels(self) -> list[str]:
+        """Section labels before the headline (a link each, classed section/channel/category), in order."""
+        h1 = self.headline_element
+        if h1 is None or not self.page.mentions("section", "channel", "category"):
+            return []
+        labels = []
+        for element in self.page.select(_SECTION_LABELS):
+            if element.getparent() is None or _is_link_list(element) or element in self._never_body:
+                continue
+            links = list(element.iter("a"))
+            if len(links) == 1 and len(text_of(element)) <= 25 and _precedes(element, h1):
+                labels.append(text_of(element))
+        return _unique(labels) if len(labels) >= 2 else []
 
     def tags(self) -> list[str]:
         if not self.page.mentions("tag", "keyword"):
@@ -844,6 +893,12 @@ class GenericLayer(Layer):
             if items:
                 return items[:30]
         return []
+
+    def paywalled(self) -> bool | None:
+        path = urlsplit(self.page.canonical).path.lower()
+        if _PREMIUM_PATH.search(path):
+            return True
+        return None
 
     def language(self) -> str | None:
         return _language_code(self.page.lang)
@@ -888,6 +943,24 @@ def _has_like_sibling(element: etree._Element) -> bool:
         if len(text_of(sibling)) >= 8:
             return True
     return False
+
+
+# "/news/.premium-1.2198200", "/premium/...", "-premium-": a premium article's address, on news sites
+_PREMIUM_PATH = re.compile(r"(?:^|[/.\-])premium(?:[/.\-]|$)")
+_SECTION_LABELS = (
+    "//*[contains(@class,'section-head') or contains(@class,'section-title')"
+    " or contains(@class,'section-name') or contains(@class,'channel-name')"
+    " or contains(@class,'category-name') or contains(@class,'sectionTitle')]"
+)
+
+
+def _precedes(element: etree._Element, other: etree._Element) -> bool:
+    """``element`` comes before ``other`` in document order."""
+    for following in element.itersiblings():
+        if following is other or other in following.iterdescendants():
+            return True
+    parent = element.getparent()
+    return parent is not None and parent is not other and _precedes(parent, other)
 
 
 def _drop(element: etree._Element) -> None:
