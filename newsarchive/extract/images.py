@@ -121,8 +121,15 @@ def images_generic(
             found.append(image)
             claimed.update(parent.iter() if parent is not None else ())
     body_images = set(body.iter(*_PICTURE_TAGS)) if body is not None else set()
-    for img in region.iter(*_PICTURE_TAGS):
+    pictures = list(region.iter(*_PICTURE_TAGS))
+    # the article's own picture in a side column, outside the region: a block classed as such
+    pictures += [img for img in page.select(_ARTICLE_PICTURE) if img not in pictures]
+    for img in pictures:
         if img in claimed or _inside_foreign_block(img, region):
+            continue
+        if (item := _gallery_item(img)) is not None:
+            found.append(_from_gallery_item(page, item))
+            claimed.update(item.iter())
             continue
         caption = _caption_near(img)
         in_body = img in body_images
@@ -130,6 +137,51 @@ def images_generic(
         if image is not None and (caption or (in_body and _looks_like_photo(img))):
             found.append(image)
     return _dedupe(found)
+
+
+_ARTICLE_PICTURE = (
+    "//*[contains(@class,'ArticleImage') or contains(@class,'article-image')"
+    " or contains(@class,'article_image') or contains(@class,'lead-image') or contains(@class,'main-image')"
+    " or contains(@class,'featured-image')]"
+    "/img"
+)
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp)(?:[?#]|$)", re.I)
+_THUMBNAIL_PX = 150
+
+
+def _gallery_item(img: etree._Element) -> etree._Element | None:
+    """A gallery slide: a thumbnail whose item (li, figure or div, two levels up at most) links to the
+    full-size picture, as lightbox galleries print them."""
+    if _looks_like_photo(img):
+        return None
+    node = img
+    for _ in range(2):
+        node = node.getparent()
+        if node is None:
+            return None
+        if node.tag in ("li", "figure", "div") and any(
+            _IMAGE_FILE.search(a.get("href") or "") for a in node.iter("a")
+        ):
+            return node
+    return None
+
+
+def _from_gallery_item(page: Page, item: etree._Element) -> Image:
+    link = next(a for a in item.iter("a") if _IMAGE_FILE.search(a.get("href") or ""))
+    caption_el = next(
+        (
+            e
+            for e in item.iter("figcaption", "h2", "h3", "h4")
+            if not _CAPTION_MARKERS.search(class_and_id(e))
+        ),
+        None,
+    ) or next((e for e in item.iter() if _CAPTION_MARKERS.search(class_and_id(e))), None)
+    caption, credit = split_credit(text_of(caption_el))
+    for element in item.iter("p", "span", "div"):
+        if credit is None and element is not caption_el:
+            label, found = split_credit(text_of(element))
+            credit = found if found and not label else None
+    return Image(src=page.absolute(link.get("href")), caption=caption, credit=credit)
 
 
 def _make(
@@ -174,7 +226,7 @@ def _caption_near(img: etree._Element) -> str:
 def _looks_like_photo(img: etree._Element) -> bool:
     for attribute in ("width", "height"):
         value = img.get(attribute, "")
-        if value.isdigit() and int(value) < 150:
+        if value.isdigit() and int(value) < _THUMBNAIL_PX:
             return False
     return True
 
