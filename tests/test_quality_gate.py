@@ -40,7 +40,7 @@ SHARED_GENERIC_FLOORS = {
     "updated": 1.0,
     "body_f1": 0.99,
     "images": 1.0,
-    "captions": 0.95,
+    "captions": 0.98,
     "credits": 1.0,
     "section": 1.0,
     "tags": 1.0,

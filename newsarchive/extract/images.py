@@ -168,14 +168,10 @@ def _gallery_item(img: etree._Element) -> etree._Element | None:
 
 def _from_gallery_item(page: Page, item: etree._Element) -> Image:
     link = next(a for a in item.iter("a") if _IMAGE_FILE.search(a.get("href") or ""))
-    caption_el = next(
-        (
-            e
-            for e in item.iter("figcaption", "h2", "h3", "h4")
-            if not _CAPTION_MARKERS.search(class_and_id(e))
-        ),
-        None,
-    ) or next((e for e in item.iter() if _CAPTION_MARKERS.search(class_and_id(e))), None)
+    # a slide's heading is its caption, even an empty one; else a block classed as a caption
+    caption_el = next(item.iter("figcaption", "h2", "h3", "h4"), None)
+    if caption_el is None:
+        caption_el = next((e for e in item.iter() if _CAPTION_MARKERS.search(class_and_id(e))), None)
     caption, credit = split_credit(text_of(caption_el))
     for element in item.iter("p", "span", "div"):
         if credit is None and element is not caption_el:
