@@ -7,12 +7,16 @@ import re
 from .text import clean
 
 _CREDIT_LABEL = (
-    r"(?:צילום(?:\s+(?:מסך|וידאו|אילוסטרציה))?|צילומים|קרדיט|באדיבות|תמונה|איור|photo(?:graph)?|credit|©)"
+    r"(?:צילום(?:\s+(?:מסך|וידאו|אילוסטרציה))?|צילומים|צלם|צלמת|קרדיט|באדיבות|תמונה|איור|photo(?:graph)?|"
+    r"credit|©)"
 )
-# "... | צילום: X", "... (צילום: X)", "... צילום: X", "קרדיט: X", "(X)" when X is a known agency
+# what follows a credit label: ":", the Hebrew sof pasuq "׃", "|", or a dash between spaces
+_LABEL_SEPARATOR = r"(?:\s*[:׃|]|\s+[-–]\s)"
+# "... | צילום: X", "... (צילום: X)", "... צילום - X", "באדיבות המשפחה", "(X)" when X is a known agency
 _CREDIT_TAIL = re.compile(
-    r"^(?P<caption>.*?)[\s|,\-–]*(?:\(\s*" + _CREDIT_LABEL + r"\s*:?\s*(?P<paren>[^()]*?)\s*\)"
-    r"|" + _CREDIT_LABEL + r"\s*:\s*(?P<plain>.+?))\s*\.?\s*$",
+    r"^(?P<caption>.*?)[\s|,\-–]*(?:\(\s*" + _CREDIT_LABEL + r"\s*[:׃\-–|]?\s*(?P<paren>[^()]*?)\s*\)"
+    r"|" + _CREDIT_LABEL + _LABEL_SEPARATOR + r"\s*(?P<plain>.+?)"
+    r"|(?<!\S)באדיבות\s+(?P<courtesy>[^:׃|()]{2,60}?))\s*\.?\s*$",
     re.I | re.S,
 )
 _EMPTY_PARENS = re.compile(r"\s*\(\s*\)\s*$")
@@ -40,7 +44,7 @@ _AGENCY_KEYS = {a.replace("־", "-").lower() for a in AGENCIES}
 
 # Desk and brand names that stand where a byline should be, but name no person or agency.
 _DESKS = re.compile(
-    r"^(?:\(?\s*)?(?:ynet|ynet\s*news|חדשות|חדשות\s+ynet|מערכת(?:\s+\S+){0,2}|וואלה!?(?:\s*\S+)?|walla!?(?:\s*\S+)?|"
+    r"^(?:\(?\s*)?(?:ynet|ynet\s*news|(?:חדשות|מגזין|מוסף|דסק|ערוץ)(?:\s+\S+){0,3}|מערכת(?:\s+\S+){0,3}|וואלה!?(?:\s*\S+)?|walla!?(?:\s*\S+)?|"
     r"הארץ|haaretz|themarker|דה\s*מרקר|כלכליסט|calcalist|כתב(?:י|ת)?\s+\S+|מבזקים|ידיעות\s+אחרונות|"
     r"מעריב(?:\s+online)?|ישראל\s+היום|n12|mako|חדשות\s+\d+|גלובס|globes|עדכון|עדכונים|staff)(?:\s*\)?)$",
     re.I,
@@ -97,7 +101,7 @@ def split_credit(text: str | None) -> tuple[str | None, str | None]:
     text = _EMPTY_PARENS.sub("", text)
     match = _CREDIT_TAIL.match(text)
     if match:
-        credit = clean(match.group("paren") or match.group("plain")).strip(" .)(")
+        credit = clean(match.group("paren") or match.group("plain") or match.group("courtesy")).strip(" .)(")
         caption = clean(match.group("caption")).rstrip(" |,.–-")
         return caption or None, credit or None
     # "(רויטרס)" / "(AP)" at the end: an agency in parentheses is a credit too.

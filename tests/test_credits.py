@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsarchive.credits import parse_byline, split_credit, trailing_byline
+from newsarchive.credits import is_desk, parse_byline, split_credit, trailing_byline
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,39 @@ def test_trailing_byline() -> None:
     assert trailing_byline("המשטרה הודיעה על מעצר. (עדכון)") is None
     assert trailing_byline("(ראו גם בעמוד 12 את הכתבה המלאה על הנושא.)") is None
     assert trailing_byline("טקסט רגיל של פסקה") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "caption", "credit"),
+    [
+        ("כבאים במקום השריפה | צלם: יוסי זמיר", "כבאים במקום השריפה", "יוסי זמיר"),
+        ("הנשיא בטקס (צילום - קובי גדעון)", "הנשיא בטקס", "קובי גדעון"),
+        ("הנשיא בטקס. צילום׃ חיים צח", "הנשיא בטקס", "חיים צח"),  # the Hebrew sof pasuq
+        ("ילדים בגן, באדיבות המשפחה", "ילדים בגן", "המשפחה"),
+        ("נוף הכנרת | קרדיט - אי-פי", "נוף הכנרת", "אי-פי"),
+        ("חיילים בגבול (באדיבות דובר צה״ל)", "חיילים בגבול", "דובר צה״ל"),
+        ("צילומים רבים נעשו בשטח", "צילומים רבים נעשו בשטח", None),  # a label word in a sentence is no label
+    ],
+)
+def test_credit_labels_in_all_their_forms(text: str, caption: str | None, credit: str | None) -> None:
+    assert split_credit(text) == (caption, credit)
+
+
+@pytest.mark.parametrize(
+    "name", ["מגזין ynet", "חדשות 13", "חדשות הדרום", "מערכת וואלה! חדשות", "דסק החוץ", "מוסף הארץ", "ערוץ 7"]
+)
+def test_desk_brand_and_section_names_are_no_authors(name: str) -> None:
+    assert is_desk(name)
+    assert parse_byline(f"מאת {name}") == []
+
+
+def test_the_sites_own_name_is_no_author() -> None:
+    from newsarchive import extract_article
+
+    prose = "טקסט של פסקה ארוכה מספיק כדי להיות גוף של כתבה אמיתית, עם עוד כמה מילים. " * 4
+    page = (
+        '<html lang="he"><head><meta property="og:site_name" content="כלבו צפון">'
+        '<meta property="og:type" content="article"><meta name="author" content="כלבו צפון"></head><body>'
+        f"<article><h1>הכביש החדש לגליל ייפתח בשבוע הבא</h1><p>{prose}</p></article></body></html>"
+    )
+    assert extract_article(page.encode(), "https://www.kolbotzafon.co.il/news/1").authors == []

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ..article import Article, NotAnArticle
 from ..dates import is_zoned
-from ..sites import profile_for_url, site_key_for_url
+from ..sites import SiteProfile, profile_for_url, site_key_for_url
 from ..text import clean, fold_for_compare, hebrew_ratio
 from .blocked import page_reason
 from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, MicrodataLayer, SiteLayer, StateLayer
@@ -170,6 +170,8 @@ def _extract(
     if not article.authors and body_layer is not None and body_layer.body_byline:
         article.authors = body_layer.body_byline
         provenance["authors"] = body_layer.name + ":body"
+    own_names = _site_names(page, jsonld, profile)
+    article.authors = [name for name in article.authors if fold_for_compare(name) not in own_names]
 
     _dates(article, layers)
     # A layout that declares where its pictures are is believed even when it finds none.
@@ -184,6 +186,22 @@ def _extract(
     if page.truncated:
         article.warnings.append("page larger than the size limit: read the first part only")
     return article
+
+
+def _site_names(page: Page, jsonld: JsonLdLayer, profile: SiteProfile | None) -> set[str]:
+    """The site's own names (og:site_name, the JSON-LD publisher, the profile's name and desks, the
+    address's brand): never an author, on any site."""
+    names = [
+        page.meta_value("og:site_name") or "",
+        *(profile.desks if profile else ()),
+        profile.name if profile else "",
+    ]
+    publisher = jsonld.article.get("publisher")
+    if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+        names.append(publisher["name"])
+    host = (urlsplit(page.canonical).hostname or "").removeprefix("www.")
+    names.append(host.split(".")[0])
+    return {fold_for_compare(clean(name)) for name in names if clean(name)}
 
 
 def _dates(article: Article, layers: list[Layer]) -> None:
