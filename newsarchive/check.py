@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .article import Article
 from .crawl import CrawlOptions, SiteSummary, run_crawl
+from .extract.blocked import BLOCKED
 from .sites import SITES
 from .store import Archive
 
@@ -35,6 +36,8 @@ class SiteHealth:
     layout: float | None
     crawl: SiteSummary
     paywalled: int = 0
+    #: pages answered with a bot-protection or challenge page: a site that starts blocking shows at once
+    blocked: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -50,6 +53,7 @@ class SiteHealth:
             "coverage": self.coverage,
             "layout_recognised": self.layout,
             "paywalled": self.paywalled,
+            "blocked": self.blocked,
             "problems": self.problems,
             "warnings": self.warnings,
             "fetched": self.crawl.fetched,
@@ -91,8 +95,11 @@ def assess(site: str, articles: list[Article], crawl: SiteSummary, *, min_words:
     if profile is not None and profile.layouts and count:
         layout = round(sum(bool(a.provenance.get("layout")) for a in articles) / count, 3)
     health = SiteHealth(site, count, coverage, layout, crawl, sum(a.paywalled for a in articles))
+    health.blocked = blocked_pages(crawl)
+    if health.blocked:
+        health.problems.append(f"{BLOCKED}: {health.blocked} page(s) answered with a challenge")
     if not count:
-        reasons = {**crawl.errors, **crawl.skipped}
+        reasons = {r: n for r, n in {**crawl.errors, **crawl.skipped}.items() if not r.startswith(BLOCKED)}
         why = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1])[:3])
         health.problems.append(f"no article stored ({why or 'nothing discovered'})")
         return health
@@ -106,6 +113,12 @@ def assess(site: str, articles: list[Article], crawl: SiteSummary, *, min_words:
     if layout is not None and layout < LAYOUT_BELOW:
         health.warnings.append(f"no {site} layout matched on {1 - layout:.0%} of articles: a redesign?")
     return health
+
+
+def blocked_pages(crawl: SiteSummary) -> int:
+    """Pages skipped or failed because the site answered with a bot-protection page, counted apart from
+    other skips (their reasons all begin with "blocked by bot protection")."""
+    return sum(n for reason, n in {**crawl.skipped, **crawl.errors}.items() if reason.startswith(BLOCKED))
 
 
 def check_sites(

@@ -50,3 +50,20 @@ def test_no_layout_matched_is_a_warning_and_nothing_stored_is_broken() -> None:
     assert assess("ynet", articles, SiteSummary("ynet")).status == "changed?"
     empty = assess("ynet", [], SiteSummary("ynet", errors={"HTTP 503": 7}))
     assert empty.status == "broken" and "7 HTTP 503" in empty.problems[0]
+
+
+def test_pages_blocked_by_bot_protection_are_counted_apart() -> None:
+    crawl = SiteSummary(
+        "walla",
+        skipped={
+            "blocked by bot protection (Cloudflare challenge)": 3,
+            "not an article URL": 9,
+        },
+        errors={"blocked by bot protection (DataDome)": 1, "HTTP 404": 2},
+    )
+    health = assess("walla", [article(n) for n in range(5)], crawl)
+    assert health.blocked == 4
+    assert health.status == "broken"
+    assert any(p.startswith("blocked by bot protection") for p in health.problems)
+    assert health.to_dict()["blocked"] == 4
+    assert assess("walla", [article(n) for n in range(5)], SiteSummary("walla")).blocked == 0

@@ -86,7 +86,7 @@ def check_sites_command(
 
 def _table(report: list[SiteHealth], log_path: Path) -> Table:
     table = Table(title=f"extraction health per site (log: {log_path})", show_lines=True)
-    for column in ("site", "status", "articles", *CHECKED_FIELDS, "layout", "why"):
+    for column in ("site", "status", "articles", *CHECKED_FIELDS, "layout", "blocked", "why"):
         table.add_column(column, overflow="fold")
     for health in report:
         colour = {"ok": "green", "broken": "red"}.get(health.status, "yellow")
@@ -96,6 +96,7 @@ def _table(report: list[SiteHealth], log_path: Path) -> Table:
             f"{health.articles}" + (f"\n({health.paywalled} paywalled)" if health.paywalled else ""),
             *[f"{health.coverage[name]:.0%}" for name in CHECKED_FIELDS],
             "—" if health.layout is None else f"{health.layout:.0%}",
+            f"[red]{health.blocked}[/red]" if health.blocked else "0",
             escape("\n".join(health.problems + health.warnings)),
         )
     return table
