@@ -13,6 +13,7 @@ CALCALIST = SiteProfile(
     article_url=r"/articles/0,7340,L-\d+,00\.html|/article/[A-Za-z0-9]+|newmedia\.calcalist\.co\.il/.+",
     layouts=(REACT, VIGNETTE, MAGAZINE),
     desks=("כלכליסט", "calcalist"),
+    verified=("written fixtures from public scrapers' selectors (calibre 2022, ftr 2023); no real page seen"),
     homes=("https://www.calcalist.co.il",),
     feeds=("https://www.calcalist.co.il/GeneralRSS/0,16335,L-8,00.xml",),
 )

@@ -19,6 +19,7 @@ GLOBES = SiteProfile(
     article_url=r"article\.aspx\?did=\d+|/news/article",
     layouts=(F_TITLE,),
     desks=("גלובס", "globes"),
+    verified="written fixtures from calibre 2022 selectors; no real page seen",
     homes=("https://www.globes.co.il",),
     feeds=("https://www.globes.co.il/webservice/rss/rssfeeder.asmx/FeederNode?iID=2",),
 )

@@ -64,7 +64,11 @@ HAARETZ = SiteProfile(
     layouts=LAYOUTS,
     paywall_url=PAYWALL_URL,
     desks=("הארץ", "haaretz"),
-    verified="real pages (../shared/corpus) and written fixtures",
+    verified=(
+        "real pages: one 2013 article (polopoly-2013, full and teaser copies, ../shared/corpus); "
+        "platform-2020, l-article-2019 and AMP: written fixtures from public scrapers' selectors "
+        "(ftr 2023-2025, alongigi 2019, newslib 2025)"
+    ),
     homes=("https://www.haaretz.co.il",),
     feeds=("https://www.haaretz.co.il/cmlink/1.1617539", "https://www.haaretz.co.il/cmlink/1.1470869"),
 )

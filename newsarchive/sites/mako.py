@@ -21,5 +21,6 @@ MAKO = SiteProfile(
     article_url=r"/Article-[0-9a-f]+\.htm|/news-[a-z-]+/[0-9a-z_]+/Article-",
     layouts=(CURRENT,),
     desks=("חדשות 12", "N12", "mako", "מערכת mako"),
+    verified="written fixtures from newslib 2025 and alongigi 2019 selectors; no real page seen",
     homes=("https://www.mako.co.il", "https://www.n12.co.il"),
 )

@@ -11,6 +11,7 @@ THEMARKER = SiteProfile(
     layouts=LAYOUTS,
     paywall_url=PAYWALL_URL,
     desks=("TheMarker", "דה מרקר", "themarker"),
+    verified=("written fixtures of the Haaretz platform's selectors (ftr themarker 2023); no real page seen"),
     homes=("https://www.themarker.com",),
     feeds=("https://www.themarker.com/cmlink/1.144",),
 )

@@ -50,7 +50,9 @@ WALLA = SiteProfile(
     article_url=r"/(?:item|break)/\d+",
     layouts=(BREAK_2024, BREAK_2020, ITEM),
     desks=("מערכת וואלה", "וואלה!", "וואלה! חדשות"),
-    verified="real pages (../shared/corpus) and written fixtures",
+    verified=(
+        "real pages: break-2020, 2021 and break-2024 flashes (../shared/corpus); item pages: written fixtures"
+    ),
     homes=("https://news.walla.co.il",),
     feeds=("https://rss.walla.co.il/feed/1?type=main", "https://rss.walla.co.il/feed/22"),
 )

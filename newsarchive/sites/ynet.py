@@ -55,7 +55,10 @@ YNET = SiteProfile(
     article_url=r"/articles/0,7340,L-\d+,00\.html|/article/[A-Za-z0-9]+",
     layouts=(REACT, VIGNETTE),
     desks=("חדשות", "ynet", "מבזקים"),
-    verified="real pages (../shared/corpus) and written fixtures",
+    verified=(
+        "real pages: vignette 2014 and 2020 flashes, one react-2021 flash (../shared/corpus); the "
+        "rest: written fixtures"
+    ),
     homes=("https://www.ynet.co.il",),
     feeds=(
         "https://www.ynet.co.il/Integration/StoryRss2.xml",
