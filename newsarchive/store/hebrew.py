@@ -90,14 +90,13 @@ def _index_form(token: str) -> str:
 def _stem(token: str) -> str:
     """The shortest plausible stem of a token that each of its longer plausible readings also reads as
     theirs: שהוא is ש+הוא, not שה+וא, because הוא itself is not read as ה+וא. So a word is found in any
-    prefixed form through its own readings (query_forms)."""
+    prefixed form through its own readings (query_forms). A reading in between need not read the one
+    before it: כשהעם is כשה+עם although שהעם is not ש+העם (העם is no word of its own, but ה+עם)."""
     readings = _variants(token)[::-1]  # longest first
     best = token
     for depth, stem in enumerate(readings):
         if all(stem in _variants(longer) for longer in readings[:depth]):
             best = stem
-        else:
-            break
     return best
 
 
@@ -151,7 +150,9 @@ def query_forms(word: str) -> tuple[str, ...]:
 
 
 #: Bump when index_form makes other tokens from the same text in a way the rules below do not show.
-INDEX_TOKENS_VERSION = 1
+#: 2: the lexicon reads a token as prefix + stem only where the stem is a word of its own (ממשלה stays
+#: whole), and a stem may skip a reading in between (כשהעם is כשה+עם).
+INDEX_TOKENS_VERSION = 2
 
 
 @lru_cache(maxsize=1)
@@ -168,6 +169,9 @@ def index_token_source() -> str:
             sorted(lexicon.LEXICALIZED),
             lexicon.THRESHOLD,
             lexicon.THRESHOLD_DEFINITE,
+            lexicon.STEM_FLOOR,
+            lexicon.RATIO_SAMPLE_FREQUENCY,
+            lexicon.RATIO_QUANTILE,
             lexicon.HIFIL.pattern,
         )
     )
