@@ -13,6 +13,7 @@ from newsarchive.dates import ISRAEL
 from newsarchive.store import Archive, QueryError, parse_query
 from newsarchive.store.hebrew import (
     INDEX_MARK,
+    begins_with,
     index_form,
     index_text,
     matches,
@@ -296,3 +297,113 @@ def test_a_phrase_with_many_readings_is_checked_word_by_word(tmp_path: Path) -> 
     archive.store(Article(url="https://x.co.il/apart", site="x", headline="ב", paragraphs=[apart]))
     assert keys(archive.search(f'"{phrase}"')) == ["row"]
     assert keys(archive.search('"ממשלה כנסת משטרה צבא"')) == ["row"]  # the same words, each in any form
+
+
+# -- prefix queries (word*) -------------------------------------------------------------------------------
+
+GOVERNMENT = {  # article key -> its text; every one holds a word that begins with ממשל, in some form
+    "bare": "ממשלה חדשה הושבעה",
+    "definite": "הממשלה החליטה אמש",
+    "construct": "ממשלת ישראל הודיעה",
+    "and_the": "והממשלה לא הגיבה",
+    "to": "הוא פנה לממשלה",
+    "in_the_his": "ובממשלתו ישבו שבעה",
+    "adjective": "המשרד הממשלתי נסגר",
+    "when_the": "כשהממשלה יצאה לדרך",
+    "rule": "ממשל צבאי הוטל",
+}
+NOT_GOVERNMENT = {
+    "ministry": "משרד החוץ מסר",
+    "proverb": "משל ומליצה",
+    "hers": "הספר משלה",  # מ+שלה: no word that begins with ממשל
+    "weather": "מזג האוויר",
+}
+
+
+@pytest.fixture(scope="module")
+def government(tmp_path_factory: pytest.TempPathFactory) -> Archive:
+    archive = Archive(tmp_path_factory.mktemp("government") / "archive.db")
+    archive.store_many(
+        Article(url=f"https://x.co.il/{key}", site="x", headline="כותרת", paragraphs=[text])
+        for key, text in {**GOVERNMENT, **NOT_GOVERNMENT}.items()
+    )
+    yield archive
+    archive.close()
+
+
+def test_a_prefix_query_finds_every_form_of_every_word_that_begins_so(government: Archive) -> None:
+    assert set(keys(government.search("ממשל*"))) == set(GOVERNMENT)
+    assert set(keys(government.search("ממשלה"))) == {"bare", "definite", "and_the", "to", "when_the"}
+    assert set(keys(government.search("הממשל*"))) == {"definite", "and_the", "adjective", "when_the"}
+    assert set(keys(government.search("ממשלת*"))) == {"construct", "in_the_his", "adjective"}
+
+
+def test_a_stem_that_is_no_word_finds_nothing(government: Archive) -> None:
+    assert keys(government.search("משלה")) == ["hers"]  # the word משלה itself, not ממשלה
+    assert keys(government.search("רד")) == []  # משרד is not מש+רד
+    assert government.matching_urls("ממשל* -מזג") == government.matching_urls("ממשל*")
+
+
+def test_a_prefix_query_finds_words_the_index_splits(tmp_path: Path) -> None:
+    # מספר is read as מ+ספר too (indexed "ספרxמ"): מספ* finds it through that reading
+    texts = {"n": "מספר האנשים עלה", "and_n": "ומספר המקרים ירד", "book": "בספר החדש", "other": "אין כאן"}
+    archive = Archive(tmp_path / "a.db")
+    archive.store_many(
+        Article(url=f"https://x.co.il/{k}", site="x", headline="כותרת", paragraphs=[t])
+        for k, t in texts.items()
+    )
+    assert index_form("מספר").startswith("ספרx")
+    assert set(keys(archive.search("מספ*"))) == {"n", "and_n"}
+    assert set(keys(archive.search("מספר*"))) == {"n", "and_n"}
+    assert set(keys(archive.search("ספ*"))) == {"n", "and_n", "book"}  # as ספר finds מספר
+    assert set(keys(archive.search("headline:מספ*"))) == set()
+    assert set(keys(archive.search("-מספ* אין"))) == {"other"}
+
+
+def test_a_prefix_query_matches_exactly_the_tokens_that_begin_so(tmp_path: Path) -> None:
+    # 300 articles of common words, many prefixed; each prefix query must return every article with a token
+    # that begins with its letters, and otherwise exactly those with a token in which a word beginning
+    # so stands after a prefix, as hebrew.matches decides (hebrew.begins_with)
+    import random
+
+    rng = random.Random(5)
+    table = frequencies()
+    vocabulary = [w for w in sorted(table, key=table.get, reverse=True)[:4000] if len(w) >= 3]
+    prefixes = ["", "", "", "ה", "ו", "ב", "ל", "מ", "ש", "כש", "וה", "של", "מה"]
+    texts = [" ".join(rng.choice(prefixes) + rng.choice(vocabulary) for _ in range(30)) for _ in range(300)]
+    archive = Archive(tmp_path / "a.db")
+    archive.store_many(
+        Article(url=f"https://x.co.il/{n}", site="x", headline="כותרת", paragraphs=[t])
+        for n, t in enumerate(texts)
+    )
+    docs_of: dict[str, set[str]] = {}
+    for n, text in enumerate(texts):
+        for token in text.split():
+            docs_of.setdefault(token, set()).add(f"https://x.co.il/{n}")
+    queries = sorted({t[:size] for t in list(docs_of)[:120] for size in (2, 3, 4)} | {"מס", "של", "ממשל"})
+    checked = 0
+    for letters in queries:
+        try:
+            found = set(archive.matching_urls(f"{letters}*"))
+        except QueryError as error:
+            assert "too many" in str(error)
+            continue
+        checked += 1
+        written = set().union(*(d for t, d in docs_of.items() if t.startswith(letters)))
+        expected = set().union(*(d for t, d in docs_of.items() if letters in t and begins_with(t, letters)))
+        assert written <= found, (letters, sorted(written - found)[:3])
+        assert found == expected, (letters, sorted(found ^ expected)[:3])
+    assert checked > 150
+
+
+def test_a_prefix_query_that_reaches_too_many_forms_says_so(
+    government: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.store.archive as archive_module
+
+    assert len(government.search("ממשל*")) == len(GOVERNMENT)  # ממשל is read as מ+משל too: one form
+    monkeypatch.setattr(archive_module, "MAX_PREFIX_FORMS", 0)
+    with pytest.raises(QueryError, match="ממשל\\* matches too many words .* type more letters"):
+        government.search("ממשל*")
+    with pytest.raises(QueryError, match="=ממשל\\* mixes"):
+        government.search("=ממשל*")

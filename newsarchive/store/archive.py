@@ -23,7 +23,7 @@ from ..dates import ISRAEL, format_utc, parse_utc
 from ..encoding import charset_of, header
 from ..sites import site_key_for_url
 from .batches import chunks, insert_rows, overlapped, write_transaction
-from .hebrew import contains_phrase, index_token_source, tokens
+from .hebrew import contains_phrase, index_token_source, prefix_query_form, prefix_query_splits, tokens
 from .query import ParsedQuery, QueryError, parse_day, parse_query
 from .revisions import (
     HeadlineChange,
@@ -47,6 +47,11 @@ RANK_WEIGHTS = (5.0, 1.0)
 STORE_BATCH = 2000
 #: how many ranked candidates a phrase search checks in Python for each hit it returns
 PHRASE_CHECK_FACTOR = 20
+#: a prefix term (מס*) may reach at most this many index forms beyond the stems that begin with its
+#: letters (each is one more FTS5 prefix query: about 1-2 ms each at 100,000 articles)
+MAX_PREFIX_FORMS = 300
+#: the index's vocabulary, as FTS5 lists it, for prefix terms (a temporary table of each connection)
+_VOCABULARY = "temp.articles_fts_vocabulary"
 
 
 #: what a search hit is made from (``a`` is the articles table)
@@ -478,6 +483,7 @@ class Archive:
         """
         parsed = parse_query(query, now=now)
         merge_options(parsed, site=site, since=since, until=until, author=author, now=now)
+        self._expand_prefixes(parsed)
         if not 1 <= limit <= 1000:
             raise QueryError("limit must be between 1 and 1000")
         if offset < 0:
@@ -489,8 +495,47 @@ class Archive:
     def matching_urls(self, query: str, *, now: datetime | None = None) -> list[str]:
         """Every article the query matches, best first (no limit): for evaluation and exports."""
         parsed = parse_query(query, now=now)
+        self._expand_prefixes(parsed)
         where, params = filter_sql(parsed)
         return [row["url"] for row, _, _ in self._ranked(parsed, where, params, None)]
+
+    def _expand_prefixes(self, parsed: ParsedQuery) -> None:
+        """Find the index forms each prefix term's letters reach beyond the stems that begin with them."""
+        for letters in parsed.prefix_letters():
+            parsed.prefix_forms[letters] = self._prefix_forms(letters)
+
+    def _prefix_forms(self, letters: str) -> tuple[str, ...]:
+        """The index prefixes under which words that begin with ``letters`` lie although their stems do
+        not (hebrew.prefix_query_splits): מספ* reaches מספר, indexed as "ספרxמ", through "ספרxמ"."""
+        forms: set[str] = set()
+        splits: dict[str, list[str]] = {}
+        for tail, rest in prefix_query_splits(letters):
+            splits.setdefault(rest, []).append(tail)
+        for rest, tails in splits.items():
+            for term in self._vocabulary(rest):
+                forms.update(filter(None, (prefix_query_form(term, tail, rest) for tail in tails)))
+                if len(forms) > MAX_PREFIX_FORMS:
+                    raise QueryError(
+                        f"{letters}* matches too many words (more than {MAX_PREFIX_FORMS} forms):"
+                        " type more letters"
+                    )
+        return tuple(sorted(forms))
+
+    def _vocabulary(self, beginning: str) -> Iterator[str]:
+        """The index terms that begin with ``beginning`` (every term when it is empty), from FTS5's own
+        sorted list of them (a range of it: 846 terms in 5 ms at 100,000 articles; all 300,000 in 0.8 s)."""
+        self.db.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCABULARY} USING fts5vocab(main, {FTS_TABLE}, 'row')"
+        )
+        if not beginning:
+            cursor = self.db.execute(f"SELECT term FROM {_VOCABULARY}")
+        else:
+            after = beginning[:-1] + chr(ord(beginning[-1]) + 1)
+            cursor = self.db.execute(
+                f"SELECT term FROM {_VOCABULARY} WHERE term >= ? AND term < ?", (beginning, after)
+            )
+        for (term,) in cursor:
+            yield term
 
     def _ranked(
         self, parsed: ParsedQuery, where: str, params: list[Any], wanted: int | None

@@ -193,6 +193,54 @@ def matches(token: str, word: str) -> bool:
     return any(form.startswith(prefix) for prefix in query_forms(word))
 
 
+def begins_with(token: str, letters: str) -> bool:
+    """Whether a token of the text matches the prefix query ``letters*``: it begins with the letters, or it
+    is, exactly as :func:`matches` decides, a word that begins with them in some prefixed form (ממשל*:
+    ממשלה, הממשלה, ולממשלתו; מספ*: מספר, though the index reads it as מ+ספר, and ומספר)."""
+    if token.startswith(letters):
+        return True
+    return any(
+        token[cut:].startswith(letters) and matches(token, token[cut:])
+        for cut in range(1, min(_LONGEST_PREFIX, len(token) - _MIN_STEM) + 1)
+    )
+
+
+_LONGEST_PREFIX = max(map(len, PREFIXES))
+
+
+#: Every ending of a prefix combination (ה, ל, של, כש...): the letters a prefixed word's index form may
+#: keep right behind the mark, which a prefix query's letters may begin with.
+_PREFIX_TAILS = frozenset(prefix[start:] for prefix in PREFIXES for start in range(len(prefix)))
+
+
+def prefix_query_splits(letters: str) -> list[tuple[str, str]]:
+    """Where a prefix query's letters may lie in index forms beyond the stems that begin with them
+    (``letters`` + "*" finds those): (tail, rest) when the letters may begin with prefix letters ``tail``
+    that the index keeps behind the mark, before a stem beginning with ``rest`` (מספ*: מספר is "ספרxמ",
+    so ("מ", "ספ")); rest is empty when the letters are all prefix letters (של*: "כלxלש", שלכל)."""
+    if not _HEBREW.match(letters):
+        return []
+    splits = [
+        (letters[:cut], letters[cut:]) for cut in range(1, len(letters) + 1) if letters[:cut] in _PREFIX_TAILS
+    ]
+    splits += [
+        (tail, "") for tail in sorted(_PREFIX_TAILS) if len(tail) > len(letters) and tail.startswith(letters)
+    ]
+    return splits
+
+
+def prefix_query_form(term: str, tail: str, rest: str) -> str | None:
+    """The index prefix ("ספרxמ") under which the index term ``term`` and its other prefixed forms match a
+    prefix query split as (tail, rest) (see :func:`prefix_query_splits`), or None: the term's stem begins
+    with ``rest``, its prefix ends with ``tail``, and tail + stem is a word the token is read as (it
+    matches tail + stem as :func:`matches` decides: ומספר matches מספר, so מספ*)."""
+    stem, mark, prefix = term.partition(INDEX_MARK)
+    reversed_tail = tail[::-1]
+    if mark and stem.startswith(rest) and prefix.startswith(reversed_tail) and stem in _variants(tail + stem):
+        return stem + INDEX_MARK + reversed_tail
+    return None
+
+
 def contains_phrase(text_tokens: list[str], phrase: tuple[str, ...]) -> bool:
     """Whether the phrase's words stand in a row, each in its own form or with a prefix."""
     size = len(phrase)

@@ -2,6 +2,7 @@
 
     אלטמן                       a word, in any prefixed form (לאלטמן, ואלטמן...); the exact form ranks first
     =אלטמן                      this form only
+    ממשל*                       any word that begins so, in any prefixed form (ממשלה, הממשלה, ממשלתי)
     "בית ספר"                   a phrase (prefixes allowed on its words)
     נתניהו OR גנץ               either word
     קורונה -חיסון               a word without another
@@ -72,6 +73,15 @@ class ParsedQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)
     since: datetime | None = None
     until: datetime | None = None
+    #: the index prefixes a prefix term's letters reach beyond the stems that begin with them (מספ*:
+    #: "ספרxמ", since מספר is indexed as מ+ספר), found in the index's vocabulary (Archive does); without
+    #: them a prefix term finds the words whose stem begins with its letters only
+    prefix_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def prefix_letters(self) -> list[str]:
+        """The letters of the query's prefix terms (ממשל for ממשל*)."""
+        every = [*(t for g in self.groups for t in g), *self.negated]
+        return list(dict.fromkeys(t.tokens[0] for t in every if t.prefix))
 
     @property
     def has_text(self) -> bool:
@@ -81,13 +91,13 @@ class ParsedQuery:
         """The FTS5 MATCH expression; ``exact_only`` leaves out the prefix-expanded column."""
         clauses = []
         for group in self.groups:
-            alternatives = [_term_expression(term, exact_only) for term in group]
+            alternatives = [_term_expression(term, exact_only, self.prefix_forms) for term in group]
             clauses.append(
                 alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
             )
         expression = " AND ".join(clauses)
         for term in self.negated:
-            expression = f"{expression} NOT {_term_expression(term, exact_only=False)}"
+            expression = f"{expression} NOT {_term_expression(term, False, self.prefix_forms)}"
         return expression
 
     def highlight_tokens(self) -> list[tuple[str, ...]]:
@@ -176,19 +186,25 @@ def _make_term(
     found = tuple(tokens(raw.rstrip("*")))
     if not found:
         return None
+    if prefix and exact and len(found) == 1:
+        raise QueryError(
+            f"={raw} mixes two things: {raw} finds words that begin so, ={raw[:-1]} this form only"
+        )
     return Term(found, negated=negated, column=column, prefix=prefix and len(found) == 1, exact=exact)
 
 
-def _term_expression(term: Term, exact_only: bool) -> str:
+def _term_expression(term: Term, exact_only: bool, prefix_forms: dict[str, tuple[str, ...]]) -> str:
     """The FTS5 expression of one term. Each token of the text is one index form (see
     hebrew.index_form): a word in any prefixed form is a prefix query on its query forms, the exact form
-    is its own index form, a phrase is those in a row."""
+    is its own index form, a phrase is those in a row. A prefix term matches alike in both tiers: the
+    stems that begin with its letters, and the index forms its letters reach beyond them (prefix_forms)."""
     column = f"{term.column} : " if term.column else ""  # no filter: the headline or the text
     words = term.tokens
+    if term.prefix:
+        forms = (words[0], *prefix_forms.get(words[0], ()))
+        return column + "(" + " OR ".join(f'"{form}" *' for form in forms) + ")"
     if exact_only or term.exact:
         return f'{column}"{" ".join(index_form(w) for w in words)}"'
-    if term.prefix:
-        return f'{column}"{words[0]}" *'
     if len(words) == 1:
         return f"{column}({_any_of(words[0])})"
     head, tail = _phrase_head(words)
