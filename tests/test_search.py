@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 from datetime import datetime
 from pathlib import Path
 
@@ -407,3 +408,30 @@ def test_a_prefix_query_that_reaches_too_many_forms_says_so(
         government.search("ממשל*")
     with pytest.raises(QueryError, match="=ממשל\\* mixes"):
         government.search("=ממשל*")
+
+
+# -- filters --------------------------------------------------------------------------------------------
+
+
+def test_like_wildcards_in_an_author_filter_match_only_themselves(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.db")
+    authors = {
+        "plain": ["דנה לוי"],
+        "percent": ["100% ספורט"],
+        "underscore": ["user_name"],
+        "slash": ["a\\b"],
+    }
+    archive.store_many(
+        Article(url=f"https://x.co.il/{k}", site="x", headline="כותרת", authors=a, paragraphs=["גוף הכתבה"])
+        for k, a in authors.items()
+    )
+    assert keys(archive.search("author:%")) == ["percent"]
+    assert keys(archive.search("author:_")) == ["underscore"]
+    assert keys(archive.search("author:\\")) == ["slash"]
+    assert keys(archive.search("כתבה", author="%")) == ["percent"]
+    assert set(keys(archive.search("author:לוי"))) == {"plain"}
+    assert set(keys(archive.search('author:"0% ספורט"'))) == {"percent"}
+    assert keys(archive.search("author:ד%י")) == []  # not דנה לוי: % is a character here
+    exported = io.StringIO()
+    assert archive.export("jsonl", exported, author="_") == 1
+    assert "user_name" in exported.getvalue()

@@ -774,6 +774,17 @@ def merge_options(
         )
 
 
+#: the escape character of the LIKE patterns made from user text
+LIKE_ESCAPE = "\\"
+
+
+def like_literal(value: str) -> str:
+    """``value`` as literal text inside a LIKE pattern with ``ESCAPE LIKE_ESCAPE``: its % and _ (LIKE's
+    wildcards) and the escape character itself match only themselves (author:% finds the names that hold
+    a %, not every name)."""
+    return "".join(LIKE_ESCAPE + c if c in ("%", "_", LIKE_ESCAPE) else c for c in value)
+
+
 def filter_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -783,8 +794,11 @@ def filter_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
             params += values
         elif name == "author":
             for value in values:
-                clauses.append("EXISTS (SELECT 1 FROM authors w WHERE w.article_id = a.id AND w.name LIKE ?)")
-                params.append(f"%{value}%")
+                clauses.append(
+                    "EXISTS (SELECT 1 FROM authors w WHERE w.article_id = a.id"
+                    f" AND w.name LIKE ? ESCAPE '{LIKE_ESCAPE}')"
+                )
+                params.append(f"%{like_literal(value)}%")
         elif name == "section":
             clauses.append(f"a.section IN ({', '.join('?' for _ in values)})")
             params += values
