@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from functools import partial
@@ -14,7 +13,7 @@ from rich.table import Table
 
 from ..ingest import ALREADY_STORED, IngestReport, html_files, ingest, page_from_file, warc_pages
 from ..store import Archive, StorageError
-from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, iter_export, plot_per_day
+from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, csv_writer, iter_export, plot_per_day
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
 from ..warc import is_warc
@@ -58,10 +57,11 @@ def search(
     """Search the archive: any prefixed form of a word matches (אלטמן finds לאלטמן), the exact form first.
 
     \b
-    QUERY: words, "phrases", OR, -excluded, =exact-form-only, and filters site: author: section: tag: since:
-    until: headline:
+    QUERY: words, "phrases", OR, -excluded, =exact-form-only, word* (any word that begins so), and filters
+    site: author: section: tag: since: until: headline:
     Examples:
       newsarchive search 'צה"ל עזה'
+      newsarchive search 'ממשל*'        # ממשלה, הממשלה, ממשלתי...
       newsarchive search '"בית ספר" -קורונה' --site ynet --since 2024-01-01 --format json
       newsarchive search 'נתניהו OR גנץ author:"טל שלו" since:yesterday'
     """
@@ -79,7 +79,7 @@ def search(
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
     if fmt == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = csv_writer(sys.stdout)
         writer.writerow(["url", "site", "headline", "published", "authors", "section", "snippet", "score"])
         for h in hits:
             writer.writerow(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -165,18 +165,46 @@ def export(articles: Iterator[Article], fmt: str, out: IO[str] | Path) -> int:
             out.write(json.dumps(export_record(article), ensure_ascii=False) + "\n")
             count += 1
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
+        writer = csv_writer(out)
+        writer.writerow(CSV_COLUMNS)
         for article in articles:
             record = export_record(article)
             record["authors"] = "; ".join(record["authors"])
             record["tags"] = "; ".join(record["tags"])
             record["images"] = json.dumps(record["images"], ensure_ascii=False)
-            writer.writerow({c: record[c] for c in CSV_COLUMNS})
+            writer.writerow([record[c] for c in CSV_COLUMNS])
             count += 1
     else:
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
     return count
+
+
+#: What a spreadsheet reads as the start of a formula when a cell begins with it (OWASP, "CSV
+#: Injection"): = + - @, a tab and a carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell as a spreadsheet should show it: text that begins like a formula (a headline "=HYPERLINK(
+    ...)", a byline "-- staff") gets a single quote before it, the OWASP way, so that Excel, LibreOffice and
+    Google Sheets show it as text instead of running it. Other values (numbers, None) are as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _SpreadsheetSafeWriter:
+    def __init__(self, out: IO[str]) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+
+def csv_writer(out: IO[str]) -> _SpreadsheetSafeWriter:
+    """A CSV writer whose every cell goes through :func:`spreadsheet_safe`: the one way newsarchive writes
+    CSV (``export --format csv`` and ``search --format csv``). JSON lines and Parquet are written exactly."""
+    return _SpreadsheetSafeWriter(out)
 
 
 def export_record(article: Article) -> dict[str, Any]:
