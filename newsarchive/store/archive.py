@@ -104,6 +104,23 @@ class _Prepared:
     text: str
 
 
+@dataclass(frozen=True)
+class Written:
+    """What storing one article did. ``kind``: "new" (a new article), "changed" (a new version of a stored
+    one, which joins its history), "replaced" (rewritten in place: re-extraction), "unchanged" (the stored
+    version says the same: only its check time moved), "known" (already stored, and left alone as asked),
+    "superseded" (a later copy of the same URL in the same call was written instead). ``id`` is the
+    article's."""
+
+    id: int
+    kind: str
+
+    @property
+    def stored(self) -> bool:
+        """Whether this call wrote the article (a new one or a new version of it)."""
+        return self.kind in ("new", "changed", "replaced")
+
+
 def _prepare(batch: list[tuple[Article, FetchedPage | None]]) -> list[_Prepared]:
     prepared = []
     for article, page in batch:
@@ -116,6 +133,22 @@ def _prepare(batch: list[tuple[Article, FetchedPage | None]]) -> list[_Prepared]
         headline, text = index_columns(article.headline, article.subtitle, article.body, captions)
         prepared.append(_Prepared(article, page, record, headline, text))
     return prepared
+
+
+def _written(
+    item: _Prepared, latest: dict[str, _Prepared], ids: dict[str, int], kinds: dict[str, str], only_new: bool
+) -> Written:
+    url = item.article.url
+    if latest.get(url) is item:
+        return Written(ids[url], kinds[url])
+    # a copy that was not taken: the copy of its URL that was (with only_new, maybe under the other scheme)
+    taken = url if url in latest else _other_scheme(url)
+    return Written(ids[taken], "known" if only_new else "superseded")
+
+
+def _scheme_blind(url: str) -> str:
+    """One key for the http:// and https:// forms of an address."""
+    return "https://" + url[len("http://") :] if url.startswith("http://") else url
 
 
 @dataclass
@@ -184,7 +217,7 @@ class Archive:
 
     def store(self, article: Article, page: FetchedPage | None = None) -> int:
         """Store one article (replacing the stored version of its URL); returns its id."""
-        return self.store_many([(article, page)])[0]
+        return self.store_many([(article, page)])[0].id
 
     def store_many(
         self,
@@ -192,24 +225,31 @@ class Archive:
         batch_size: int = STORE_BATCH,
         *,
         replace: bool = False,
-    ) -> list[int]:
-        """Store articles (replacing stored versions of the same URLs) in one transaction per ``batch_size``;
-        returns their ids. What this returns is committed. The next batch is prepared (normalised and
-        expanded for the search index) in a second thread while the current one is written."""
-        ids: list[int] = []
+        only_new: bool = False,
+    ) -> list[Written]:
+        """Store articles in one transaction per ``batch_size``; returns what was done with each, in order.
+        What this returns is committed. An article already stored gets a new version when its content
+        changed; with ``only_new`` it is left alone ("known": so is a second copy of one URL in the call, and
+        an http:// address counts as its https:// twin). The next batch is prepared (normalised and expanded
+        for the search index) in a second thread while the current one is written."""
+        written: list[Written] = []
 
         def write(prepared: list[_Prepared]) -> None:
-            ids.extend(self._write_batch(prepared, replace=replace, stored=len(ids)))
+            written.extend(
+                self._write_batch(prepared, replace=replace, only_new=only_new, stored=len(written))
+            )
 
         pairs = (item if isinstance(item, tuple) else (item, None) for item in items)
         overlapped(chunks(pairs, batch_size), _prepare, write)
-        return ids
+        return written
 
-    def _write_batch(self, prepared: list[_Prepared], *, replace: bool, stored: int) -> list[int]:
+    def _write_batch(
+        self, prepared: list[_Prepared], *, replace: bool, only_new: bool, stored: int
+    ) -> list[Written]:
         """One batch, or a :class:`StorageError` saying why it could not be written (the batch is rolled
         back whole; the batches before it stay committed)."""
         try:
-            return self._write_prepared(prepared, replace=replace)
+            return self._write_prepared(prepared, replace=replace, only_new=only_new)
         except sqlite3.OperationalError as error:
             raise self._storage_error(error, stored) from error
 
@@ -218,44 +258,59 @@ class Archive:
             return StorageError(f"the archive {self.path} is read-only: {error}", stored)
         return StorageError(f"the archive {self.path} could not be written: {error}", stored)
 
-    def _write_prepared(self, prepared: list[_Prepared], *, replace: bool = False) -> list[int]:
+    def _write_prepared(
+        self, prepared: list[_Prepared], *, replace: bool = False, only_new: bool = False
+    ) -> list[Written]:
         """Write a batch in one transaction. A URL already stored gets a new version only when its content
         really changed (revisions.changed_fields); otherwise only its check time moves. With ``replace``
-        (re-extraction of the same fetch) the current version is rewritten in place instead."""
+        (re-extraction of the same fetch) the current version is rewritten in place instead; with
+        ``only_new`` it is left as it is. What happened to each item is decided here, under the write lock,
+        so it is what the archive holds (two processes storing the same article: one "new", one "known")."""
         stored_at = format_utc(datetime.now(UTC))
-        latest = {p.article.url: p for p in prepared}  # the same URL twice in a batch: the last one wins
+        if only_new:  # the first copy of a URL (either scheme) is taken, later ones are "known"
+            chosen = {}
+            for p in prepared:
+                chosen.setdefault(_scheme_blind(p.article.url), p)
+            latest = {p.article.url: p for p in chosen.values()}
+        else:  # the same URL twice in a batch: the last one wins
+            latest = {p.article.url: p for p in prepared}
         conn = self.db.conn
         # The write lock before reading which URLs are stored and the last id: a second process writing the
         # same archive would otherwise take the same ids, or store a URL the other just stored.
         with write_transaction(conn):
-            existing = self._existing(conn, list(latest))
+            lookup = list(latest)
+            if only_new:
+                lookup += [_other_scheme(url) for url in latest if _other_scheme(url) != url]
+            existing = self._existing(conn, lookup)
             next_id = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
             ids: dict[str, int] = {}
+            kinds: dict[str, str] = {}
             new, changed, unchanged = [], [], []
             for url, item in latest.items():
                 item.record["stored_at"] = stored_at
-                if url not in existing:
+                twin = existing.get(url) or (existing.get(_other_scheme(url)) if only_new else None)
+                if twin is None:
                     next_id += 1
                     ids[url] = next_id
+                    kinds[url] = "new"
                     new.append(item)
                     continue
-                ids[url] = existing[url]["id"]
-                item.record["version"] = existing[url]["version"] or 1
-                if replace:
-                    item.record["checked_at"] = existing[url]["checked_at"]
+                ids[url] = twin["id"]
+                item.record["version"] = twin["version"] or 1
+                if only_new:
+                    kinds[url] = "known"
+                elif replace:
+                    item.record["checked_at"] = twin["checked_at"]
+                    kinds[url] = "replaced"
                     changed.append(item)
-                elif changed_fields(content_of(existing[url]), content_of(item.record)):
+                elif changed_fields(content_of(twin), content_of(item.record)):
                     item.record["version"] += 1
+                    kinds[url] = "changed"
                     changed.append(item)
                 else:
+                    kinds[url] = "unchanged"
                     unchanged.append(item)
-            self.write_counts.update(
-                {
-                    "new": len(new),
-                    "replaced" if replace else "changed": len(changed),
-                    "unchanged": len(unchanged),
-                }
-            )
+            self.write_counts.update(kinds.values())
             columns = list(prepared[0].record)
             if unchanged:
                 conn.executemany(
@@ -315,7 +370,7 @@ class Archive:
                     if i.page is not None
                 ]
                 conn.executemany("UPDATE articles SET page_id = ? WHERE id = ?", page_ids)
-        return [ids[item.article.url] for item in prepared]
+        return [_written(item, latest, ids, kinds, only_new) for item in prepared]
 
     @staticmethod
     def _existing(conn: sqlite3.Connection, urls: list[str]) -> dict[str, dict[str, Any]]:
