@@ -84,6 +84,7 @@ def extract_article(
 def _extract(
     html: bytes | str, url: str, now: datetime | None, charset: str | None, site_rules: bool
 ) -> Article:
+    _check_front_page(url)
     page = Page(html, url, charset=charset)
     title = text_of(page.first("//title"))
     # a challenge shell never carries the article's own JSON-LD
@@ -136,6 +137,8 @@ def _extract(
         if value:
             setattr(article, field, value)
 
+    if site_layer is None and not _declares_article(page) and not (microdata.article or state.article):
+        _check_section_front(page, generic)  # before the costly body search
     # articleBody in JSON-LD has no paragraph breaks and is often cut: the page's own text comes first.
     body_layers = [*([site_layer] if site_layer else []), microdata, generic, jsonld, state]
     article.paragraphs = first("paragraphs", body_layers) or []
@@ -372,12 +375,7 @@ def _check_is_article(
     ):
         # no <h1> and no article metadata: only a substantial, dominant text makes this an article
         raise NotAnArticle("no visible headline, no article metadata and little text")
-    headline_words = (
-        len(text_of(generic.headline_element).split()) if generic.headline_element is not None else 0
-    )
-    teaser_count = len(page.select(_LINKED_HEADINGS))
-    if headline_words <= 2 and teaser_count >= 2:
-        raise NotAnArticle(f"section or tag page: a one-word title over {teaser_count} linked headlines")
+    _check_section_front(page, generic)
     if body_layer is generic:
         container = generic.body_element
         teasers = len(page.select(_LINKED_HEADINGS, container)) if container is not None else 0
@@ -388,6 +386,14 @@ def _check_is_article(
             raise NotAnArticle(
                 f"listing page: the main text block holds only {dominance:.0%} of the page's paragraphs"
             )
+
+
+def _check_section_front(page: Page, generic: GenericLayer) -> None:
+    headline_words = (
+        len(text_of(generic.headline_element).split()) if generic.headline_element is not None else 0
+    )
+    if headline_words <= 2 and (teaser_count := len(page.select(_LINKED_HEADINGS))) >= 2:
+        raise NotAnArticle(f"section or tag page: a one-word title over {teaser_count} linked headlines")
 
 
 _CONSENT_TEXT = re.compile(

@@ -99,7 +99,8 @@ class Page:
         #: how many scripts the page runs (a shell that renders its text with JavaScript has several)
         self.scripts = sum(1 for _ in root.iter("script"))
         etree.strip_elements(root, "script", "style", "template", "svg", etree.Comment, with_tail=False)
-        _unlock_parts(root, self.jsonld)
+        if "amp-access" in text or "cssSelector" in text:
+            _unlock_parts(root, self.jsonld)
         self.root = root
         self.source = text
         self._selected: dict[str, list[etree._Element]] = {}
