@@ -15,7 +15,9 @@ from .extract import extract_article
 from .extract.page import Page
 from .sites import profile_for_url
 from .store import Archive, FetchedPage
-from .warc import WarcProblem, WarcResponse, iter_responses
+from .store.archive import Written
+from .warc import WarcResponse, iter_responses
+from .warc_reader import Damage
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 
@@ -25,6 +27,8 @@ class Outcome:
     url: str
     article: Article | None = None
     reason: str | None = None  # why there is no article
+    #: the article was stored as a new version of one already in the archive
+    new_version: bool = False
 
     @property
     def reason_kind(self) -> str:
@@ -32,11 +36,34 @@ class Outcome:
         return (self.reason or "not an article").split(" (")[0]
 
 
+@dataclass(frozen=True)
+class FileDamage:
+    """A damaged part of a file that was imported: which file, where in it, and why."""
+
+    path: Path
+    offset: int
+    reason: str
+
+    def to_dict(self) -> dict[str, str | int]:
+        return {"file": str(self.path), "offset": self.offset, "reason": self.reason}
+
+
+#: damaged parts kept in full in a report (all are counted)
+MAX_DAMAGE_LISTED = 1000
+
+
 @dataclass
 class IngestReport:
-    stored: Counter[str] = field(default_factory=Counter)  # per site
-    skipped: Counter[str] = field(default_factory=Counter)  # per reason
+    """What an import did, counted from what the archive wrote: ``stored`` per site (new articles and new
+    versions), ``new_versions`` per site (of those, the new versions), ``skipped`` per reason, and the
+    damaged parts of the files read (the first MAX_DAMAGE_LISTED in ``damaged``, all in ``total_damaged``)."""
+
+    stored: Counter[str] = field(default_factory=Counter)
+    new_versions: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
     outcomes: list[Outcome] = field(default_factory=list)
+    damaged: list[FileDamage] = field(default_factory=list)
+    total_damaged: int = 0
 
     @property
     def total_stored(self) -> int:
@@ -46,9 +73,28 @@ class IngestReport:
     def total_skipped(self) -> int:
         return sum(self.skipped.values())
 
+    @property
+    def damaged_files(self) -> list[Path]:
+        return list(dict.fromkeys(d.path for d in self.damaged))
+
     def skipped_for(self, reason: str) -> int:
         """How many pages were skipped for this reason (counted, like all, without its particulars)."""
         return self.skipped[_reason_key(reason)]
+
+    def add_damage(self, damage: FileDamage) -> None:
+        self.total_damaged += 1
+        if len(self.damaged) < MAX_DAMAGE_LISTED:
+            self.damaged.append(damage)
+
+    def merge(self, other: IngestReport) -> IngestReport:
+        """This report with another's counts, outcomes and damage added."""
+        self.stored.update(other.stored)
+        self.new_versions.update(other.new_versions)
+        self.skipped.update(other.skipped)
+        self.outcomes += other.outcomes
+        self.damaged += other.damaged[: MAX_DAMAGE_LISTED - len(self.damaged)]
+        self.total_damaged += other.total_damaged
+        return self
 
 
 def extract_page(page: FetchedPage) -> Outcome:
@@ -62,7 +108,7 @@ def extract_page(page: FetchedPage) -> Outcome:
 
 def ingest(
     archive: Archive,
-    pages: Iterable[FetchedPage | Outcome],
+    pages: Iterable[FetchedPage | Outcome | FileDamage],
     *,
     batch_size: int = 200,
     keep_rejected: bool = True,
@@ -72,65 +118,79 @@ def ingest(
 ) -> IngestReport:
     """Extract and store pages in batches; pages that are not articles are counted by reason (and their
     raw bytes kept, so a better extractor can try them again). An :class:`Outcome` among the pages is a page
-    that was skipped before extraction, with its reason. ``keep_outcomes=False`` keeps counts only, so
-    memory stays flat however many pages pass. ``replace_known=False`` leaves an article already in the
-    archive (or already taken by this call) as it is, and counts its page as skipped; otherwise a changed
-    page becomes the article's new version, the stored one kept in its history."""
+    that was skipped before extraction, with its reason; a :class:`FileDamage` is counted as damage.
+    ``keep_outcomes=False`` keeps counts only, so memory stays flat however many pages pass.
+    ``replace_known=False`` leaves an article already in the archive (or already taken by this call) as it
+    is, and counts its page as skipped; otherwise a changed page becomes the article's new version, the
+    stored one kept in its history. Every count comes from what the archive wrote, decided under its write
+    lock: two imports of the same pages at once store each article once, and their reports add up."""
     report = IngestReport()
     batch: list[tuple[Article, FetchedPage]] = []
-    for page in pages:
-        if isinstance(page, Outcome):
-            outcome = page
+
+    def settle(outcome: Outcome) -> None:
+        if outcome.article is not None:
+            report.stored[outcome.article.site] += 1
+            if outcome.new_version:
+                report.new_versions[outcome.article.site] += 1
         else:
-            outcome = extract_page(page)
-            if outcome.article is None:
-                if keep_rejected:
-                    archive.store_page(page, outcome.reason or "not an article")
-            elif not replace_known and _known(archive, batch, outcome.article):
-                outcome = Outcome(outcome.url, reason=ALREADY_STORED)
-            else:
-                batch.append((outcome.article, page))
-                report.stored[outcome.article.site] += 1
-        if outcome.article is None:
             report.skipped[_reason_key(outcome.reason or "")] += 1
         if keep_outcomes:
             report.outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
-        if len(batch) >= batch_size:
-            archive.store_many(batch, batch_size=batch_size)
-            batch = []
+
+    def store() -> None:
+        written = archive.store_many(batch, batch_size=batch_size, only_new=not replace_known)
+        for (article, _), what in zip(batch, written, strict=True):
+            settle(_stored_outcome(article, what))
+        batch.clear()
+
+    for page in pages:
+        if isinstance(page, FileDamage):
+            report.add_damage(page)
+        elif isinstance(page, Outcome):
+            settle(page)
+        elif (outcome := extract_page(page)).article is None:
+            if keep_rejected:
+                archive.store_page(page, outcome.reason or "not an article")
+            settle(outcome)
+        else:
+            batch.append((outcome.article, page))
+            if len(batch) >= batch_size:
+                store()
     if batch:
-        archive.store_many(batch, batch_size=batch_size)
+        store()
     return report
 
 
 ALREADY_STORED = "already in the archive (--force stores it again as a new version)"
+UNCHANGED = "already in the archive, unchanged"
+SUPERSEDED = "a later copy of the same article in this import was stored instead"
 
 
-def _known(archive: Archive, batch: list[tuple[Article, FetchedPage]], article: Article) -> bool:
-    return any(a.url == article.url for a, _ in batch) or archive.has_article(article.url)
+def _stored_outcome(article: Article, written: Written) -> Outcome:
+    """The outcome of an article the archive was given: stored (new, or a new version), or why not."""
+    if written.stored:
+        return Outcome(article.url, article=article, new_version=written.kind != "new")
+    reason = {"known": ALREADY_STORED, "unchanged": UNCHANGED}.get(written.kind, SUPERSEDED)
+    return Outcome(article.url, reason=reason)
 
 
 def warc_pages(
     path: Path, *, all_hebrew: bool = False, on_progress: Callable[[int], None] | None = None
-) -> Iterator[FetchedPage | Outcome]:
+) -> Iterator[FetchedPage | Outcome | FileDamage]:
     """The pages of a WARC file worth extracting, one at a time, and an :class:`Outcome` with the reason
     for each response that is not: another HTTP status, not HTML, a host that is no known news site
-    (unless ``all_hebrew``: then any page whose text is mostly Hebrew), an unreadable payload. A malformed
-    record ends the file with an Outcome saying where."""
+    (unless ``all_hebrew``: then any page whose text is mostly Hebrew), an unreadable or refused payload.
+    Each damaged part of the file (not a WARC, a bad gzip member, a record cut short or of the wrong length)
+    gives a :class:`FileDamage`, and reading goes on at the next record."""
     with path.open("rb") as stream:
         for item in iter_responses(stream):
             if on_progress is not None:
                 on_progress(stream.tell())
-            if isinstance(item, WarcProblem):
-                if not item.fatal:
-                    yield Outcome(f"{path}@{item.offset}", reason=item.reason)
-                    continue
-                yield Outcome(
-                    f"{path}@{item.offset}", reason=f"{item.reason} (the rest of {path.name} is unread)"
-                )
-                return
+            if isinstance(item, Damage):
+                yield FileDamage(path, item.offset, item.reason)
+                continue
             reason = _warc_skip_reason(item, all_hebrew)
             if reason is not None:
                 yield Outcome(item.url, reason=reason)

@@ -8,36 +8,41 @@ transfer coding by then, so that header is kept under another name and Content-L
 from __future__ import annotations
 
 import io
+import re
 import socket
+import sys
+import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import brotli
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
+from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from . import __version__
 from .dates import parse_utc
 from .encoding import header
 from .sites import host_of
+from .warc_reader import MAX_PAYLOAD_BYTES, Damage, Record, read_record_at, read_records
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:  # Scrapy depends on it before Python 3.14
+    from backports import zstd
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 #: a WARC file is closed and the next one begun past this size (bytes), as in Heritrix and wget
 DEFAULT_ROTATE_BYTES = 1_000_000_000
-#: the largest payload an import reads (as DOWNLOAD_MAXSIZE for a crawl)
-MAX_PAYLOAD_BYTES = 20 * 1024 * 1024
 
 
 def is_warc(path: Path) -> bool:
@@ -190,7 +195,8 @@ class WarcCaptureMiddleware:
 @dataclass
 class WarcResponse:
     """An HTTP response record: its address, status, headers, payload (transfer and content codings
-    removed) and capture time; ``problem`` says why the payload could not be read."""
+    removed) and capture time; ``problem`` says why the payload could not be read. ``offset`` and ``inner``
+    say where the record is (:func:`warc_reader.read_record_at`)."""
 
     url: str
     status: int
@@ -198,6 +204,7 @@ class WarcResponse:
     body: bytes
     fetched_at: datetime | None
     offset: int
+    inner: int = 0
     problem: str | None = None
 
     @property
@@ -205,64 +212,34 @@ class WarcResponse:
         return header(self.headers, "content-type")
 
 
-@dataclass
-class WarcProblem:
-    """A part of a WARC file that could not be read as records."""
-
-    offset: int
-    reason: str
-    #: reading cannot go on past it (the rest of the file is unread)
-    fatal: bool = True
-
-
-def iter_responses(stream: IO[bytes], *, payloads: bool = True) -> Iterator[WarcResponse | WarcProblem]:
-    """The HTTP response records of a WARC (or ARC) stream, in order, one at a time (memory stays flat).
-    Other records (requests, warcinfo, metadata) are passed over. A record without WARC headers gives a
-    :class:`WarcProblem` and reading goes on; bytes that cannot be read as a record end the stream with a
-    fatal one. What came before is kept either way."""
-    # HTTP headers are parsed for responses only (requests are half the records of a crawl's WARC)
-    records = ArchiveIterator(stream, no_record_parse=True, check_digests=False)
-    try:
-        for record in records:
-            if record.rec_headers is None or record.rec_type is None:
-                reason = "malformed WARC record: no WARC-Type header"
-                yield WarcProblem(records.get_record_offset(), reason, fatal=False)
-                continue
-            if record.rec_type != "response" or not _is_http(record):
-                continue
-            record.http_headers = _HTTP_PARSER.parse(record.raw_stream)
-            url = record.rec_headers.get_header("WARC-Target-URI") or ""
-            headers = _header_dict(record.http_headers)
-            status = _status(record.http_headers.get_statuscode())
-            body, problem = _payload(record, headers) if payloads else (b"", None)
-            offset = records.get_record_offset()  # after the payload: warcio reads the record to its end
-            yield WarcResponse(
-                url=url.strip("<>"),
-                status=status,
-                headers=headers,
-                body=body,
-                fetched_at=parse_utc(record.rec_headers.get_header("WARC-Date")),
-                offset=offset,
-                problem=problem,
-            )
-    except (ArchiveLoadFailed, ValueError, OSError, EOFError, zlib.error) as error:
-        yield WarcProblem(_safe_offset(records, stream), f"malformed WARC record: {error}")
+def iter_responses(stream: IO[bytes], *, payloads: bool = True) -> Iterator[WarcResponse | Damage]:
+    """The HTTP response records of a WARC file, in order, one at a time (memory stays flat), and a
+    :class:`Damage` for each part of the file that is no sound record (reading goes on after it). Other
+    records (requests, warcinfo, metadata, revisits) are passed over."""
+    for record in read_records(stream, payloads=payloads):
+        if isinstance(record, Damage):
+            yield record
+        elif record.is_http_response:
+            yield _response(record, payloads)
 
 
-_HTTP_PARSER = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0"], verify=False)
-
-
-def _is_http(record: Any) -> bool:
-    kind = (record.rec_headers.get_header("Content-Type") or "").lower()
-    uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<>").lower()
-    return "application/http" in kind or (not kind and uri.startswith(("http:", "https:")))
-
-
-def _safe_offset(records: ArchiveIterator, stream: IO[bytes]) -> int:
-    try:
-        return records.get_record_offset() or stream.tell()
-    except (AttributeError, OSError, ValueError):
-        return -1
+def _response(record: Record, payloads: bool) -> WarcResponse:
+    http = record.http
+    headers = _header_dict(http) if http is not None else {}
+    problem = record.problem
+    body = b""
+    if payloads and problem is None:
+        body, problem = _payload(record.payload, headers)
+    return WarcResponse(
+        url=record.url,
+        status=_status(http.get_statuscode()) if http is not None else 0,
+        headers=headers,
+        body=body,
+        fetched_at=parse_utc(record.headers.get_header("WARC-Date")),
+        offset=record.offset,
+        inner=record.inner,
+        problem=problem,
+    )
 
 
 def _header_dict(http_headers: StatusAndHeaders) -> dict[str, str]:
@@ -279,9 +256,9 @@ def _status(code: Any) -> int:
         return 0
 
 
-def _payload(record: Any, headers: dict[str, str]) -> tuple[bytes, str | None]:
+def _payload(recorded: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
     """The payload without transfer coding and content coding (gzip, deflate, br, zstd)."""
-    raw, problem = raw_payload(record, headers)
+    raw, problem = raw_payload(recorded, headers)
     if problem is not None:
         return b"", problem
     encoding = header(headers, "content-encoding").strip().lower()
@@ -291,38 +268,58 @@ def _payload(record: Any, headers: dict[str, str]) -> tuple[bytes, str | None]:
         return b"", str(error)
 
 
-def raw_payload(record: Any, headers: dict[str, str]) -> tuple[bytes, str | None]:
+def raw_payload(recorded: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
     """The payload as the server's content coding left it (chunked transfer coding removed)."""
-    raw = record.raw_stream.read(MAX_PAYLOAD_BYTES + 1)
-    if len(raw) > MAX_PAYLOAD_BYTES:
-        return b"", f"payload over {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB"
-    transfer = header(headers, "transfer-encoding").lower()
-    if "chunked" in transfer:
+    if "chunked" in header(headers, "transfer-encoding").lower():
         try:
-            raw = _dechunk(raw)
+            return dechunk(recorded), None
         except ValueError as error:
             return b"", f"broken chunked payload: {error}"
-    return raw, None
+    return recorded, None
 
 
-def _dechunk(data: bytes) -> bytes:
-    out, position = bytearray(), 0
-    while True:
-        end = data.find(b"\r\n", position)
+#: the longest chunk-size line (hex digits and chunk extensions) of a chunked payload
+_MAX_CHUNK_LINE = 1024
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
+
+
+def dechunk(data: bytes) -> bytes:
+    """Undo chunked transfer coding (RFC 9112 7.1); raises ValueError saying what is wrong. Sizes must be
+    hexadecimal, each chunk must be there whole, the total stays within MAX_PAYLOAD_BYTES, and every step
+    moves forward. Data that ends where a chunk-size line should start is taken as it is (a capture whose
+    last chunk was not recorded)."""
+    out: list[bytes] = []
+    total = position = 0
+    while position < len(data):
+        end = data.find(b"\n", position, position + _MAX_CHUNK_LINE)
         if end < 0:
-            raise ValueError("no chunk size")
-        size = int(data[position:end].split(b";")[0].strip() or b"0", 16)
+            raise ValueError("no chunk-size line where a chunk should start")
+        size_text = data[position:end].split(b";")[0].strip()
+        if not _HEX.fullmatch(size_text):
+            raise ValueError(f"chunk size {size_text[:20].decode('latin-1')!r} is not a hexadecimal number")
+        size = int(size_text, 16)
         if size == 0:
-            return bytes(out)
-        start = end + 2
-        out += data[start : start + size]
-        position = start + size + 2
+            break
+        if size > MAX_PAYLOAD_BYTES - total:
+            raise ValueError(f"chunks adding up past {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB")
+        start = end + 1
         if start + size > len(data):
-            raise ValueError("truncated chunk")
+            raise ValueError(f"a chunk of {size:,} bytes cut short after {len(data) - start:,}")
+        out.append(data[start : start + size])
+        total += size
+        position = start + size
+        if data.startswith(b"\r\n", position):
+            position += 2
+        elif data.startswith(b"\n", position):
+            position += 1
+        elif position < len(data):
+            raise ValueError("no line end after a chunk")
+    return b"".join(out)
 
 
 def decode_content(data: bytes, encoding: str) -> bytes:
-    """Undo a Content-Encoding (several, comma-separated, are undone last first); raises ValueError."""
+    """Undo a Content-Encoding (several, comma-separated, are undone last first); raises ValueError. No
+    step gives more than MAX_PAYLOAD_BYTES: decoders stop there, however small their input."""
     for coding in reversed([c.strip() for c in encoding.split(",") if c.strip()]):
         if coding == "identity":
             continue
@@ -331,45 +328,96 @@ def decode_content(data: bytes, encoding: str) -> bytes:
             raise ValueError(f"unknown content coding {coding!r}")
         try:
             data = decode(data)
-        except ValueError:
-            raise  # a limit of ours, already worded
+        except _TooLarge:
+            raise ValueError(
+                f"the {coding} payload inflates past {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB"
+            ) from None
         except Exception as error:  # zlib.error, brotli.error and zstd's errors share no base
             raise ValueError(f"cannot decode the {coding} payload: {error}") from None
     return data
 
 
-def _inflate(data: bytes, wbits: int) -> bytes:
-    decompressor = zlib.decompressobj(wbits)
-    out = decompressor.decompress(data, MAX_PAYLOAD_BYTES + 1)
-    if len(out) > MAX_PAYLOAD_BYTES:
-        raise ValueError(f"the payload inflates past {MAX_PAYLOAD_BYTES // (1024 * 1024)} MB")
-    return out
+class _TooLarge(Exception):
+    """A decoder reached MAX_PAYLOAD_BYTES."""
 
 
-def _unzstd(data: bytes) -> bytes:
-    try:
-        import zstandard
-    except ImportError:
-        raise ValueError("cannot decode zstd: install the zstandard package") from None
-    return zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_PAYLOAD_BYTES)
+class _Output:
+    """What a decoder has produced so far, refused past MAX_PAYLOAD_BYTES."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    @property
+    def room(self) -> int:
+        """How much more a decoder may give, plus one: getting it means the payload is too large."""
+        return MAX_PAYLOAD_BYTES - self.size + 1
+
+    def add(self, part: bytes) -> None:
+        self.size += len(part)
+        if self.size > MAX_PAYLOAD_BYTES:
+            raise _TooLarge
+        self.parts.append(part)
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _gunzip(data: bytes) -> bytes:
+    """gzip, every member of it (a payload may be several gzip members one after another, as a file
+    written in parts is); bytes after the last member that are no gzip member are left out, as gzip does."""
+    output = _Output()
+    while data:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        output.add(inflater.decompress(data, output.room))
+        if not inflater.eof:  # cut short: what could be read is kept, as browsers do
+            break
+        data = inflater.unused_data
+        if not data.startswith(b"\x1f\x8b"):
+            break
+    return output.value()
 
 
 def _undeflate(data: bytes) -> bytes:
+    """deflate: zlib-wrapped as the standard says, or raw, as some servers send it; anything after the
+    stream's end is left out."""
+    output = _Output()
     try:
-        return _inflate(data, zlib.MAX_WBITS)
+        output.add(zlib.decompressobj(zlib.MAX_WBITS).decompress(data, output.room))
     except zlib.error:
-        return _inflate(data, -zlib.MAX_WBITS)  # raw deflate, as some servers send
+        output.add(zlib.decompressobj(-zlib.MAX_WBITS).decompress(data, output.room))
+    return output.value()
 
 
 def _unbrotli(data: bytes) -> bytes:
-    import brotli
+    output = _Output()
+    decompressor = brotli.Decompressor()
+    output.add(decompressor.process(data, output_buffer_limit=output.room))
+    while not decompressor.is_finished():
+        part = decompressor.process(b"", output_buffer_limit=output.room)
+        if not part:  # cut short: what could be read is kept
+            break
+        output.add(part)
+    return output.value()
 
-    return brotli.decompress(data)
+
+def _unzstd(data: bytes) -> bytes:
+    """zstd, every frame of it."""
+    output = _Output()
+    while data:
+        decompressor = zstd.ZstdDecompressor()
+        output.add(decompressor.decompress(data, max_length=output.room))
+        while not decompressor.eof and not decompressor.needs_input:
+            output.add(decompressor.decompress(b"", max_length=output.room))
+        if not decompressor.eof:  # cut short
+            break
+        data = decompressor.unused_data
+    return output.value()
 
 
 _DECODERS: dict[str, Callable[[bytes], bytes]] = {
-    "gzip": partial(_inflate, wbits=16 + zlib.MAX_WBITS),
-    "x-gzip": partial(_inflate, wbits=16 + zlib.MAX_WBITS),
+    "gzip": _gunzip,
+    "x-gzip": _gunzip,
     "deflate": _undeflate,
     "br": _unbrotli,
     "zstd": _unzstd,
@@ -387,40 +435,57 @@ _NOT_REPLAYED = frozenset(
 
 class WarcReplayIndex:
     """Where each captured response of a WARC file is, by host and path (the last capture of an address
-    wins), to serve it again as it was."""
+    wins), to serve it again as it was. Damaged parts of the file are passed over: ``skipped`` lists them,
+    and a warning says how many there were."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.offsets: dict[tuple[str, str], int] = {}
+        self.offsets: dict[tuple[str, str], tuple[int, int]] = {}
+        self.skipped: list[Damage] = []
         with path.open("rb") as stream:
             for item in iter_responses(stream, payloads=False):
-                if isinstance(item, WarcProblem):
-                    if not item.fatal:
-                        continue
-                    raise ValueError(f"{path}: {item.reason} at byte {item.offset}")
+                if isinstance(item, Damage):
+                    self.skipped.append(item)
+                    continue
                 host = host_of(item.url)
                 if not host:  # no host (or an address urllib cannot split): nothing could ask for it
                     continue
-                self.offsets[(host, _request_target(item.url))] = item.offset
+                self.offsets[(host, _request_target(item.url))] = (item.offset, item.inner)
+        if self.skipped:
+            first = self.skipped[0]
+            warnings.warn(
+                f"{path}: {len(self.skipped)} damaged part(s) passed over, the first at byte {first.offset}"
+                f" ({first.reason}); the {len(self.offsets)} readable responses are served",
+                stacklevel=2,
+            )
         if not self.offsets:
-            raise ValueError(f"{path} holds no HTTP responses")
+            raise ValueError(f"{path} holds no readable HTTP responses")
 
     @property
     def hosts(self) -> list[str]:
         return sorted({host for host, _ in self.offsets})
 
     def response(self, host: str, target: str) -> tuple[int, list[tuple[str, str]], bytes] | None:
-        """(status, headers, payload as sent) of the capture of ``host`` + ``target``, or None."""
-        offset = self.offsets.get((host.lower(), target))
-        if offset is None:
+        """(status, headers, payload as sent) of the capture of ``host`` + ``target``, or None. A capture
+        that cannot be read whole is answered with a 502 saying why (with Retry-After: 0, so a crawl counts
+        it as that page's error without waiting)."""
+        where = self.offsets.get((host.lower(), target))
+        if where is None:
             return None
         with self.path.open("rb") as stream:
-            stream.seek(offset)
-            record = next(iter(ArchiveIterator(stream, check_digests=False)))
-            headers = _header_dict(record.http_headers)
-            body, problem = raw_payload(record, headers)
-            if problem is not None:
-                return None
-            status = _status(record.http_headers.get_statuscode())
-            kept = [(k, v) for k, v in record.http_headers.headers if k.lower() not in _NOT_REPLAYED]
-        return status, kept, body
+            record = read_record_at(stream, *where)
+        if isinstance(record, Damage):
+            return _unreplayable(where[0], record.reason)
+        if record.http is None or record.problem is not None:
+            return _unreplayable(where[0], record.problem or "no HTTP headers")
+        headers = _header_dict(record.http)
+        body, problem = raw_payload(record.payload, headers)
+        if problem is not None:
+            return _unreplayable(where[0], problem)
+        kept = [(k, v) for k, v in record.http.headers if k.lower() not in _NOT_REPLAYED]
+        return _status(record.http.get_statuscode()), kept, body
+
+
+def _unreplayable(offset: int, reason: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    message = f"the capture at byte {offset} of the WARC file cannot be replayed: {reason}"
+    return 502, [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "0")], message.encode()

@@ -52,7 +52,7 @@ def run_tool(module_main: str, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def import_cli(db: Path, *args: str) -> dict:
+def import_cli(db: Path, *args: str, exit_code: int = 0) -> dict:
     result = subprocess.run(
         [sys.executable, "-m", "newsarchive.cli", "import", "--db", str(db), "--format", "json", *args],
         capture_output=True,
@@ -60,7 +60,7 @@ def import_cli(db: Path, *args: str) -> dict:
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == exit_code, result.stderr
     return json.loads(result.stdout)
 
 
@@ -184,14 +184,18 @@ def test_warc_import_keeps_news_pages_and_counts_every_skip(tmp_path: Path) -> N
             writer.create_warc_record(YNET_URL, "request", payload=io.BytesIO(b""), http_headers=request)
         )
     with path.open("ab") as stream:
-        stream.write(gzip.compress(b"WARC/1.0\r\nthis is not a record\r\n\r\n"))  # skipped, reading goes on
+        headerless = stream.tell()
+        stream.write(gzip.compress(b"WARC/1.0\r\nthis is not a record\r\n\r\n"))  # damage, reading goes on
         writer = WARCWriter(stream, gzip=True)
         _response(
             writer, "https://www.ynet.co.il/after-the-bad-record", b"<html>hi</html>", status="410 Gone"
         )
-        stream.write(b"garbage that is no record at all\r\n\r\n")  # reading stops here
+        garbage = stream.tell()
+        stream.write(b"garbage that is no record at all\r\n\r\n")  # damage, reading goes on
+        writer = WARCWriter(stream, gzip=True)
+        _response(writer, "https://www.ynet.co.il/after-the-garbage", b"<html>hi</html>", status="451 Gone")
 
-    report = import_cli(tmp_path / "a.db", str(path))
+    report = import_cli(tmp_path / "a.db", str(path), exit_code=1)
     assert report["stored"] == {"ynet": 1, "walla": 1}
     skipped = report["skipped"]
     assert skipped["HTTP status 404"] == 1
@@ -199,12 +203,16 @@ def test_warc_import_keeps_news_pages_and_counts_every_skip(tmp_path: Path) -> N
     assert skipped["not a known news site"] == 2  # negevnews and example.com
     assert any(reason.startswith("cannot decode the gzip payload") for reason in skipped)
     assert skipped["HTTP status 410"] == 1  # the record after the headerless one was read
-    assert skipped["malformed WARC record"] == 2  # the headerless record, and the garbage that ended the file
+    assert skipped["HTTP status 451"] == 1  # and the record after the garbage
+    assert [(d["offset"], d["reason"]) for d in report["damaged"]] == [
+        (headerless, "WARC record without a valid Content-Length"),
+        (garbage, "no WARC record starts here"),
+    ]
     stored = articles(tmp_path / "a.db")
     assert stored[YNET_URL]["headline"].startswith("משרד הבריאות")
     assert stored[YNET_URL]["fetched_at"].startswith("2024-05-15T08:00:00")
 
-    report = import_cli(tmp_path / "b.db", "--all-hebrew", str(path))
+    report = import_cli(tmp_path / "b.db", "--all-hebrew", str(path), exit_code=1)
     assert report["stored"].get("negevnews.co.il") == 1 or NEGEV_URL in articles(tmp_path / "b.db")
     assert report["skipped"]["not mostly Hebrew"] == 1
 

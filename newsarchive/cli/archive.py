@@ -260,7 +260,7 @@ def import_command(
         if files:
             report = _import_files(archive, files, url, force)
         if warcs:
-            report = _merge(report, _import_warcs(archive, warcs, all_hebrew, force))
+            report = report.merge(_import_warcs(archive, warcs, all_hebrew, force))
     except StorageError as error:
         stderr.print(
             f"[red]import stopped: {escape(str(error))}[/red]\nWhat was stored before is kept; the batch"
@@ -271,6 +271,15 @@ def import_command(
     finally:
         archive.close()
     _print_report(report, fmt)
+    if report.total_damaged:
+        damaged = report.damaged_files
+        names = ", ".join(p.name for p in damaged[:3]) + (", ..." if len(damaged) > 3 else "")
+        stderr.print(
+            f"[red]newsarchive: {report.total_damaged} damaged part(s) in {len(damaged)} of {len(warcs)} WARC"
+            f" file(s) ({escape(names)}): the report lists where and why; every readable record was"
+            " imported[/red]"
+        )
+        sys.exit(1)
 
 
 def _import_files(archive: Archive, files: list[Path], url: str | None, force: bool) -> IngestReport:
@@ -301,11 +310,8 @@ def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool, force: 
         return ingest(archive, pages(), keep_outcomes=False, keep_rejected=True, replace_known=force)
 
 
-def _merge(first: IngestReport, second: IngestReport) -> IngestReport:
-    first.stored.update(second.stored)
-    first.skipped.update(second.skipped)
-    first.outcomes += second.outcomes
-    return first
+#: damaged parts listed in the table (--format json lists up to ingest.MAX_DAMAGE_LISTED)
+_DAMAGE_ROWS = 50
 
 
 def _print_report(report: IngestReport, fmt: str) -> None:
@@ -314,7 +320,10 @@ def _print_report(report: IngestReport, fmt: str) -> None:
             json.dumps(
                 {
                     "stored": dict(report.stored),
+                    "new_versions": dict(report.new_versions),
                     "skipped": dict(report.skipped),
+                    "damaged": [d.to_dict() for d in report.damaged],
+                    "damaged_total": report.total_damaged,
                     "pages": [
                         {"url": o.url, "stored": o.article is not None, "reason": o.reason}
                         for o in report.outcomes
@@ -326,13 +335,23 @@ def _print_report(report: IngestReport, fmt: str) -> None:
         )
         return
     console = stdout_console()
-    table = Table(title=f"{report.total_stored} stored, {report.total_skipped} skipped")
+    title = f"{report.total_stored} stored, {report.total_skipped} skipped"
+    if report.total_damaged:
+        title += f", {report.total_damaged} damaged"
+    table = Table(title=title)
     table.add_column("outcome")
     table.add_column("pages", justify="right")
     for site, count in report.stored.most_common():
-        table.add_row(f"stored: {site}", str(count))
+        versions = report.new_versions[site]
+        table.add_row(f"stored: {site}" + (f" ({versions} as new versions)" if versions else ""), str(count))
     for reason, count in report.skipped.most_common():
         table.add_row(f"skipped: {escape(reason)}", str(count))
+    for damage in report.damaged[:_DAMAGE_ROWS]:
+        table.add_row(
+            f"damaged: {escape(str(damage.path))} at byte {damage.offset}: {escape(damage.reason)}", ""
+        )
+    if report.total_damaged > _DAMAGE_ROWS:
+        table.add_row(f"damaged: {report.total_damaged - _DAMAGE_ROWS} more (--format json lists them)", "")
     console.print(table)
     if report.skipped_for(ALREADY_STORED):
         console.print(
