@@ -1,18 +1,38 @@
-"""`newsarchive serve`: the archive in Datasette, read-only, on this machine only by default."""
+"""`newsarchive serve`: the archive in Datasette, read-only, on this machine only by default.
+
+Datasette runs inside this process under uvicorn, so whatever stops `serve` stops the server: on SIGTERM or
+Ctrl-C it closes its port at once, gives the requests being answered GRACE_SECONDS, and exits with status 0.
+It writes no file of its own (the metadata is handed over in memory). The archive is opened, and the port
+taken, before the address is announced: a file that is no archive, or a port in use, is one line on stderr.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import json
-import subprocess
+import signal
+import socket
+import sqlite3
 import sys
-import tempfile
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 import click
 
-from ..store import default_db_path
-from .options import db_option, stderr
+from ..store import Archive
+from .options import archive_path, db_option
+
+#: Datasette's settings: its time limit stops SQL between steps; newsarchive's SQL functions bound their
+#: own work (see store.datasette_plugin)
+SETTINGS = {"default_page_size": 50, "sql_time_limit_ms": 3000}
+#: how long the requests being answered may take to finish once `serve` is told to stop
+GRACE_SECONDS = 3
+ASGIApp = Callable[..., Awaitable[None]]
+_ARCHIVE_TABLES = ("articles", "articles_fts")
 
 
 def datasette_metadata(database_name: str) -> dict:
@@ -24,12 +44,40 @@ def datasette_metadata(database_name: str) -> dict:
     return metadata
 
 
-def datasette_command(db: Path, metadata_file: Path, host: str, port: int) -> list[str]:
-    return [
-        sys.executable, "-m", "datasette", "serve", str(db), "--metadata", str(metadata_file),
-        "--host", host, "--port", str(port), "--setting", "default_page_size", "50",
-        "--setting", "sql_time_limit_ms", "3000",
-    ]  # fmt: skip
+def archive_problem(db: Path) -> str | None:
+    """Why ``db`` cannot be served (not SQLite, not a newsarchive archive, of a newer newsarchive...), or
+    None. An archive of an older newsarchive is upgraded, as every reader does."""
+    try:
+        conn = sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as error:  # unreadable, locked...
+        return f"cannot open {db}: {error}"
+    except sqlite3.DatabaseError as error:
+        return f"{db} is not an SQLite database, or a damaged one ({error})"
+    missing = [table for table in _ARCHIVE_TABLES if table not in tables]
+    if missing:
+        return f"{db} is not a newsarchive archive (it has no {' or '.join(missing)} table)"
+    try:
+        Archive(db, readonly=True).close()
+    except (sqlite3.Error, OSError, RuntimeError) as error:
+        return f"cannot open the archive {db}: {error}"
+    return None
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound and listening (raises OSError: address in use, unknown host...)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not past a listener: past TIME_WAIT
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 @click.command()
@@ -37,28 +85,70 @@ def datasette_command(db: Path, metadata_file: Path, host: str, port: int) -> li
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 exposes it)."
 )
-@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="0: any free port."
+)
 def serve(db_path: Path | None, host: str, port: int) -> None:
     """Browse and query the archive in Datasette (read-only), with Hebrew search at /-/hebrew-search.
+    Ctrl-C or SIGTERM stops it.
 
     \b
     Examples:
       newsarchive serve                 # http://127.0.0.1:8001/
       newsarchive serve --db research.db --port 8080
     """
-    db = db_path or default_db_path()
-    if not db.exists():
-        stderr.print(
-            f"[red]no archive at {db}[/red] (create one with `newsarchive import` or `newsarchive crawl`)"
-        )
-        sys.exit(2)
-    with tempfile.TemporaryDirectory() as folder:
-        metadata_file = Path(folder) / "metadata.json"
-        metadata_file.write_text(
-            json.dumps(datasette_metadata(db.stem), ensure_ascii=False), encoding="utf-8"
-        )
-        stderr.print(f"serving {db} at http://{host}:{port}/  (Hebrew search: /-/hebrew-search)")
-        try:
-            sys.exit(subprocess.call(datasette_command(db, metadata_file, host, port)))
-        except KeyboardInterrupt:
-            sys.exit(0)
+    db = archive_path(db_path)
+    if not db.is_file():
+        _fail(f"no archive at {db} (create one with `newsarchive import` or `newsarchive crawl`)", 2)
+    problem = archive_problem(db)
+    if problem:
+        _fail(problem)
+    try:
+        sock = listening_socket(host, port)
+    except OSError as error:
+        hint = " (another server? --port chooses another)" if error.errno == errno.EADDRINUSE else ""
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}")
+    with sock:
+        app = _datasette_app(db)
+        address = sock.getsockname()
+        where = f"[{address[0]}]" if sock.family == socket.AF_INET6 else address[0]
+        _run(app, sock, f"serving {db} at http://{where}:{address[1]}/  (Hebrew search: /-/hebrew-search)")
+    click.echo("newsarchive serve: stopped", err=True)
+
+
+def _datasette_app(db: Path) -> ASGIApp:
+    from datasette.app import Datasette
+
+    from ..store.hebrew import matches
+
+    datasette = Datasette(files=[str(db)], metadata=datasette_metadata(db.stem), settings=SETTINGS)
+    asyncio.run(datasette.invoke_startup())
+    matches("לשלום", "שלום")  # loads the word frequencies now, not during the first search
+    return datasette.app()
+
+
+def _run(app: ASGIApp, sock: socket.socket, announcement: str) -> None:
+    """Announce the address, and serve until SIGTERM or SIGINT. uvicorn takes both signals while it serves
+    and raises them again once it has stopped; the handlers here take them before and after (so that neither
+    ends the process before the server has closed its port) and tell the server to stop."""
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(app, lifespan="on", log_level="info", timeout_graceful_shutdown=GRACE_SECONDS)
+    )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        click.echo(announcement, err=True)
+        server.run(sockets=[sock])
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _fail(message: str, status: int = 1) -> NoReturn:
+    click.echo(f"newsarchive serve: {message}", err=True)
+    sys.exit(status)

@@ -4,6 +4,12 @@ Registered through the `datasette` entry point, so it loads wherever newsarchive
 - SQL functions `hebrew_match(q)` (an FTS5 expression for articles_fts, prefix-insensitive) and
   `hebrew_snippet(text, q)` (a window of the text with the hits in «»), for canned queries;
 - a page, /-/hebrew-search?q=..., that runs the same search as `newsarchive search`.
+
+Datasette's time limit (sql_time_limit_ms) cannot stop a Python function that SQLite is running: SQLite's
+progress handler runs only between its own steps. So each function's work is bounded whatever its arguments:
+a query is refused past query.MAX_QUERY_CHARS and MAX_TERMS (hebrew_match then matches nothing and
+hebrew_query_problem says why), and a snippet looks at a bounded part of the text (see snippets). A query
+that calls them on many rows is stopped by the time limit between two calls.
 """
 
 from __future__ import annotations
@@ -22,27 +28,36 @@ from .snippets import snippet
 _NOTHING = '"\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0"'
 
 
-def hebrew_match(query: str | None) -> str:
+def hebrew_match(query: object) -> str:
     try:
-        return parse_query(query or "").match_expression()
+        return parse_query(_as_text(query)).match_expression()
     except QueryError:
         return _NOTHING
 
 
-def hebrew_query_problem(query: str | None) -> str | None:
+def hebrew_query_problem(query: object) -> str | None:
     try:
-        parse_query(query or "")
+        parse_query(_as_text(query))
     except QueryError as error:
         return str(error)
     return None
 
 
-def hebrew_snippet(text: str | None, query: str | None) -> str:
+def hebrew_snippet(text: object, query: object) -> str:
     try:
-        terms = parse_query(query or "").highlight_tokens()
+        terms = parse_query(_as_text(query)).highlight_tokens()
     except QueryError:
         terms = []
-    return snippet(text or "", terms, mark=("«", "»"))
+    return snippet(_as_text(text), terms, mark=("«", "»"))
+
+
+def _as_text(value: object) -> str:
+    """What SQL passes may be text, a number, a blob or NULL."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
 
 
 @hookimpl
