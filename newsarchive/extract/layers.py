@@ -104,6 +104,28 @@ def _names(texts: list[str], desks: tuple[str, ...] = ()) -> list[str]:
     return names
 
 
+# a link to a tag page ("tags.walla.co.il/...", "/tag/...", "/tags/..."): a tag, never a breadcrumb step
+_TAG_ADDRESS = re.compile(r"//tags?\.|/(?:tag|tags|keyword|keywords)/", re.I)
+_BYLINE_OR_DATE = re.compile(r"author|writer|byline|reporter|date|time|publish", re.I)
+
+
+def _is_byline_block(element: etree._Element, text: str) -> bool:
+    """A short block of names and times (the byline and date line between a headline and its subtitle)."""
+    if len(text) > 200 or element.tag in ("h2", "p"):
+        return False
+    return any(_BYLINE_OR_DATE.search(class_and_id(e)) for e in element.iter() if isinstance(e.tag, str))
+
+
+def _groups_names(element: etree._Element, matched: list[etree._Element]) -> bool:
+    """A block that only groups author blocks of its own ("writers-names" around one "writer-name-item" per
+    name): its joined text would read as one name, so its parts are read instead."""
+    inner = [other for other in matched if other is not element and element in other.iterancestors()]
+    if not inner:
+        return False
+    covered = sum(len(text_of(other)) for other in inner if other.getparent() is not None)
+    return covered >= 0.6 * len(text_of(element))
+
+
 def _unique(texts: list[str]) -> list[str]:
     out: list[str] = []
     for text in texts:
@@ -577,7 +599,7 @@ class GenericLayer(Layer):
                     and not BOILERPLATE_MARKERS.search(marks)
                 ):
                     return text
-                if text:
+                if text and not _is_byline_block(sibling, text):
                     break
             node = node.getparent()
             if node is None:
@@ -624,7 +646,7 @@ class GenericLayer(Layer):
             scopes = []
         for scope in scopes:
             texts = []
-            for element in self.page.select(
+            matched = self.page.select(
                 ".//*[@rel='author' or @itemprop='author' or contains(@class,'author')"
                 " or contains(@id,'uthor')"
                 " or contains(@class,'byline')"
@@ -632,8 +654,9 @@ class GenericLayer(Layer):
                 " or contains(@class,'Writer') or contains(@class,'autor')"
                 " or contains(@class,'reporter')]",
                 scope,
-            ):
-                if self._in_foreign_block(element, scope):
+            )
+            for element in matched:
+                if self._in_foreign_block(element, scope) or _groups_names(element, matched):
                     continue
                 text = text_of(element) or clean(element.get("content"))
                 if element.get("itemprop") == "author" and (
@@ -861,9 +884,10 @@ class GenericLayer(Layer):
             "//*[contains(@class,'crumb') or contains(@class,'Crumb') or contains(@class,'trajector')"
             " or contains(@aria-label,'readcrumb')]"
         ):
-            items = _unique(
-                [text_of(a) for a in element.iter("a")] + [text_of(li) for li in element.iter("li")][-1:]
-            )
+            links = [a for a in element.iter("a") if not _TAG_ADDRESS.search(a.get("href") or "")]
+            if not links and any(True for _ in element.iter("a")):
+                continue  # a tag list (some templates class tags and breadcrumbs together)
+            items = _unique([text_of(a) for a in links] + [text_of(li) for li in element.iter("li")][-1:])
             if items:
                 return items
         return self._section_labels()

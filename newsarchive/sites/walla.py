@@ -2,7 +2,7 @@
 
 from .base import ImageRule, Layout, SiteProfile
 
-_TAGS = ".tags-list a[href*='tags.'], .tagsList a[href*='tags.']"
+_TAGS = ".tags-list a[href*='tags.'], .tagsList a[href*='tags.'], .tags-and-breadcrumbs a[href*='tags.']"
 _SECTION = ".breadcrumbs-box .path-item a, nav.breadcrumb li a"
 
 #: A news flash on its own page (2023 on): /break/<id>.
@@ -34,7 +34,7 @@ ITEM = Layout(
     name="item",
     detect="section.article-content, p.subtitle",
     headline="h1.title",
-    subtitle="p.subtitle",
+    subtitle="p.subtitle, h2.subtitle",
     byline="span.author, .authors .author-name, .writers-names .writer-name-item",
     published=("time.date",),
     body="section.article-content",
@@ -52,6 +52,7 @@ WALLA = SiteProfile(
     desks=("מערכת וואלה", "וואלה!", "וואלה! חדשות"),
     verified=(
         "real pages: break-2020, 2021 and break-2024 flashes (../shared/corpus); item pages: written fixtures"
+        " and a real 2026 item page trimmed by a public extractor's test suite (h2.subtitle, writers-names)"
     ),
     homes=("https://news.walla.co.il",),
     feeds=("https://rss.walla.co.il/feed/1?type=main", "https://rss.walla.co.il/feed/22"),
