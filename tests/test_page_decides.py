@@ -78,3 +78,23 @@ def test_fixture_folder_names_are_profiles() -> None:
     folders = {p.name for p in FIXTURES.iterdir() if p.is_dir()}
     assert set(SITES) <= folders, set(SITES) - folders
     assert isinstance(FIXTURES, Path)
+
+
+def test_a_selector_is_skipped_only_when_the_names_it_needs_are_absent() -> None:
+    """A selector is not run when no class or id it needs is in the page; an attribute test ("a[href*=..]")
+    narrows what the names select and never hides a name (nor a comma inside it splits the selector)."""
+    from newsarchive.extract.page import Page, required_names
+
+    assert required_names(".tags-list a[href*='tags.'], .tagsList a[href*='a,b']") == (
+        ("tags-list",),
+        ("tagsList",),
+    )
+    assert required_names("a[rel='tag']") is None  # needs no name: always run
+    page = Page(
+        "<html><body><div class='tags-list'><a href='https://tags.x.co.il/a'>א</a><a href='/b'>ב</a></div>"
+        "</body></html>",
+        "https://x.co.il/item/1",
+    )
+    assert [a.text for a in page.select(".tags-list a[href*='tags.']")] == ["א"]
+    assert page.select(".tagsList a[href*='tags.']") == []
+    assert "tags-list" in page.markers and page.mentions("tags-list")

@@ -123,7 +123,8 @@ def images_generic(
     body_images = set(body.iter(*_PICTURE_TAGS)) if body is not None else set()
     pictures = list(region.iter(*_PICTURE_TAGS))
     # the article's own picture in a side column, outside the region: a block classed as such
-    pictures += [img for img in page.select(_ARTICLE_PICTURE) if img not in pictures]
+    if any(name in page.source for name in _ARTICLE_PICTURE_CLASSES):  # a tree walk on every page otherwise
+        pictures += [img for img in page.select(_ARTICLE_PICTURE) if img not in pictures]
     for img in pictures:
         if img in claimed or _inside_foreign_block(img, region):
             continue
@@ -139,11 +140,16 @@ def images_generic(
     return _dedupe(found)
 
 
+_ARTICLE_PICTURE_CLASSES = (
+    "ArticleImage",
+    "article-image",
+    "article_image",
+    "lead-image",
+    "main-image",
+    "featured-image",
+)
 _ARTICLE_PICTURE = (
-    "//*[contains(@class,'ArticleImage') or contains(@class,'article-image')"
-    " or contains(@class,'article_image') or contains(@class,'lead-image') or contains(@class,'main-image')"
-    " or contains(@class,'featured-image')]"
-    "/img"
+    "//*[" + " or ".join(f"contains(@class,'{name}')" for name in _ARTICLE_PICTURE_CLASSES) + "]/img"
 )
 _IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp)(?:[?#]|$)", re.I)
 _THUMBNAIL_PX = 150

@@ -54,16 +54,19 @@ def xpath(css_or_xpath: str) -> etree.XPath:
 
 _NEGATION = re.compile(r":not\([^)]*\)")
 _CLASS_OR_ID = re.compile(r"[.#]((?:[\w-]|\\.)+)")
+_ATTRIBUTE_TEST = re.compile(r"\[[^\]]*\]")
+_MARKER_ATTRIBUTES = ("class", "rel", "itemprop", "aria-label")
 
 
 @lru_cache(maxsize=512)
 def required_names(selector: str) -> tuple[tuple[str, ...], ...] | None:
     """For a CSS selector, the class and id names each alternative needs; None when any alternative needs
     none (or the selector is XPath), so that it cannot be ruled out by looking at the page's text."""
-    if selector.startswith(("/", "./", "(")) or "[" in selector:
+    if selector.startswith(("/", "./", "(")):
         return None
     alternatives = []
-    for alternative in selector.split(","):
+    # an attribute test ("a[href*='tags.']") only narrows what the names select
+    for alternative in _ATTRIBUTE_TEST.sub("", selector).split(","):
         names = tuple(_CLASS_OR_ID.findall(_NEGATION.sub("", alternative)))
         if not names:
             return None
@@ -126,7 +129,12 @@ class Page:
     def markers(self) -> str:
         """Every class, rel, itemprop and aria-label value of the page, lower-cased: whether a heuristic's
         class-based search can find anything at all, at the cost of one pass."""
-        return " ".join(self.root.xpath("//@class | //@rel | //@itemprop | //@aria-label")).lower()
+        values = []
+        for element in self.root.iter():  # one walk: faster than XPath's union of four attribute scans
+            attributes = element.attrib if isinstance(element.tag, str) else None
+            if attributes:
+                values += [value for name in _MARKER_ATTRIBUTES if (value := attributes.get(name))]
+        return " ".join(values).lower()
 
     def mentions(self, *words: str) -> bool:
         return any(word in self.markers for word in words)
