@@ -32,7 +32,7 @@ BOILERPLATE_MARKERS = re.compile(
     r"trajectory|\btags?\b|tagslist|tags-list|keywords|popup|modal|cookie|consent|readmore|read-more|more-articles|"
     r"sidebar|toolbar|\brate\b|rating|bigpicture|mobile-link|author|byline|writer|\bdate\b|datedisplay|timestamp|"
     r"disclaimer|contact_us|findmistake|notifymistake|paywall|premiumcontent|premium[_-]?blocked|subscription|print-only|sr-only|"
-    r"screen-reader|visually-hidden|(?<![\w-])hidden(?![\w-])|inarticleholdimage|imageinfo|citv_|art_video|imagecomponent",
+    r"screen-reader|visually-hidden|(?<![\w-])hidden(?![\w-])|inarticleholdimage|imageinfo|imagecomponent",
     re.I,
 )
 # Paragraphs that are calls to action, not article text.
