@@ -6,12 +6,16 @@ The WARC (made fresh each run with warcio, gzip per record as crawlers write the
 response records, each with its request record (10,000 records by default), each page sent gzip-encoded as
 most servers send. The pages: the real saved pages of ../shared/corpus when that folder is there (the default;
 never copied into the repository), else our fixture pages of the profiled sites (tests/fixtures), which are
-much smaller. Three runs over the same pages, one after another in this process:
+much smaller. Four runs over the same pages, one after another in this process (after one extraction of each
+distinct page, so that no run pays for warming caches):
 - extraction alone: `extract_page` over the decoded pages, already in memory;
-- WARC read + extraction: `ingest.warc_pages` (read, decode, filter) then `extract_page`, nothing stored;
+- WARC read alone: `ingest.warc_pages` (read, decode, filter), nothing extracted;
+- WARC read + extraction: `ingest.warc_pages` then `extract_page`, nothing stored;
 - full import: `newsarchive import`'s path (`ingest` into a fresh archive, raw pages kept).
-The WARC layer's cost is 1 - (read + extraction rate) / (extraction rate). Memory (RSS) is sampled at each
-quarter of the full import.
+The WARC layer's cost is 1 - (read + extraction rate) / (extraction rate). Each rate is given per wall-clock
+second and per second of this process's CPU time (steadier when other work shares the cores). Memory (RSS) is
+sampled at each quarter of the full import. The script runs on older newsarchive trees too
+(`PYTHONPATH=OLD_TREE`), to compare.
 """
 
 from __future__ import annotations
@@ -111,19 +115,19 @@ def main() -> None:
     write_warc(warc, pages, args.responses)
 
     in_memory = [FetchedPage(url=url, body=body) for url, body in pages]
-    started = time.perf_counter()
-    for n in range(args.responses):
-        extract_page(in_memory[n % len(in_memory)])
-    extract_s = time.perf_counter() - started
-
-    started = time.perf_counter()
-    read = 0
-    for page in warc_pages(warc):
-        if not hasattr(page, "body"):
-            continue
+    for page in in_memory:
         extract_page(page)
-        read += 1
-    read_extract_s = time.perf_counter() - started
+    with Clock() as extract_time:
+        for n in range(args.responses):
+            extract_page(in_memory[n % len(in_memory)])
+
+    with Clock() as read_time:
+        read = sum(1 for page in warc_pages(warc) if hasattr(page, "body"))
+
+    with Clock() as read_extract_time:
+        for page in warc_pages(warc):
+            if hasattr(page, "body"):
+                extract_page(page)
 
     db = args.folder / "bench.db"
     for stale in args.folder.glob("bench.db*"):
@@ -137,11 +141,13 @@ def main() -> None:
         if seen % max(1, args.responses // 4) == 0:
             memory.append(round(rss_mb(), 1))
 
-    started = time.perf_counter()
-    with Archive(db) as archive:
+    with Clock() as import_time, Archive(db) as archive:
         report = ingest(archive, warc_pages(warc), keep_outcomes=False, on_outcome=sample)
-    import_s = time.perf_counter() - started
 
+    def rates(clock: Clock, count: int) -> dict[str, float]:
+        return {"wall": round(count / clock.wall, 1), "cpu": round(count / clock.cpu, 1)}
+
+    extraction, read_and_extraction = rates(extract_time, args.responses), rates(read_extract_time, read)
     result = {
         "responses": args.responses,
         "records": 2 * args.responses + 1,
@@ -149,10 +155,13 @@ def main() -> None:
         "pages": args.pages,
         "distinct_pages": len(pages),
         "mean_page_kb": round(sum(len(b) for _, b in pages) / len(pages) / 1024, 1),
-        "extraction_pages_per_s": round(args.responses / extract_s, 1),
-        "warc_read_and_extraction_pages_per_s": round(read / read_extract_s, 1),
-        "warc_layer_cost": round(1 - (read / read_extract_s) / (args.responses / extract_s), 3),
-        "full_import_pages_per_s": round(args.responses / import_s, 1),
+        "extraction_pages_per_s": extraction,
+        "warc_read_alone_pages_per_s": rates(read_time, read),
+        "warc_read_and_extraction_pages_per_s": read_and_extraction,
+        "warc_layer_cost": {
+            kind: round(1 - read_and_extraction[kind] / extraction[kind], 3) for kind in ("wall", "cpu")
+        },
+        "full_import_pages_per_s": rates(import_time, args.responses),
         "stored": report.total_stored,
         "skipped": dict(report.skipped),
         "rss_mb_by_quarter": memory,
@@ -160,14 +169,29 @@ def main() -> None:
     print(json.dumps(result, ensure_ascii=False))
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores,"
-        f" Python {platform.python_version()}"
+        f" Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
     )
-    print(
-        f"extraction alone {result['extraction_pages_per_s']} pages/s; WARC read + extraction"
-        f" {result['warc_read_and_extraction_pages_per_s']} pages/s (WARC layer cost"
-        f" {result['warc_layer_cost']:.1%}); full import {result['full_import_pages_per_s']} pages/s;"
-        f" RSS by quarter {memory} MB"
-    )
+    for kind in ("wall", "cpu"):
+        print(
+            f"per {kind} second: extraction alone {extraction[kind]} pages/s; WARC read alone"
+            f" {result['warc_read_alone_pages_per_s'][kind]} pages/s; WARC read + extraction"
+            f" {read_and_extraction[kind]} pages/s (WARC layer cost {result['warc_layer_cost'][kind]:.1%});"
+            f" full import {result['full_import_pages_per_s'][kind]} pages/s"
+        )
+    print(f"RSS by quarter of the import {memory} MB")
+
+
+class Clock:
+    """Wall time and this process's CPU time (all its threads) of a block. On a machine shared with other
+    work, CPU time is the steadier measure: waiting for a core does not count."""
+
+    def __enter__(self) -> Clock:
+        self.wall_start, self.cpu_start = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall_start
+        self.cpu = time.process_time() - self.cpu_start
 
 
 if __name__ == "__main__":

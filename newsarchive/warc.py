@@ -408,8 +408,11 @@ def _unzstd(data: bytes) -> bytes:
         decompressor = zstd.ZstdDecompressor()
         output.add(decompressor.decompress(data, max_length=output.room))
         while not decompressor.eof and not decompressor.needs_input:
-            output.add(decompressor.decompress(b"", max_length=output.room))
-        if not decompressor.eof:  # cut short
+            part = decompressor.decompress(b"", max_length=output.room)
+            if not part:
+                break
+            output.add(part)
+        if not decompressor.eof:  # cut short: what could be read is kept
             break
         data = decompressor.unused_data
     return output.value()
