@@ -252,27 +252,24 @@ def test_a_record_whose_length_disagrees_is_damaged_not_stored(tmp_path: Path) -
     blocks = {n: http_response(walla_article(n).encode()) for n in range(101, 107)}
     wrong = {102: len(blocks[102]) - 100, 104: len(blocks[104]) + 100}  # too short, too long
     records = [warc_record(article_url(n), block, length=wrong.get(n)) for n, block in blocks.items()]
-    too_long = f"Content-Length is {wrong[104]:,} bytes"
-    for kind, parts in (("gzip", [member(r) for r in records]), ("plain", records)):
-        path = tmp_path / ("lengths.warc.gz" if kind == "gzip" else "lengths.warc")
+    short = f"the record does not end where its Content-Length ({wrong[102]:,} bytes) says"
+    long = f"the record does not end where its Content-Length ({wrong[104]:,} bytes) says"
+    cut_short = f"record cut short: its Content-Length is {wrong[104]:,} bytes, its gzip member ends"
+    members = [member(r) for r in records]
+    layouts = {  # (the file's parts, where each damage is reported, the second damage's reason)
+        "a gzip member per record": (members, [offsets(members)[1], offsets(members)[3]], cut_short),
+        "uncompressed": (records, [offsets(records)[1], offsets(records)[3]], long),
+        "one gzip member for all": ([member(b"".join(records))], [0, 0], long),
+    }
+    for i, (layout, (parts, damaged_at, second)) in enumerate(layouts.items()):
+        path = tmp_path / f"lengths-{i}.warc{'' if layout == 'uncompressed' else '.gz'}"
         path.write_bytes(b"".join(parts))
-        report = import_api(path, tmp_path / f"{kind}.db")
-        starts = offsets(parts)
-        assert [d.offset for d in report.damaged] == [starts[1], starts[3]], kind
-        assert report.damaged[0].reason == (
-            f"the record does not end where its Content-Length ({wrong[102]:,} bytes) says"
-        )
-        if kind == "gzip":  # the member ends first
-            assert report.damaged[1].reason.startswith(
-                f"record cut short: its {too_long}, its gzip member ends"
-            )
-        else:  # the record runs into the next one
-            assert (
-                report.damaged[1].reason
-                == f"the record does not end where its Content-Length ({wrong[104]:,} bytes) says"
-            )
+        report = import_api(path, tmp_path / f"{i}.db")
+        assert [d.offset for d in report.damaged] == damaged_at, layout
+        assert report.damaged[0].reason == short, layout
+        assert report.damaged[1].reason.startswith(second), layout
         # a Content-Length too long took the start of the next record: it is found all the same
-        assert stored_urls(tmp_path / f"{kind}.db") == {article_url(n) for n in (101, 103, 105, 106)}, kind
+        assert stored_urls(tmp_path / f"{i}.db") == {article_url(n) for n in (101, 103, 105, 106)}, layout
         assert report.total_stored == 4 and report.total_damaged == 2
 
 
