@@ -416,7 +416,14 @@ def _read_segment(segment: _Segment, payloads: bool) -> Generator[Record | Damag
             yield outcome.record
             line = outcome.next_line
             continue
-        yield Damage(segment.start if segment.gzipped else segment.start + outcome.start, outcome.reason)
+        if not segment.gzipped:
+            yield Damage(segment.start + outcome.start, outcome.reason)
+        elif outcome.start:  # a member holding several records (a WARC gzipped whole): say where in it
+            yield Damage(
+                segment.start, f"{outcome.reason} ({outcome.start:,} bytes into the inflated member)"
+            )
+        else:
+            yield Damage(segment.start, outcome.reason)
         if segment.error:  # the member cannot be inflated past here: look for the next one in the file
             return _next_start(segment.file, segment.start + 1)
         if not segment.gzipped:

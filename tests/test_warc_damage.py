@@ -259,14 +259,18 @@ def test_a_record_whose_length_disagrees_is_damaged_not_stored(tmp_path: Path) -
     layouts = {  # (the file's parts, where each damage is reported, the second damage's reason)
         "a gzip member per record": (members, [offsets(members)[1], offsets(members)[3]], cut_short),
         "uncompressed": (records, [offsets(records)[1], offsets(records)[3]], long),
-        "one gzip member for all": ([member(b"".join(records))], [0, 0], long),
+        "one gzip member for all": (
+            [member(b"".join(records))],
+            [0, 0],
+            f"{long} ({len(b''.join(records[:3])):,} bytes into",
+        ),
     }
     for i, (layout, (parts, damaged_at, second)) in enumerate(layouts.items()):
         path = tmp_path / f"lengths-{i}.warc{'' if layout == 'uncompressed' else '.gz'}"
         path.write_bytes(b"".join(parts))
         report = import_api(path, tmp_path / f"{i}.db")
         assert [d.offset for d in report.damaged] == damaged_at, layout
-        assert report.damaged[0].reason == short, layout
+        assert report.damaged[0].reason.startswith(short), layout
         assert report.damaged[1].reason.startswith(second), layout
         # a Content-Length too long took the start of the next record: it is found all the same
         assert stored_urls(tmp_path / f"{i}.db") == {article_url(n) for n in (101, 103, 105, 106)}, layout
