@@ -12,7 +12,7 @@ from pathlib import Path
 from .article import Article, NotAnArticle
 from .encoding import charset_of, decode_html
 from .extract import extract_article
-from .extract.page import Page
+from .extract.page import canonical_url
 from .sites import profile_for_url
 from .store import Archive, FetchedPage
 from .store.archive import Written
@@ -252,13 +252,6 @@ def html_files(paths: Iterable[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
-
-
-def canonical_url(body: bytes) -> str | None:
-    """The web address a saved page gives itself (canonical link, og:url), or None. Raises
-    :class:`NotAnArticle` for bytes that are not an HTML page."""
-    canonical = Page(body, "file:///").canonical
-    return canonical if canonical.startswith(("http://", "https://")) else None
 
 
 def page_from_file(path: Path, url: str | None = None) -> FetchedPage | Outcome:

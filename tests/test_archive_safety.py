@@ -446,7 +446,7 @@ def test_a_full_disk_is_a_clear_error_and_leaves_the_archive_intact(tmp_path: Pa
 def test_import_onto_a_full_disk_stops_with_a_clear_message(tmp_path: Path, monkeypatch) -> None:
     from click.testing import CliRunner
 
-    import newsarchive.cli.archive as cli_archive
+    import newsarchive.cli.imports as cli_archive
     from newsarchive.cli import main
 
     opened = cli_archive.open_archive

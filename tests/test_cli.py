@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import ast
 import json
+import os
 import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import CliRunner
 
-from newsarchive.cli import EXIT_NOT_ARTICLE, USER_AGENT, main
+from newsarchive.cli import COMMANDS, EXIT_NOT_ARTICLE, USER_AGENT, main
 
 from .conftest import FIXTURES
 
@@ -116,9 +120,58 @@ def test_console_script_and_help_examples() -> None:
         check=True,
     ).stdout
     assert "Example" in output
-    for name in main.commands:  # every command documents itself with an example
+    assert len(COMMANDS) == 13
+    for name, (_, _, sentence) in COMMANDS.items():  # every command documents itself with an example
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0 and "Example" in result.output, name
+        # `newsarchive --help` lists each command by the first sentence of its own help, without loading it
+        command = main.get_command(click.Context(main), name)
+        assert command is not None and command.get_short_help_str(1000) == sentence, name
+
+
+#: what each command may not load: it does not use it (Scrapy only crawls, the database library only opens
+#: archives, the extractors only extract)
+NOT_LOADED = {
+    ("--help",): {
+        "scrapy",
+        "twisted",
+        "sqlite_utils",
+        "lxml",
+        "dateparser",
+        "matplotlib",
+        "warcio",
+        "datasette",
+    },
+    ("sites",): {"scrapy", "twisted", "sqlite_utils", "lxml", "dateparser", "warcio", "datasette"},
+    ("search", "ממשלה"): {"scrapy", "twisted", "lxml", "dateparser", "matplotlib", "warcio", "datasette"},
+    ("stats",): {"scrapy", "twisted", "lxml", "dateparser", "matplotlib", "warcio", "datasette"},
+    ("extract", str(ITEM)): {"scrapy", "twisted", "sqlite_utils", "matplotlib", "warcio", "datasette"},
+}
+
+
+@pytest.mark.parametrize("args", sorted(NOT_LOADED))
+def test_a_command_loads_only_what_it_uses(args: tuple[str, ...], tmp_path: Path) -> None:
+    """Every command took at least 0.6 s to start (`--help` 0.87 s): Scrapy and the database library were
+    loaded for commands that need neither (docs/benchmarks.md has the start-up times)."""
+    from newsarchive import Article
+    from newsarchive.store import Archive
+
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store(Article(url="https://www.ynet.co.il/news/article/a", site="ynet", headline="ממשלה"))
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['newsarchive', *{list(args)!r}]\n"
+        "try:\n    runpy.run_module('newsarchive.cli', run_name='__main__')\n"
+        "except SystemExit as stop:\n    assert not stop.code, stop.code\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=tmp_path,
+        env={**os.environ, "NEWSARCHIVE_DB": str(tmp_path / "a.db")},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loaded = set(ast.literal_eval(result.stdout.strip().splitlines()[-1]))
+    assert not loaded & NOT_LOADED[args]
 
 
 def test_top_level_api() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsarchive import extract_article
-from newsarchive.ingest import canonical_url
+from newsarchive.extract.page import canonical_url
 
 PROSE = "טקסט של פסקה ארוכה מספיק כדי להיות גוף של כתבה אמיתית, עם עוד כמה מילים. " * 4
 

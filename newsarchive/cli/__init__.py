@@ -1,22 +1,104 @@
-"""The newsarchive command line. Every command mirrors a Python API call and has --help with an example."""
+"""The newsarchive command line. Every command mirrors a Python API call and has --help with an example.
+
+Commands are loaded when they run: `newsarchive --help` and `newsarchive search` do not wait for Scrapy,
+and `newsarchive extract` does not wait for the archive's database library.
+"""
 
 from __future__ import annotations
 
+import importlib
 import warnings
+from typing import Any
 
 import click
 
 from .. import __version__
-from .archive import export, import_command, search, stats
-from .check import check_sites_command
-from .crawl import crawl
-from .extract import EXIT_NOT_ARTICLE, USER_AGENT, eval_command, extract
-from .history import changes, history, reextract_command
-from .serve import serve
-from .sites import sites
+
+#: name -> (module, command object, the first sentence of its help, shown by `newsarchive --help`);
+#: tests/test_cli.py checks each sentence against the command's own
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "crawl": ("crawl", "crawl", "Crawl news sites into the archive, through their news sitemaps and feeds."),
+    "check-sites": (
+        "check",
+        "check_sites_command",
+        "Fetch a few fresh articles per site (politely, as a crawl does) and report, per field, the share of"
+        " articles where it was found.",
+    ),
+    "search": (
+        "search",
+        "search",
+        "Search the archive: any prefixed form of a word matches (אלטמן finds לאלטמן), the exact form first.",
+    ),
+    "stats": ("search", "stats", "Counts per site and per day, and how many articles have each field."),
+    "export": (
+        "search",
+        "export",
+        "Export articles as JSON lines (ready for Hugging Face `datasets`), CSV or Parquet.",
+    ),
+    "import": (
+        "imports",
+        "import_command",
+        "Add saved pages to the archive through the same extraction: .html files (or folders of them), and"
+        " WARC files (.warc, .warc.gz: the responses of known Hebrew news sites, streamed).",
+    ),
+    "history": (
+        "history",
+        "history",
+        "The versions of an article, and what changed in each: a word-level diff of headline, subtitle and"
+        " body (removed words struck through in red, added words in green).",
+    ),
+    "changes": (
+        "history",
+        "changes",
+        "Articles whose headline changed after publication (found by `crawl --revisit` or later crawls).",
+    ),
+    "reextract": (
+        "history",
+        "reextract_command",
+        "Run the current extractors over the raw pages in the archive and report which fields changed;"
+        " articles are rewritten in place (the same fetch, read better), and pages that gave no article are"
+        " tried again.",
+    ),
+    "serve": (
+        "serve",
+        "serve",
+        "Browse and query the archive in Datasette (read-only), with Hebrew search at /-/hebrew-search.",
+    ),
+    "extract": ("extract", "extract", "Extract one article from a saved page or a URL and print it."),
+    "eval": ("extract", "eval_command", "Score extraction against gold JSON, field by field."),
+    "sites": (
+        "sites",
+        "sites",
+        "List the supported sites: domains, discovery sources, layouts covered, how they were verified.",
+    ),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one is run (or its own --help asked for); the group's
+    --help lists them from :data:`COMMANDS` without importing any."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        listed = [click.Command(name, help=COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        limit = formatter.width - 6 - max(len(command.name or "") for command in listed)
+        with formatter.section("Commands"):
+            formatter.write_dl(
+                [(command.name or "", command.get_short_help_str(limit)) for command in listed]
+            )
+
+
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110}
+)
 @click.version_option(__version__, prog_name="newsarchive")
 def main() -> None:
     """Scrape and archive Hebrew-language news."""
@@ -29,21 +111,11 @@ def _warning_line(message: Warning | str, category: type[Warning], *_: object, *
     return f"newsarchive: warning: {message}\n"
 
 
-for command in (
-    crawl,
-    check_sites_command,
-    search,
-    stats,
-    export,
-    import_command,
-    history,
-    changes,
-    reextract_command,
-    serve,
-    extract,
-    eval_command,
-    sites,
-):
-    main.add_command(command)
+def __getattr__(name: str) -> Any:
+    # the `extract` command's constants, without loading the extractors for every command
+    if name in ("EXIT_NOT_ARTICLE", "USER_AGENT"):
+        return getattr(importlib.import_module(f"{__name__}.extract"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-__all__ = ["EXIT_NOT_ARTICLE", "USER_AGENT", "main"]
+
+__all__ = ["COMMANDS", "EXIT_NOT_ARTICLE", "USER_AGENT", "main"]

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..article import Article, NotAnArticle
 from ..extract import extract_article
-from ..ingest import canonical_url
+from ..extract.page import canonical_url
 from ..settings import USER_AGENT
 from .options import stdout_console
 

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -19,7 +20,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ..store import DB_ENV, Archive, QueryError, default_db_path
+from ..store.location import DB_ENV, default_db_path
+
+if TYPE_CHECKING:
+    from ..store import Archive
 
 db_option = click.option(
     "--db",
@@ -57,6 +61,8 @@ def archive_path(db_path: Path | None) -> Path:
 
 def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
     """Open the archive or exit with a clear message."""
+    from ..store import Archive  # the database library loads for the commands that open an archive
+
     path = archive_path(db_path)
     if readonly and not path.exists():
         stderr.print(
@@ -74,6 +80,8 @@ def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
 def command_archive(db_path: Path | None, *, readonly: bool, invalid: str = "") -> Iterator[Archive]:
     """The archive a command works on, closed however the command ends; a malformed query or filter
     (QueryError) becomes a message, after ``invalid``, and exit status 2."""
+    from ..store import QueryError
+
     archive = open_archive(db_path, readonly=readonly)
     try:
         yield archive

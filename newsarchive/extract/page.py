@@ -338,3 +338,10 @@ def jsonld_text(value: object) -> str:
     if "<" in value:
         value = re.sub(r"<[^>]{0,200}>", " ", value)
     return clean(value)
+
+
+def canonical_url(body: bytes) -> str | None:
+    """The web address a saved page gives itself (canonical link, og:url), or None. Raises
+    :class:`NotAnArticle` for bytes that are not an HTML page."""
+    canonical = Page(body, "file:///").canonical
+    return canonical if canonical.startswith(("http://", "https://")) else None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
-
-import tldextract
 
 from .base import ImageRule, Layout, SiteProfile
 from .bhol import BHOL
@@ -58,8 +58,13 @@ def profile_for_url(url: str) -> SiteProfile | None:
     return next((site for site in SITES.values() if site.handles(host)), None)
 
 
-#: the public-suffix list bundled with tldextract, never fetched: co.il, org.il, ac.il, gov.il...
-_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+@lru_cache(maxsize=1)
+def _suffixes() -> Callable[[str], Any]:
+    """The public-suffix list bundled with tldextract, never fetched: co.il, org.il, ac.il, gov.il... (loaded
+    on first use: commands that never compare sites do not wait for it)."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 @lru_cache(maxsize=4096)
@@ -67,7 +72,7 @@ def registrable_domain(host: str) -> str:
     """The domain a registrant owns ("news.walla.co.il" -> "walla.co.il"); the host itself for an IP
     address, "localhost" or a bare suffix."""
     host = host.lower().rstrip(".")
-    return _SUFFIXES(host).top_domain_under_public_suffix or host
+    return _suffixes()(host).top_domain_under_public_suffix or host
 
 
 def same_site(url: str, other: str) -> bool:

@@ -24,6 +24,7 @@ from ..encoding import charset_of, header
 from ..sites import site_key_for_url
 from .batches import chunks, insert_rows, overlapped, write_transaction
 from .hebrew import contains_phrase, index_token_source, prefix_query_form, prefix_query_splits, tokens
+from .location import default_db_path
 from .query import ParsedQuery, QueryError, parse_day, parse_query
 from .revisions import (
     HeadlineChange,
@@ -38,8 +39,6 @@ from .schema import SCHEMA_VERSION, VERSION_COLUMNS, is_current, migrate, state_
 from .search_index import FTS_TABLE, index_columns
 from .snippets import snippet
 
-DEFAULT_DB = Path("data") / "archive.db"
-DB_ENV = "NEWSARCHIVE_DB"
 BUSY_TIMEOUT_MS = 30_000
 #: bm25 weights of the FTS columns: headline, text (all the words; see search_index)
 RANK_WEIGHTS = (5.0, 1.0)
@@ -65,10 +64,6 @@ def rows_as_dicts(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
     columns = [d[0] for d in cursor.description]
     for row in cursor:
         yield dict(zip(columns, row, strict=True))
-
-
-def default_db_path() -> Path:
-    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
 @dataclass

@@ -1,28 +1,22 @@
-"""`search`, `stats`, `export` and `import`: the archive from the command line."""
+"""`search`, `stats` and `export`: reading the archive from the command line."""
 
 from __future__ import annotations
 
 import json
 import sys
-from functools import partial
 from pathlib import Path
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
-from ..ingest import ALREADY_STORED, IngestReport, html_files, ingest, page_from_file, warc_pages
-from ..store import Archive, StorageError
 from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, csv_writer, iter_export, plot_per_day
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
-from ..warc import is_warc
 from .options import (
     author_option,
     command_archive,
     db_option,
-    open_archive,
-    progress_bar,
     since_option,
     site_option,
     stderr,
@@ -216,144 +210,3 @@ def export(
             stderr.print(f"[red]cannot write {output}: {error.strerror or error}[/red]")
             sys.exit(2)
     stderr.print(f"exported {count} articles" + (f" to {target}" if target else ""))
-
-
-@click.command("import")
-@db_option
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--url", help="The URL of the page (one file only); by default each page's canonical link.")
-@click.option(
-    "--all-hebrew",
-    is_flag=True,
-    help="From WARC files, take any HTML page whose text is mostly Hebrew, not only the known news sites.",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Store a page whose article is already in the archive as its new version (the stored one is kept"
-    " in its history). Without it such pages are skipped.",
-)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def import_command(
-    db_path: Path | None, paths: tuple[Path, ...], url: str | None, all_hebrew: bool, force: bool, fmt: str
-) -> None:
-    """Add saved pages to the archive through the same extraction: .html files (or folders of them), and
-    WARC files (.warc, .warc.gz: the responses of known Hebrew news sites, streamed).
-
-    \b
-    Examples:
-      newsarchive import saved/ynet-2024-05-15.html
-      newsarchive import saved-pages/ --db research.db
-      newsarchive import page.html --url https://www.ynet.co.il/news/article/abc123
-      newsarchive import CC-NEWS-20240515*.warc.gz            # Common Crawl news, Hebrew sites only
-      newsarchive import crawl.warc.gz --all-hebrew            # any page that is mostly Hebrew
-      newsarchive import later-copies/ --force                 # changed copies become new versions
-    """
-    warcs = [p for p in paths if p.is_file() and is_warc(p)]
-    files = html_files([p for p in paths if p not in warcs])
-    if url and (len(files) != 1 or warcs):
-        stderr.print("[red]--url names one page: give exactly one .html file with it[/red]")
-        sys.exit(2)
-    archive = open_archive(db_path, readonly=False)
-    report = IngestReport()
-    try:
-        if files:
-            report = _import_files(archive, files, url, force)
-        if warcs:
-            report = report.merge(_import_warcs(archive, warcs, all_hebrew, force))
-    except StorageError as error:
-        stderr.print(
-            f"[red]import stopped: {escape(str(error))}[/red]\nWhat was stored before is kept; the batch"
-            " being written was rolled back whole, so the archive is consistent. Free space (or fix the"
-            " file's permissions) and run the same import again: pages already stored are not stored twice."
-        )
-        sys.exit(1)
-    finally:
-        archive.close()
-    _print_report(report, fmt)
-    if report.total_damaged:
-        damaged = report.damaged_files
-        names = ", ".join(p.name for p in damaged[:3]) + (", ..." if len(damaged) > 3 else "")
-        stderr.print(
-            f"[red]newsarchive: {report.total_damaged} damaged part(s) in {len(damaged)} of {len(warcs)} WARC"
-            f" file(s) ({escape(names)}): the report lists where and why; every readable record was"
-            " imported[/red]"
-        )
-        sys.exit(1)
-
-
-def _import_files(archive: Archive, files: list[Path], url: str | None, force: bool) -> IngestReport:
-    with progress_bar("importing pages") as progress:
-        task = progress.add_task("import", total=len(files))
-        pages = (page_from_file(path, url) for path in files)
-        return ingest(archive, pages, replace_known=force, on_outcome=lambda _: progress.advance(task))
-
-
-def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool, force: bool) -> IngestReport:
-    """WARC files are streamed: counts are kept, not every page (a CC-NEWS file holds tens of thousands)."""
-    total = sum(p.stat().st_size for p in warcs)
-    with progress_bar("importing WARC", bytes_=True) as progress:
-        task = progress.add_task("import", total=total)
-
-        def pages():
-            before = 0  # bytes of the files already read
-            for path in warcs:
-                yield from warc_pages(
-                    path,
-                    all_hebrew=all_hebrew,
-                    on_progress=partial(
-                        lambda start, at: progress.update(task, completed=start + at), before
-                    ),
-                )
-                before += path.stat().st_size
-
-        return ingest(archive, pages(), keep_outcomes=False, keep_rejected=True, replace_known=force)
-
-
-#: damaged parts listed in the table (--format json lists up to ingest.MAX_DAMAGE_LISTED)
-_DAMAGE_ROWS = 50
-
-
-def _print_report(report: IngestReport, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "stored": dict(report.stored),
-                    "new_versions": dict(report.new_versions),
-                    "skipped": dict(report.skipped),
-                    "damaged": [d.to_dict() for d in report.damaged],
-                    "damaged_total": report.total_damaged,
-                    "pages": [
-                        {"url": o.url, "stored": o.article is not None, "reason": o.reason}
-                        for o in report.outcomes
-                    ],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-        return
-    console = stdout_console()
-    title = f"{report.total_stored} stored, {report.total_skipped} skipped"
-    if report.total_damaged:
-        title += f", {report.total_damaged} damaged"
-    table = Table(title=title)
-    table.add_column("outcome")
-    table.add_column("pages", justify="right")
-    for site, count in report.stored.most_common():
-        versions = report.new_versions[site]
-        table.add_row(f"stored: {site}" + (f" ({versions} as new versions)" if versions else ""), str(count))
-    for reason, count in report.skipped.most_common():
-        table.add_row(f"skipped: {escape(reason)}", str(count))
-    for damage in report.damaged[:_DAMAGE_ROWS]:
-        table.add_row(
-            f"damaged: {escape(str(damage.path))} at byte {damage.offset}: {escape(damage.reason)}", ""
-        )
-    if report.total_damaged > _DAMAGE_ROWS:
-        table.add_row(f"damaged: {report.total_damaged - _DAMAGE_ROWS} more (--format json lists them)", "")
-    console.print(table)
-    if report.skipped_for(ALREADY_STORED):
-        console.print(
-            "Pages of articles already in the archive were left out: --force stores them as new versions."
-        )
