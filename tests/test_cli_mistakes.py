@@ -3,10 +3,13 @@ failed; 2: the command was used wrongly), never a traceback; a run that did noth
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from newsarchive.article import Article
 from newsarchive.store import Archive
@@ -40,3 +43,108 @@ def test_the_config_files_archive_serves_every_command(tmp_path: Path) -> None:
     # --db and $NEWSARCHIVE_DB still come first
     other = newsarchive("stats", "--format", "json", cwd=tmp_path, env={"NEWSARCHIVE_DB": "missing.db"})
     assert other.returncode == 2 and "missing.db" in other.stderr
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with an archive, a file that is no archive, junk and truncated web archives, a page."""
+    folder = tmp_path_factory.mktemp("mistakes")
+    with Archive(folder / "a.db") as archive:
+        url = "https://www.ynet.co.il/news/article/a1"
+        archive.store(Article(url=url, site="ynet", headline="ממשלה", paragraphs=["הממשלה הושבעה היום."]))
+    (folder / "junk.db").write_text("not an archive at all\n" * 20)
+    (folder / "junk.warc.gz").write_bytes(gzip.compress(b"\x00\x01 junk that is no WARC record " * 50))
+    (folder / "text.warc").write_text("just some text, not a WARC file\n" * 10)
+    record = b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 5000\r\n\r\nHTTP/1.1 200 OK\r\n\r\n<html>"
+    (folder / "cut.warc").write_bytes(record)
+    (folder / "page.html").write_text("<html><body><h1>כותרת</h1><p>טקסט</p></body></html>")
+    (folder / "a-file").write_text("x")
+    return folder
+
+
+#: (arguments, exit status): each a mistake someone makes; {dir} is the folder of `place`
+MISTAKES: list[tuple[list[str], int]] = [
+    # dates that are not dates, or out of the calendar
+    (["search", "ממשלה", "--since", "yesterdayy"], 2),
+    (["search", "ממשלה since:1000000d"], 2),
+    (["stats", "--since", "1000000d"], 2),
+    (["export", "--until", "2024-13-45"], 2),
+    (["changes", "--since", "soon"], 2),
+    (["reextract", "--dry-run", "--since", "1000000d"], 2),
+    (["crawl", "ynet", "--since", "1000000d"], 2),
+    (["crawl", "ynet", "--until", "not a day"], 2),
+    # missing archives, and files that are no archive
+    (["search", "ממשלה", "--db", "{dir}/missing.db"], 2),
+    (["stats", "--db", "{dir}/missing.db"], 2),
+    (["export", "--db", "{dir}/missing.db"], 2),
+    (["history", "https://www.ynet.co.il/x", "--db", "{dir}/missing.db"], 2),
+    (["changes", "--db", "{dir}/missing.db"], 2),
+    (["serve", "--db", "{dir}/missing.db"], 2),
+    (["search", "ממשלה", "--db", "{dir}/junk.db"], 1),
+    (["stats", "--db", "{dir}/junk.db"], 1),
+    (["export", "--db", "{dir}/junk.db"], 1),
+    (["changes", "--db", "{dir}/junk.db"], 1),
+    (["reextract", "--db", "{dir}/junk.db"], 1),
+    (["import", "{dir}/page.html", "--db", "{dir}/junk.db"], 1),
+    (["serve", "--db", "{dir}/junk.db"], 1),
+    (["crawl", "ynet", "--db", "{dir}/junk.db"], 1),
+    # missing files and folders, bad output paths and formats
+    (["extract", "{dir}/missing.html"], 2),
+    (["import", "{dir}/missing.html"], 2),
+    (["eval", "{dir}/missing-folder"], 2),
+    (["export", "-o", "{dir}/no/such/folder/out.jsonl"], 2),
+    (["export", "--format", "xml"], 2),
+    (["export", "-o", "{dir}/a-file"], 2),  # exists: --force needed
+    (["stats", "--plot", "{dir}/out.txt"], 2),
+    (["stats", "--plot", "{dir}/no/such/folder/p.png"], 2),
+    (["search", "ממשלה", "--format", "yaml"], 2),
+    (["sites", "--format", "xml"], 2),
+    # junk and truncated web archives
+    (["import", "{dir}/junk.warc.gz"], 1),
+    (["import", "{dir}/text.warc"], 1),
+    (["import", "{dir}/cut.warc"], 1),
+    # malformed queries
+    (["search", '"בית ספר'], 2),
+    (["search", "OR"], 2),
+    (["search", "nosuchfield:x"], 2),
+    (["search", ""], 2),
+    (["search", "-קורונה"], 2),  # only words to exclude
+    (["search", "ממשלה", "--bogus"], 2),
+    (["search", "ממשלה", "--limit", "0"], 2),
+    # unknown sites, commands and options
+    (["crawl", "nosuchsite"], 2),
+    (["crawl", "--all", "ynet"], 2),
+    (["crawl", "--url", "not a url"], 2),
+    (["check-sites", "nosuchsite"], 2),
+    (["nosuchcommand"], 2),
+    (["history"], 2),
+    (["extract", "{dir}/page.html", "--url", "https://]x"], 3),
+]
+
+
+@pytest.mark.parametrize(("args", "status"), MISTAKES, ids=[" ".join(a) for a, _ in MISTAKES])
+def test_a_mistake_is_one_line_on_stderr_and_a_non_zero_exit(
+    place: Path, args: list[str], status: int
+) -> None:
+    argv = [a.replace("{dir}", str(place)) for a in args]
+    result = newsarchive(*argv, cwd=place, env={"NEWSARCHIVE_DB": str(place / "a.db")})
+    assert result.returncode == status, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert len(lines[0]) > 20  # says what went wrong, not only that something did
+
+
+def test_success_that_did_nothing_says_so_and_a_site_not_in_the_archive_is_named(place: Path) -> None:
+    env = {"NEWSARCHIVE_DB": str(place / "a.db")}
+    found = newsarchive("search", "-קורונה ממשלה", "--format", "json", cwd=place, env=env)
+    assert found.returncode == 0 and "news/article/a1" in found.stdout  # a query may begin with a NOT
+    unknown = newsarchive("search", "ממשלה", "--site", "ynnet", cwd=place, env=env)
+    assert unknown.returncode == 0 and "no articles match" in unknown.stdout
+    assert "no articles of site 'ynnet' in the archive (its sites: ynet)" in unknown.stderr
+    export = newsarchive("export", "--site", "nosuch", cwd=place, env=env)
+    assert export.returncode == 0 and "'nosuch'" in export.stderr and "exported 0 articles" in export.stderr
+    one = newsarchive("export", "--site", "ynet", cwd=place, env=env)
+    assert "exported 1 article\n" in one.stderr
+    changes = newsarchive("changes", cwd=place, env=env)
+    assert changes.returncode == 0 and "no headline changed" in changes.stdout

@@ -7,6 +7,8 @@ and `newsarchive extract` does not wait for the archive's database library.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import warnings
 from typing import Any
 
@@ -76,7 +78,26 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 class LazyGroup(click.Group):
     """A group whose commands are imported when one is run (or its own --help asked for); the group's
-    --help lists them from :data:`COMMANDS` without importing any."""
+    --help lists them from :data:`COMMANDS` without importing any. Every failure reaches whoever runs a
+    command as one line on stderr and an exit status: 2 for a command used wrongly, 1 for work that failed
+    (3: not an article, from `extract`) — never a traceback (NEWSARCHIVE_DEBUG=1 shows one)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        extra.pop("standalone_mode", None)
+        try:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            where = error.ctx.command_path if error.ctx is not None else "newsarchive"
+            _fail(f"{where}: {error.format_message()} (see {where} --help)", 2)
+        except click.ClickException as error:
+            _fail(f"newsarchive: {error.format_message()}", error.exit_code)
+        except click.Abort:
+            _fail("newsarchive: interrupted", 130)
+        except Exception as error:  # a bug of ours: still one line, and the status says it failed
+            if os.environ.get("NEWSARCHIVE_DEBUG"):
+                raise
+            name = type(error).__name__
+            _fail(f"newsarchive: internal error: {name}: {error} (NEWSARCHIVE_DEBUG=1 shows where)", 1)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -103,6 +124,11 @@ class LazyGroup(click.Group):
 def main() -> None:
     """Scrape and archive Hebrew-language news."""
     warnings.formatwarning = _warning_line
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(" ".join(message.split()), err=True)
+    sys.exit(status)
 
 
 def _warning_line(message: Warning | str, category: type[Warning], *_: object, **__: object) -> str:

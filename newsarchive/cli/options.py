@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,7 +73,27 @@ def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
         return Archive(path, readonly=readonly)
     except Exception as error:  # a locked, corrupt or foreign file: say so, do not trace back
         stderr.print(f"[red]cannot open the archive {path}: {error}[/red]")
+        sys.exit(1)
+
+
+def output_path(path: Path, option: str) -> Path:
+    """A file a command will write: its folder must exist (else exit 2, a usage mistake)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        stderr.print(f"[red]{option} {path}: the folder {folder} does not exist[/red]")
         sys.exit(2)
+    return path
+
+
+def warn_unknown_sites(archive: Archive, sites: Iterable[str]) -> None:
+    """A --site that names no site of the archive finds nothing: say so, rather than only "no articles"."""
+    held = archive.sites()
+    for site in sites:
+        if site not in held:
+            known = ", ".join(held) or "none: the archive is empty"
+            stderr.print(
+                f"newsarchive: warning: no articles of site {site!r} in the archive (its sites: {known})"
+            )
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -10,23 +11,33 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, csv_writer, iter_export, plot_per_day
+from ..store.reports import (
+    COVERAGE_FIELDS,
+    EXPORT_FORMATS,
+    PLOT_FORMATS,
+    csv_writer,
+    iter_export,
+)
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
 from .options import (
     author_option,
     command_archive,
     db_option,
+    output_path,
     since_option,
     site_option,
     stderr,
     stdout_console,
     until_option,
+    warn_unknown_sites,
 )
 
 
-@click.command()
-@click.argument("query")
+# A query may begin with an excluded word ('-קורונה ממשלה'): words, not unknown options; its words may come
+# as one argument or several.
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1, required=True, metavar="QUERY")
 @db_option
 @site_option
 @since_option
@@ -38,7 +49,7 @@ from .options import (
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
 def search(
-    query: str,
+    words: tuple[str, ...],
     db_path: Path | None,
     sites: tuple[str, ...],
     since: str | None,
@@ -58,7 +69,12 @@ def search(
       newsarchive search 'ממשל*'        # ממשלה, הממשלה, ממשלתי...
       newsarchive search '"בית ספר" -קורונה' --site ynet --since 2024-01-01 --format json
       newsarchive search 'נתניהו OR גנץ author:"טל שלו" since:yesterday'
+      newsarchive search '-קורונה ממשלה'   # a query may begin with an excluded word
     """
+    option = next((w for w in words if _OPTION_LIKE.fullmatch(w)), None)
+    if option is not None:
+        raise click.NoSuchOption(option.split("=")[0])
+    query = " ".join(words)
     with command_archive(db_path, readonly=True, invalid="invalid query: ") as archive:
         hits = archive.search(
             query,
@@ -69,6 +85,7 @@ def search(
             limit=limit,
             offset=offset,
         )
+        warn_unknown_sites(archive, sites)
     if fmt == "json":
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
@@ -93,7 +110,8 @@ def search(
     if not hits:
         console.print("no articles match")
         return
-    table = Table(title=f"{len(hits)} hits for {escape(query)}", show_lines=True)
+    noun = "hit" if len(hits) == 1 else "hits"
+    table = Table(title=f"{len(hits)} {noun} for {escape(query)}", show_lines=True)
     for column in ("#", "published", "site", "headline", "snippet"):
         table.add_column(column, overflow="fold")
     for n, hit in enumerate(hits, start=offset + 1):
@@ -110,6 +128,10 @@ def search(
     console.print(table)
 
 
+#: what can only be a mistyped option, never a query (an excluded word is "-" and a word: -קורונה, -covid)
+_OPTION_LIKE = re.compile(r"--[A-Za-z][\w-]*(?:=.*)?|-[A-Za-z]")
+
+
 @click.command()
 @db_option
 @since_option
@@ -118,7 +140,10 @@ def search(
     "--days", type=click.IntRange(1), default=14, show_default=True, help="Days shown in the per-day table."
 )
 @click.option(
-    "--plot", type=click.Path(dir_okay=False, path_type=Path), help="Draw articles per day per site to a PNG."
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw articles per site over time to a PNG, PDF or SVG: per day, or per week or month over long"
+    " spans (the title says which); one small panel per site.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def stats(
@@ -131,10 +156,24 @@ def stats(
       newsarchive stats
       newsarchive stats --since 2024-05-01 --plot per-day.png
     """
+    if plot is not None:
+        output_path(plot, "--plot")
+        if plot.suffix.lower().lstrip(".") not in PLOT_FORMATS:
+            stderr.print(
+                f"[red]--plot {plot}: draws {', '.join(PLOT_FORMATS)}, not {plot.suffix or 'no suffix'}[/red]"
+            )
+            sys.exit(2)
     with command_archive(db_path, readonly=True) as archive:
         result = archive.stats(since=since, until=until)
+    unit = None
     if plot is not None:
-        plot_per_day(result, plot)
+        from ..plots import plot_per_period
+
+        try:
+            unit = plot_per_period(result, plot)
+        except OSError as error:
+            stderr.print(f"[red]cannot write {plot}: {error.strerror or error}[/red]")
+            sys.exit(1)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -165,7 +204,7 @@ def stats(
         per_day.add_row(day, *[str(result.per_day[day].get(name, "")) for name in site_names])
     console.print(per_day)
     if plot is not None:
-        console.print(f"plot written to {plot}")
+        console.print(f"plot of articles per {unit} and site written to {plot}")
 
 
 @click.command()
@@ -202,11 +241,15 @@ def export(
     if target is not None and target.exists() and not force:
         stderr.print(f"[red]{target} exists[/red]: pass --force to overwrite it")
         sys.exit(2)
+    if target is not None:
+        output_path(target, "--output")
     with command_archive(db_path, readonly=True) as archive:
         articles = iter_export(archive, sites=list(sites) or None, since=since, until=until, author=author)
         try:
             count = write_export(articles, fmt, target if target is not None else sys.stdout)
         except OSError as error:
             stderr.print(f"[red]cannot write {output}: {error.strerror or error}[/red]")
-            sys.exit(2)
-    stderr.print(f"exported {count} articles" + (f" to {target}" if target else ""))
+            sys.exit(1)
+        warn_unknown_sites(archive, sites)
+    noun = "article" if count == 1 else "articles"
+    stderr.print(f"exported {count:,} {noun}" + (f" to {target}" if target else ""))

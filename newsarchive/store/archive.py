@@ -459,6 +459,10 @@ class Archive:
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
 
+    def sites(self) -> list[str]:
+        """The site keys the archive holds articles of."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT site FROM articles ORDER BY site")]
+
     def raw_page(self, url: str) -> FetchedPage | None:
         """The last raw page kept for ``url`` (the page of its latest version, or the rejected page)."""
         cursor = self.db.execute(

@@ -246,7 +246,19 @@ def _add_filter(query: ParsedQuery, name: str, value: str, now: datetime | None)
 
 def parse_day(value: str, *, end_of_day: bool = False, now: datetime | None = None) -> datetime:
     """A day or a moment for --since/--until: ISO dates and times, "today", "yesterday", "3 days ago",
-    Hebrew forms ("אתמול"). A bare day means its start (or its end, for ``until``) in Israel time."""
+    Hebrew forms ("אתמול"). A bare day means its start (or its end, for ``until``) in Israel time. A day the
+    calendar cannot hold ("1000000d", year 1 in UTC) is a :class:`QueryError` too."""
+    try:
+        moment = _parse_day(value, end_of_day, now)
+        moment.astimezone(UTC)  # what the archive compares: it must exist in UTC as well
+    except (OverflowError, ValueError) as error:
+        if isinstance(error, QueryError):
+            raise
+        raise QueryError(f"not a date: {value!r} (out of the calendar's range)") from None
+    return moment
+
+
+def _parse_day(value: str, end_of_day: bool, now: datetime | None) -> datetime:
     now = now or datetime.now(UTC)
     text = value.strip().lower()
     words = {"today": 0, "היום": 0, "yesterday": 1, "אתמול": 1}

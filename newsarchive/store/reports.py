@@ -26,6 +26,8 @@ COVERAGE_FIELDS = (
     "credit",
 )
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
+#: what --plot draws (by the file's suffix)
+PLOT_FORMATS = ("png", "pdf", "svg")
 CSV_COLUMNS = (
     "url", "site", "headline", "subtitle", "authors", "published", "updated", "section", "tags", "language",
     "paywalled", "body", "images",
@@ -87,54 +89,6 @@ def stats(archive: Archive, *, since: str | None = None, until: str | None = Non
     ):
         per_day.setdefault(day or "unknown", {})[site] = count
     return Stats(sum(s.articles for s in sites), sites, per_day)
-
-
-def plot_per_day(result: Stats, path: Path) -> None:
-    """Articles per site over time, one line a site: per day over short spans, per week or month over long
-    ones, with the days that have no articles counted as zero."""
-    from datetime import date, timedelta
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    days = sorted(date.fromisoformat(d) for d in result.per_day if d != "unknown")
-    figure, axes = plt.subplots(figsize=(11, 5), dpi=120)
-    if days:
-        span = (days[-1] - days[0]).days
-        unit, bucket = (
-            ("day", lambda d: d)
-            if span <= 120
-            else (
-                ("week", lambda d: d - timedelta(days=d.weekday()))
-                if span <= 3 * 365
-                else ("month", lambda d: d.replace(day=1))
-            )
-        )
-        buckets: list[date] = []
-        current = bucket(days[0])
-        while current <= days[-1]:
-            buckets.append(current)
-            current = bucket(current + timedelta(days={"day": 1, "week": 7, "month": 32}[unit]))
-        for site in [s.site for s in result.sites]:
-            counts = dict.fromkeys(buckets, 0)
-            for day_text, per_site in result.per_day.items():
-                if day_text != "unknown" and site in per_site:
-                    counts[bucket(date.fromisoformat(day_text))] += per_site[site]
-            axes.plot(buckets, [counts[b] for b in buckets], drawstyle="steps-mid", linewidth=1.5, label=site)
-        axes.set_title(f"Articles per {unit} and site")
-        axes.set_xlabel(f"{unit} (Israel time)")
-        axes.legend(loc="upper left", fontsize="small")
-    else:
-        axes.set_title("No dated articles")
-    axes.set_ylabel("articles")
-    axes.set_ylim(bottom=0)
-    axes.grid(alpha=0.3)
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
 
 
 def iter_export(

@@ -1,0 +1,96 @@
+"""Pictures of what the archive holds (`newsarchive stats --plot`): matplotlib, drawn to a file."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from .store.reports import Stats
+
+#: the longest span drawn per day, then per week; longer spans are drawn per month
+DAYS_BY_DAY = 120
+DAYS_BY_WEEK = 3 * 365
+#: small multiples: this many panels side by side
+COLUMNS = 4
+
+
+def period_of(first: date, last: date) -> tuple[str, Callable[[date], date], int]:
+    """The period a span is counted by — "day" up to 120 days, "week" up to three years, else "month" — with
+    the function that gives a day's period start, and the period's length in days (for bar widths)."""
+    span = (last - first).days
+    if span <= DAYS_BY_DAY:
+        return "day", lambda d: d, 1
+    if span <= DAYS_BY_WEEK:
+        return "week", lambda d: d - timedelta(days=d.weekday()), 7
+    return "month", lambda d: d.replace(day=1), 30
+
+
+def per_period(stats: Stats) -> tuple[str, list[date], dict[str, list[int]]]:
+    """The period, the period starts from the first to the last dated article (none left out), and each
+    site's count per period, the periods without articles counted as zero."""
+    days = sorted(date.fromisoformat(d) for d in stats.per_day if d != "unknown")
+    if not days:
+        return "day", [], {}
+    unit, start_of, _ = period_of(days[0], days[-1])
+    periods: list[date] = []
+    current = start_of(days[0])
+    while current <= days[-1]:
+        periods.append(current)
+        current = start_of(current + timedelta(days={"day": 1, "week": 7, "month": 32}[unit]))
+    index = {period: n for n, period in enumerate(periods)}
+    counts = {site.site: [0] * len(periods) for site in stats.sites}
+    for day_text, per_site in stats.per_day.items():
+        if day_text == "unknown":
+            continue
+        slot = index[start_of(date.fromisoformat(day_text))]
+        for site, count in per_site.items():
+            counts.setdefault(site, [0] * len(periods))[slot] += count
+    return unit, periods, counts
+
+
+def plot_per_period(stats: Stats, path: Path) -> str:
+    """Articles per site over time, one small panel per site (readable in print for twenty sites: no colours
+    to tell apart, no legend over the data), whole-number counts, per day over short spans and per week or
+    month over long ones — the title says which. Returns the period drawn ("day", "week" or "month")."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    unit, periods, counts = per_period(stats)
+    sites = [site for site in counts if sum(counts[site])]
+    columns = max(1, min(COLUMNS, len(sites)))
+    rows = max(1, math.ceil(len(sites) / columns))
+    figure, grid = plt.subplots(
+        rows, columns, figsize=(3.4 * columns + 0.6, 1.8 * rows + 1.2), dpi=120, sharex=True, squeeze=False
+    )
+    width = {"day": 1, "week": 7, "month": 30}[unit] * 0.85
+    for axes, site in zip(grid.flat, sites, strict=False):
+        axes.bar(periods, counts[site], width=width, align="edge", color="0.25")
+        axes.set_title(f"{site} ({sum(counts[site]):,})", fontsize="small", loc="left")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=3, min_n_ticks=1))
+        axes.set_ylim(bottom=0)
+        axes.grid(axis="y", alpha=0.3)
+        axes.tick_params(labelsize="x-small")
+        locator = mdates.AutoDateLocator(maxticks=4)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    for axes in list(grid.flat)[len(sites) :]:
+        axes.set_visible(False)
+    undated = sum(stats.per_day.get("unknown", {}).values())
+    if periods:
+        title = f"Articles per {unit} and site, {periods[0]:%Y-%m-%d} to {periods[-1]:%Y-%m-%d} (Israel time)"
+        if undated:
+            title += f"; {undated:,} without a date not shown"
+    else:
+        title = "No dated articles"
+    figure.suptitle(title)
+    figure.supylabel(f"articles per {unit}")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return unit

@@ -1,0 +1,56 @@
+"""`stats --plot`: drawn per the period its title names, every period counted, one panel a site."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from newsarchive.plots import per_period, plot_per_period
+from newsarchive.sites import SITES
+from newsarchive.store.reports import SiteStats, Stats
+
+
+def stats_of(per_day: dict[str, dict[str, int]]) -> Stats:
+    sites = sorted({site for counts in per_day.values() for site in counts})
+    return Stats(total=0, sites=[SiteStats(site, 1, None, None, {}) for site in sites], per_day=per_day)
+
+
+def test_a_short_span_is_counted_per_day_with_the_empty_days_as_zero() -> None:
+    unit, periods, counts = per_period(
+        stats_of({"2024-05-01": {"ynet": 2}, "2024-05-04": {"ynet": 1, "walla": 5}})
+    )
+    assert unit == "day"
+    assert periods == [date(2024, 5, d) for d in (1, 2, 3, 4)]
+    assert counts == {"walla": [0, 0, 0, 5], "ynet": [2, 0, 0, 1]}
+
+
+@pytest.mark.parametrize(
+    ("days", "unit"), [(120, "day"), (121, "week"), (3 * 365, "week"), (3 * 365 + 1, "month")]
+)
+def test_the_period_follows_the_span(days: int, unit: str) -> None:
+    last = date(2024, 5, 1) + timedelta(days=days)
+    found, periods, counts = per_period(stats_of({"2024-05-01": {"ynet": 1}, last.isoformat(): {"ynet": 2}}))
+    assert found == unit
+    assert sum(counts["ynet"]) == 3  # nothing falls outside the periods
+    assert periods[0] <= date(2024, 5, 1) and periods[-1] <= last
+
+
+def test_twenty_sites_are_drawn_as_panels_and_undated_articles_are_said(tmp_path: Path) -> None:
+    per_day = {
+        (date(2024, 5, 1) + timedelta(days=k)).isoformat(): {
+            site: (k + n) % 4 for n, site in enumerate(SITES)
+        }
+        for k in range(60)
+    }
+    per_day["unknown"] = {"ynet": 3}
+    for suffix in ("png", "svg", "pdf"):
+        path = tmp_path / f"plot.{suffix}"
+        assert plot_per_period(stats_of(per_day), path) == "day"
+        assert path.stat().st_size > 1000
+    svg = (tmp_path / "plot.svg").read_text()
+    assert (
+        "Articles per day and site, 2024-05-01 to 2024-06-29" in svg and "3 without a date not shown" in svg
+    )
+    assert all(f"{site} (" in svg for site in SITES)  # one labelled panel a site: no legend over the data
