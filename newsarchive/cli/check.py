@@ -17,6 +17,10 @@ from .config import load_config
 from .crawl import scrapy_settings, with_progress
 from .options import scrapy_options, stderr, stdout_console
 
+#: the shortest body that counts as found: a real article, and one of the saved sample pages (which are short)
+LIVE_MIN_WORDS = 50
+REPLAY_MIN_WORDS = 20
+
 
 @click.command("check-sites")
 @click.argument("sites", nargs=-1)
@@ -26,9 +30,8 @@ from .options import scrapy_options, stderr, stdout_console
 @click.option(
     "--min-words",
     type=click.IntRange(1),
-    default=50,
-    show_default=True,
-    help="A body shorter than this counts as missing (a teaser, a paywall stub, a broken selector).",
+    help=f"A body shorter than this counts as missing (a teaser, a paywall stub, a broken selector); default"
+    f" {LIVE_MIN_WORDS}, or {REPLAY_MIN_WORDS} with --replay (saved sample pages are short).",
 )
 @click.option(
     "--replay",
@@ -44,7 +47,7 @@ from .options import scrapy_options, stderr, stdout_console
 def check_sites_command(
     sites: tuple[str, ...],
     per_site: int,
-    min_words: int,
+    min_words: int | None,
     replay: Path | None,
     keep: Path | None,
     config_path: Path | None,
@@ -61,11 +64,13 @@ def check_sites_command(
     Examples:
       newsarchive check-sites                       # every profiled site, 5 articles each
       newsarchive check-sites ynet walla --per-site 10 --format json
-      newsarchive check-sites --replay data/samples/sites --min-words 20
+      newsarchive check-sites --replay data/samples/sites   # offline, on the saved samples
 
     Nothing is added to your archive (--keep FILE saves what was fetched).
     """
     chosen = list(sites) or list(SITES)
+    if min_words is None:
+        min_words = REPLAY_MIN_WORDS if replay is not None else LIVE_MIN_WORDS
     if keep is not None and keep.exists():
         stderr.print(f"[red]{keep} exists[/red]: --keep writes a new file")
         sys.exit(2)
