@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -19,6 +21,23 @@ SAMPLE_SITES = ROOT / "data" / "samples" / "sites"
 SESSION_MARK = "NEWSARCHIVE_TEST_SESSION"
 #: how long the processes the tests stopped may take to close their ports once the session ends
 LISTENER_GRACE_SECONDS = 1.0
+
+
+def run_newsarchive(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """`newsarchive ARGS...` in a process of its own, as a user runs it (no $NEWSARCHIVE_DB of ours unless
+    ``env`` gives one): its exit status, stdout and stderr."""
+    environment = {k: v for k, v in os.environ.items() if k != "NEWSARCHIVE_DB"} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
+        env=environment,
+    )
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ failed; 2: the command was used wrongly), never a traceback; a run that did noth
 from __future__ import annotations
 
 import gzip
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,18 +11,7 @@ import pytest
 from newsarchive.article import Article
 from newsarchive.store import Archive
 
-
-def newsarchive(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "NEWSARCHIVE_DB"} | (env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "newsarchive.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=cwd,
-        env=environment,
-    )
+from .conftest import run_newsarchive
 
 
 def test_the_config_files_archive_serves_every_command(tmp_path: Path) -> None:
@@ -34,14 +20,14 @@ def test_the_config_files_archive_serves_every_command(tmp_path: Path) -> None:
         url = "https://www.ynet.co.il/news/article/a1"
         archive.store(Article(url=url, site="ynet", headline="ממשלה", paragraphs=["הממשלה הושבעה היום."]))
     (tmp_path / "newsarchive.toml").write_text('db = "research.db"\n')
-    result = newsarchive("search", "ממשלה", "--format", "json", cwd=tmp_path)
+    result = run_newsarchive("search", "ממשלה", "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "news/article/a1" in result.stdout
-    stats = newsarchive("stats", "--format", "json", cwd=tmp_path)
+    stats = run_newsarchive("stats", "--format", "json", cwd=tmp_path)
     assert stats.returncode == 0 and '"total": 1' in stats.stdout
     assert not (tmp_path / "data").exists()
     # --db and $NEWSARCHIVE_DB still come first
-    other = newsarchive("stats", "--format", "json", cwd=tmp_path, env={"NEWSARCHIVE_DB": "missing.db"})
+    other = run_newsarchive("stats", "--format", "json", cwd=tmp_path, env={"NEWSARCHIVE_DB": "missing.db"})
     assert other.returncode == 2 and "missing.db" in other.stderr
 
 
@@ -127,7 +113,7 @@ def test_a_mistake_is_one_line_on_stderr_and_a_non_zero_exit(
     place: Path, args: list[str], status: int
 ) -> None:
     argv = [a.replace("{dir}", str(place)) for a in args]
-    result = newsarchive(*argv, cwd=place, env={"NEWSARCHIVE_DB": str(place / "a.db")})
+    result = run_newsarchive(*argv, cwd=place, env={"NEWSARCHIVE_DB": str(place / "a.db")})
     assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -137,14 +123,14 @@ def test_a_mistake_is_one_line_on_stderr_and_a_non_zero_exit(
 
 def test_success_that_did_nothing_says_so_and_a_site_not_in_the_archive_is_named(place: Path) -> None:
     env = {"NEWSARCHIVE_DB": str(place / "a.db")}
-    found = newsarchive("search", "-קורונה ממשלה", "--format", "json", cwd=place, env=env)
+    found = run_newsarchive("search", "-קורונה ממשלה", "--format", "json", cwd=place, env=env)
     assert found.returncode == 0 and "news/article/a1" in found.stdout  # a query may begin with a NOT
-    unknown = newsarchive("search", "ממשלה", "--site", "ynnet", cwd=place, env=env)
+    unknown = run_newsarchive("search", "ממשלה", "--site", "ynnet", cwd=place, env=env)
     assert unknown.returncode == 0 and "no articles match" in unknown.stdout
     assert "no articles of site 'ynnet' in the archive (its sites: ynet)" in unknown.stderr
-    export = newsarchive("export", "--site", "nosuch", cwd=place, env=env)
+    export = run_newsarchive("export", "--site", "nosuch", cwd=place, env=env)
     assert export.returncode == 0 and "'nosuch'" in export.stderr and "exported 0 articles" in export.stderr
-    one = newsarchive("export", "--site", "ynet", cwd=place, env=env)
+    one = run_newsarchive("export", "--site", "ynet", cwd=place, env=env)
     assert "exported 1 article\n" in one.stderr
-    changes = newsarchive("changes", cwd=place, env=env)
+    changes = run_newsarchive("changes", cwd=place, env=env)
     assert changes.returncode == 0 and "no headline changed" in changes.stdout

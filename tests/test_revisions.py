@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from newsarchive.dates import ISRAEL
 from newsarchive.store import Archive
 from newsarchive.store.revisions import changed_fields, is_due, revisit_interval, word_diff
 
+from .conftest import run_newsarchive
 from .sitefarm import Route, SiteFarm, run_crawl, walla_article
 from .test_crawl import WALLA, walla_site
 
@@ -36,16 +35,6 @@ def changing_article(hit: int) -> Route:
     if hit >= 3:
         page = page.replace("התגובות", "התגובת")
     return Route(page.encode())
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "newsarchive.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def make_due(db: Path) -> None:
@@ -93,7 +82,7 @@ def test_a_changing_article_keeps_exactly_its_meaningful_versions(tmp_path: Path
         assert current is not None and current.headline == NEW_HEADLINE and ADDED in current.body
         assert len(archive.search("הנפגעים")) == 1  # the index follows the latest version
 
-    result = cli("history", ARTICLE, "--db", str(db), "--format", "json")
+    result = run_newsarchive("history", ARTICLE, "--db", str(db), "--format", "json")
     assert result.returncode == 0, result.stderr
     history = json.loads(result.stdout)
     assert [h["version"] for h in history] == [1, 2, 3]
@@ -101,18 +90,18 @@ def test_a_changing_article_keeps_exactly_its_meaningful_versions(tmp_path: Path
     assert {"op": "removed", "text": "מספר 555 על אירוע חשוב"} in headline_diff
     assert any(p["op"] == "added" and "הסתיים" in p["text"] for p in headline_diff)
     assert any(p["op"] == "added" and "הנפגעים" in p["text"] for p in history[2]["diff"]["body"])
-    table = cli("history", ARTICLE, "--db", str(db))
+    table = run_newsarchive("history", ARTICLE, "--db", str(db))
     assert table.returncode == 0 and "version 1 → 2" in table.stdout
     # piped, so no colour: removed and added words carry marks of their own
     assert "[-מספר 555 על אירוע חשוב-]" in table.stdout and "{+" in table.stdout
-    plain = cli("changes", "--since", "yesterday", "--db", str(db))
+    plain = run_newsarchive("changes", "--since", "yesterday", "--db", str(db))
     assert "[-" in plain.stdout and "{+" in plain.stdout
 
-    result = cli("changes", "--since", "yesterday", "--db", str(db), "--format", "json")
+    result = run_newsarchive("changes", "--since", "yesterday", "--db", str(db), "--format", "json")
     assert result.returncode == 0, result.stderr
     changes = json.loads(result.stdout)
     assert [(c["url"], c["before"], c["after"]) for c in changes] == [(ARTICLE, OLD_HEADLINE, NEW_HEADLINE)]
-    assert cli("history", f"{WALLA}/break/404404", "--db", str(db)).returncode == 1
+    assert run_newsarchive("history", f"{WALLA}/break/404404", "--db", str(db)).returncode == 1
 
 
 def test_what_counts_as_a_change() -> None:
@@ -168,7 +157,7 @@ def test_reextract_reports_changed_fields_and_rewrites_in_place(tmp_path: Path) 
         archive.db.execute("UPDATE versions SET headline = 'כותרת ישנה'")
         archive.db.conn.commit()
 
-    dry = cli("reextract", "--db", str(db), "--dry-run", "--format", "json")
+    dry = run_newsarchive("reextract", "--db", str(db), "--dry-run", "--format", "json")
     assert dry.returncode == 0, dry.stderr
     report = json.loads(dry.stdout)
     assert report["pages"] == 2 and report["changed"] == 1 and report["still_rejected"] == 1
@@ -176,7 +165,7 @@ def test_reextract_reports_changed_fields_and_rewrites_in_place(tmp_path: Path) 
     with Archive(db, readonly=True) as archive:
         assert archive.get(url).headline == "כותרת ישנה"  # a dry run stores nothing
 
-    done = cli("reextract", "--db", str(db), "--format", "json")
+    done = run_newsarchive("reextract", "--db", str(db), "--format", "json")
     assert done.returncode == 0, done.stderr
     with Archive(db, readonly=True) as archive:
         article = archive.get(url)
@@ -185,5 +174,5 @@ def test_reextract_reports_changed_fields_and_rewrites_in_place(tmp_path: Path) 
         assert archive.versions(url)[0].headline == article.headline
         assert archive.db.execute("SELECT extractor_version FROM articles").fetchone()[0] != "0.0"
         assert archive.search("כותרת ישנה") == []
-    again = json.loads(cli("reextract", "--db", str(db), "--format", "json").stdout)
+    again = json.loads(run_newsarchive("reextract", "--db", str(db), "--format", "json").stdout)
     assert again["changed"] == 0 and again["unchanged"] == 1
