@@ -15,8 +15,9 @@ articles in order (walla, maariv, globes...), five give each a random id (ynet, 
 anywhere in the index of URLs.
 The peer in the same run: plain SQLite FTS5 (unicode61, the body only) over the same texts.
 
-Queries: 200 one-word queries drawn from frequency ranks 100-20,000 (top 20, best first) and 40 two-word
-phrases, each timed warm (run once before timing). Needs the bench extra (wordfreq).
+Queries: 200 one-word queries drawn from frequency ranks 100-20,000 (top 20, best first), 40 two-word
+phrases and 40 prefix queries (the first four letters of words of ranks 100-3,000, `ממשל*`), each timed warm
+(run once before timing). Needs the bench extra (wordfreq).
 
 `--rebuild` then times building the search index again at the largest size, as an upgrade that changes the
 index tokens does (schema.migrate: one transaction, in a fresh process so that no index form is cached).
@@ -123,6 +124,7 @@ def run(
     generator: Generator,
     queries: list[str],
     phrases: list[str],
+    prefixes: list[str],
     have: int,
     archive: Archive,
     plain: sqlite3.Connection,
@@ -157,6 +159,7 @@ def run(
 
     ours_word = timed(lambda q: archive.search(q, limit=20), queries)
     ours_phrase = timed(lambda q: archive.search(f'"{q}"', limit=20), phrases)
+    ours_prefix = timed(lambda q: archive.search(f"{q}*", limit=20), prefixes)
 
     def plain_search(q: str) -> list:
         return plain.execute(
@@ -175,6 +178,10 @@ def run(
         "phrase_top20_ms": {
             "p50": round(percentile(ours_phrase, 0.5), 2),
             "p95": round(percentile(ours_phrase, 0.95), 2),
+        },
+        "prefix_top20_ms": {
+            "p50": round(percentile(ours_prefix, 0.5), 2),
+            "p95": round(percentile(ours_prefix, 0.95), 2),
         },
         "plain_word_top20_ms": {
             "p50": round(percentile(plain_word, 0.5), 2),
@@ -234,6 +241,7 @@ def main() -> None:
     rng = random.Random(args.seed + 1)
     queries = rng.sample(generator.words[100:20_000], 200)
     phrases = [" ".join(rng.sample(generator.words[100:3000], 2)) for _ in range(40)]
+    prefixes = [w[:4] for w in rng.sample([w for w in generator.words[100:3000] if len(w) >= 5], 40)]
     archive = Archive(args.folder / "archive.db")
     plain = sqlite3.connect(args.folder / "plain.db")
     plain.execute("PRAGMA journal_mode=WAL")
@@ -241,7 +249,9 @@ def main() -> None:
     plain.execute("CREATE VIRTUAL TABLE fts USING fts5(body)")
     results, have = [], 0
     for size in sorted(args.sizes):
-        result = run(size, args.folder, generator, queries, phrases, have, archive, plain, args.batch_size)
+        result = run(
+            size, args.folder, generator, queries, phrases, prefixes, have, archive, plain, args.batch_size
+        )
         have = size
         results.append(result)
         print(json.dumps(result, ensure_ascii=False), flush=True)
@@ -252,14 +262,15 @@ def main() -> None:
     )
     print(
         f"{'articles':>9s} {'ingest/s':>9s} {'plain/s':>8s} {'word p50':>9s} {'word p95':>9s}"
-        f" {'phrase p95':>10s} {'plain p95':>9s} {'archive MB':>10s} {'index MB':>9s}"
+        f" {'phrase p95':>10s} {'word* p95':>9s} {'plain p95':>9s} {'archive MB':>10s} {'index MB':>9s}"
     )
     for r in results:
         word, phrase, plain_word = r["word_top20_ms"], r["phrase_top20_ms"], r["plain_word_top20_ms"]
+        prefix = r["prefix_top20_ms"]
         print(
             f"{r['articles']:9d} {r['ingest_articles_per_s'] or 0:9d}"
             f" {r['plain_fts_ingest_articles_per_s'] or 0:8d}"
-            f" {word['p50']:9.2f} {word['p95']:9.2f} {phrase['p95']:10.2f}"
+            f" {word['p50']:9.2f} {word['p95']:9.2f} {phrase['p95']:10.2f} {prefix['p95']:9.2f}"
             f" {plain_word['p95']:9.2f} {r['archive_mb']:10.1f} {r['index_mb']:9.1f}"
         )
     if args.rebuild:

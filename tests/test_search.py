@@ -404,9 +404,9 @@ def test_a_prefix_query_that_reaches_too_many_forms_says_so(
 
     assert len(government.search("ממשל*")) == len(GOVERNMENT)  # ממשל is read as מ+משל too: one form
     monkeypatch.setattr(archive_module, "MAX_PREFIX_FORMS", 0)
-    with pytest.raises(QueryError, match="ממשל\\* matches too many words .* type more letters"):
+    with pytest.raises(QueryError, match=r"ממשל\* matches too many words .* type more letters"):
         government.search("ממשל*")
-    with pytest.raises(QueryError, match="=ממשל\\* mixes"):
+    with pytest.raises(QueryError, match=r"=ממשל\* mixes"):
         government.search("=ממשל*")
 
 
