@@ -435,3 +435,16 @@ def test_like_wildcards_in_an_author_filter_match_only_themselves(tmp_path: Path
     exported = io.StringIO()
     assert archive.export("jsonl", exported, author="_") == 1
     assert "user_name" in exported.getvalue()
+    # the canned queries that serve ships take names and credits literally too
+    from newsarchive.cli.serve import datasette_metadata
+
+    queries = datasette_metadata("a")["databases"]["a"]["queries"]
+    by_author = queries["articles_by_author"]["sql"]
+    for name, expected in (
+        ("%", ["100% ספורט"]),
+        ("_", ["user_name"]),
+        ("\\", ["a\\b"]),
+        ("לוי", ["דנה לוי"]),
+    ):
+        rows = archive.db.execute(by_author.replace("select a.published,", "select w.name,"), {"name": name})
+        assert [row[0] for row in rows] == expected, name
