@@ -40,6 +40,11 @@ DOWNLOADER_MIDDLEWARES = {
 }
 WARC_DIR = os.environ.get("NEWSARCHIVE_WARC_DIR", "")
 
+# Scrapy's HTTP/1.1 handler with a bound on response headers (DOWNLOAD_MAXSIZE bounds only the body)
+DOWNLOAD_HANDLERS = {
+    "http": "newsarchive.middlewares.BoundedHTTPDownloadHandler",
+    "https": "newsarchive.middlewares.BoundedHTTPDownloadHandler",
+}
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 
@@ -34,6 +37,9 @@ class Route:
     reset: bool = False  # abort the connection (TCP RST) without an answer
     truncate: bool = False  # announce the whole body, send half of it, close
     drip: float = 0.0  # seconds over which the body trickles out, in 10 pieces
+    #: writes the whole answer itself, status line and headers included, to the connection's file (for
+    #: answers no well-behaved server sends: endless headers, an endless chunked body, lying lengths)
+    raw: Callable[[BinaryIO], None] | None = None
 
 
 class SiteFarm:
@@ -102,6 +108,10 @@ class SiteFarm:
                         route = Route(b"not found", status=404)
                     if route.delay:
                         time.sleep(route.delay)
+                    if route.raw is not None:
+                        self.close_connection = True
+                        route.raw(self.wfile)
+                        return
                     if route.drop or route.reset:
                         if route.reset:  # closing with a zero linger time sends RST, not FIN
                             self.connection.setsockopt(
@@ -215,9 +225,11 @@ def run_cli(
     *args: str,
     settings: dict[str, object] | None = None,
     timeout: float = 120,
+    usage: dict[str, float] | None = None,
 ) -> tuple[int, list[dict], str]:
     """A `newsarchive` command that crawls, in a subprocess (one Twisted reactor per process), replaying
-    the farm with no politeness delays: (exit code, its JSON output, stderr)."""
+    the farm with no politeness delays: (exit code, its JSON output, stderr); ``usage`` receives the
+    process's peak memory ("peak_rss_mb")."""
     merged = {
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,
@@ -229,9 +241,29 @@ def run_cli(
     command = [sys.executable, "-m", "newsarchive.cli", subcommand, *args, "--format", "json"]
     for name, value in merged.items():
         command += ["--set", f"{name}={json.dumps(value) if not isinstance(value, str) else value}"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    output = json.loads(result.stdout) if result.stdout.strip().startswith("[") else []
-    return result.returncode, output, result.stderr
+    code, stdout, stderr, peak = run_measured(command, timeout)
+    if usage is not None:
+        usage["peak_rss_mb"] = peak
+    output = json.loads(stdout) if stdout.strip().startswith("[") else []
+    return code, output, stderr
+
+
+def run_measured(command: list[str], timeout: float) -> tuple[int, str, str, float]:
+    """Run a command: (exit status, stdout, stderr, its peak resident memory in MB), killed past ``timeout``
+    seconds. The memory is the process's own (wait4), not the largest of all the tests' processes."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        peak = usage.ru_maxrss / 1024  # kilobytes on Linux
+        return process.returncode, out.read().decode(), err.read().decode(), peak
 
 
 def run_crawl(
@@ -241,9 +273,20 @@ def run_crawl(
     *extra: str,
     settings: dict[str, object] | None = None,
     timeout: float = 120,
+    usage: dict[str, float] | None = None,
 ) -> tuple[int, list[dict], str]:
     """`newsarchive crawl` of the farm into ``db``: (exit code, summary, stderr)."""
     log = str(db.with_suffix(".log"))
     return run_cli(
-        farm, "crawl", *sites, "--db", str(db), "--log-file", log, *extra, settings=settings, timeout=timeout
+        farm,
+        "crawl",
+        *sites,
+        "--db",
+        str(db),
+        "--log-file",
+        log,
+        *extra,
+        settings=settings,
+        timeout=timeout,
+        usage=usage,
     )

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -371,7 +371,9 @@ def _failure_reason(failure: Failure) -> str:
             if needle in message:
                 return reason
         return f"ignored: {str(error)[:60]}"
-    if "max size" in str(error):  # DownloadCancelledError: Scrapy stopped reading past DOWNLOAD_MAXSIZE
+    if failure.check(DownloadCancelledError) and (not str(error) or "max size" in str(error)):
+        # Scrapy stopped reading past DOWNLOAD_MAXSIZE: announced (the message says so) or found while reading
+        # a body of no announced length, such as an endless chunked one (a bare cancellation)
         return "larger than the download size limit"
     # Scrapy wraps Twisted's errors (DownloadFailedError from ResponseFailed, whose `reasons` are the
     # failures underneath): the most telling name anywhere in that chain gives the reason.
@@ -400,6 +402,7 @@ def _http_error_reason(response: Response) -> str:
 
 #: network failures by the exception names that show them, most telling first
 _NETWORK_REASONS: list[tuple[set[str], str]] = [
+    ({"ResponseHeadTooLarge"}, "response headers too large"),
     ({"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "UserTimeoutError"}, "timeout"),
     ({"ResponseDataLossError", "_DataLoss", "PotentialDataLoss"}, "response cut off"),
     ({"DownloadConnectionRefusedError", "ConnectionRefusedError"}, "connection refused"),
@@ -407,5 +410,7 @@ _NETWORK_REASONS: list[tuple[set[str], str]] = [
     ({"ConnectionLost", "ConnectionResetError", "ConnectionAborted"}, "connection lost"),
     ({"ConnectionDone"}, "connection closed without an answer"),
     ({"ResponseNeverReceived"}, "no response"),
+    # what Twisted raises for a response it cannot read: a Content-Length that is no number, two that differ
+    ({"ValueError"}, "malformed HTTP response"),
     ({"DownloadFailedError", "ResponseFailed"}, "response cut off"),
 ]
