@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import os
-import sqlite3
 import threading
 import time
 import uuid
@@ -25,7 +24,7 @@ from .extract.blocked import BLOCKED
 from .sites import profile_for_url, profiles_for
 from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
-from .store import Archive, StorageError
+from .store import Archive
 from .store.query import QueryError, parse_day
 from .warc import WarcReplayIndex, is_warc
 
@@ -107,7 +106,7 @@ def check_options(options: CrawlOptions) -> None:
                 raise ValueError(f"{name}: {error}") from None
     try:
         Archive(options.db).close()
-    except (sqlite3.Error, OSError, StorageError, RuntimeError) as error:
+    except Exception as error:  # not SQLite, not an archive, not writable, locked: it cannot be crawled into
         raise CrawlError(f"cannot open the archive {options.db}: {error}") from None
 
 
