@@ -90,6 +90,12 @@ def crawl_settings(options: CrawlOptions) -> Settings:
     return settings
 
 
+#: the finish reasons of a crawl stopped from outside: Scrapy's for a first Ctrl-C or SIGTERM, ours for a
+#: second one (Scrapy then stops at once, and its spider never closes)
+INTERRUPTED = "interrupted"
+STOPPED_FROM_OUTSIDE = ("shutdown", INTERRUPTED)
+
+
 class CrawlError(RuntimeError):
     """A crawl that cannot start: the archive cannot be opened or written (the message says why)."""
 
@@ -172,6 +178,8 @@ def run_crawl(
         if error is not None:
             summary.failure = f"{type(error).__name__}: {error}" if not str(error) else str(error)
             summary.finish_reason = summary.finish_reason or "failed"
+        elif not summary.finish_reason:  # stopped without closing its spider: a second Ctrl-C or SIGTERM
+            summary.finish_reason = INTERRUPTED
     return summaries
 
 
@@ -208,8 +216,40 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
                 if key.startswith(prefix):
                     bucket[key[len(prefix) :]] = bucket.get(key[len(prefix) :], 0) + value
         summary.finish_reason = stats.get("finish_reason", "") if final else ""
+        if final and spider is not None:
+            summary.failure = _fruitless(summary, stats, revisit=spider.revisit)
         summaries.append(summary)
     return summaries
+
+
+def _fruitless(summary: SiteSummary, stats: dict[str, Any], *, revisit: bool) -> str:
+    """Why a site's crawl that ran to its end still failed, else "": every page it asked for was a challenge
+    page, discovery found nothing (every robots.txt, sitemap and feed failed or was refused), or every
+    article it asked for failed. Such a crawl is no success that merely found nothing new."""
+    if summary.stored or summary.finish_reason != "finished":  # stopped early: said as such
+        return ""
+    if summary.blocked:
+        return f"{BLOCKED}: {summary.blocked} of {summary.fetched} pages fetched were challenge pages"
+    if revisit:
+        return ""
+    discovered = stats.get("newsarchive/sitemaps", 0) + stats.get("newsarchive/feeds", 0)
+    if not discovered and not summary.queued:
+        reasons = {k.removeprefix("newsarchive/discovery_errors/"): v for k, v in stats.items()
+                   if k.startswith("newsarchive/discovery_errors/")}  # fmt: skip
+        return f"nothing could be discovered ({_reasons(reasons) or 'no sitemap or feed found'})"
+    article_errors = {k.removeprefix("newsarchive/errors/"): v for k, v in stats.items()
+                      if k.startswith("newsarchive/errors/")}  # fmt: skip
+    if summary.queued and sum(article_errors.values()) >= summary.queued:
+        return (
+            f"none of the {summary.queued} articles asked for could be fetched ({_reasons(article_errors)})"
+        )
+    return ""
+
+
+def _reasons(counts: dict[str, int], most: int = 3) -> str:
+    """ "12 HTTP 404, 3 timeout": the commonest reasons first."""
+    ranked = sorted(counts.items(), key=lambda item: -item[1])[:most]
+    return ", ".join(f"{n} {reason}" for reason, n in ranked)
 
 
 # -- replay ------------------------------------------------------------------------------------------

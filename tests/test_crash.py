@@ -15,11 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from newsarchive.ingest import extract_page
 from newsarchive.store import Archive, FetchedPage
 from newsarchive.store.archive import rows_as_dicts
 
-from .sitefarm import SiteFarm
+from .sitefarm import SiteFarm, walla_article
 from .test_crawl import WALLA, walla_site
 
 ARTICLES = 2000
@@ -139,3 +141,37 @@ def test_a_resumed_crawl_after_the_site_grew_finds_exactly_the_new_articles(tmp_
     assert summary["skipped"]["already in the archive"] == 51
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 61
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_a_crawl_stopped_by_sigterm_says_so_in_one_line_and_the_next_run_completes_it(
+    tmp_path: Path, signals: int
+) -> None:
+    """A second SIGTERM (Scrapy then stops at once, without closing its spider) used to exit 0, saying
+    "stored 50 articles from 1 site", as if the crawl had ended; a first one exited 1 saying the same."""
+    env = {**os.environ, "NEWSARCHIVE_JOBS": str(tmp_path / "jobs")}
+    db = tmp_path / "a.db"
+    ids = list(range(40000, 40300))
+    with SiteFarm() as farm:
+        walla_site(farm, ids)
+        for n in ids:
+            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.02)
+        command = crawl_command(db, tmp_path / "a.log", farm)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        deadline = time.monotonic() + 60
+        while article_hits(farm) < 80 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for _ in range(signals):
+            process.send_signal(signal.SIGTERM)
+            time.sleep(0.05)
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 1, err
+        assert err.count("\n") == 1 and "walla: interrupted before it finished (run it again to go on)" in err
+        (summary,) = json.loads(out)
+        assert summary["finish_reason"] == ("shutdown" if signals == 1 else "interrupted")
+        again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+        assert again.returncode == 0, again.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (301, 301)

@@ -664,3 +664,53 @@ def test_articles_with_error_words_in_their_headlines_and_a_bad_byte_are_stored_
         text = conn.execute("SELECT body FROM articles WHERE url = ?", (f"{WALLA}/break/976",)).fetchone()[0]
     assert {n: stored[f"{WALLA}/break/{n}"] for n in headlines} == headlines
     assert "\ufffd" in text and "גוף המבזק מספר 976" in text and "×" not in text
+
+
+@pytest.mark.parametrize("status", [200, 403, 429, 503])
+def test_a_site_that_blocks_its_discovery_shows_as_blocked_and_the_crawl_fails(
+    tmp_path: Path, status: int
+) -> None:
+    """robots.txt, sitemaps and feeds answered with a challenge page (as a 200, or refused): the crawl used to
+    end with exit 0 and "no articles stored", as if the sites had nothing new."""
+    with SiteFarm() as farm:
+        walla_site(farm, [981])
+        for url in (
+            f"{WALLA}/robots.txt",
+            "https://rss.walla.co.il/feed/1?type=main",
+            "https://rss.walla.co.il/feed/22",
+            f"{YNET}/robots.txt",
+            f"{YNET}/Integration/StoryRss2.xml",
+            f"{YNET}/Integration/StoryRss1854.xml",
+        ):
+            farm.add(url, CLOUDFLARE_CHALLENGE, status=status)
+        code, summary, err = run_crawl(
+            farm, ["walla", "ynet"], tmp_path / "a.db", settings={"RETRY_TIMES": 0}
+        )
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("the crawl failed: walla: blocked by bot protection: 3 of"), err
+    assert "; ynet: blocked by bot protection: 3 of" in err
+    assert [(row["site"], row["blocked"], row["stored"]) for row in summary] == [
+        ("walla", 3, 0),
+        ("ynet", 3, 0),
+    ]
+
+
+def test_a_site_whose_every_source_or_every_article_fails_fails_the_crawl(tmp_path: Path) -> None:
+    """Exit 0 and "no articles stored" for a site whose sources all failed (no network: every request a DNS
+    error) or whose every article failed is a failure that looks like success."""
+    db = tmp_path / "a.db"
+    with SiteFarm() as farm:
+        walla_site(farm, [991, 992])
+        for n in (991, 992):
+            farm.add(f"{WALLA}/break/{n}", "gone", status=410)
+        code, _, err = run_crawl(farm, ["walla", "ynet"], db, "--since", "2024-07-01")
+    assert code == 1
+    assert err.count("\n") == 1, err
+    assert "walla: none of the 2 articles asked for could be fetched (2 HTTP 410)" in err
+    assert "ynet: nothing could be discovered (2 no saved copy (replay))" in err
+    with SiteFarm() as farm:
+        walla_site(farm, [991, 992])
+        farm.add(f"{WALLA}/break/992", "gone", status=410)
+        code, _, err = run_crawl(farm, ["walla"], db, "--since", "2024-07-01")
+    assert code == 0 and err == "stored 1 article from 1 site\n", err  # some failures: the crawl did its work

@@ -15,7 +15,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from ..crawl import CrawlError, CrawlOptions, SiteSummary, run_crawl
+from ..crawl import STOPPED_FROM_OUTSIDE, CrawlError, CrawlOptions, SiteSummary, run_crawl
 from ..sites import SITES
 from ..store import default_db_path
 from .config import load_config
@@ -139,21 +139,31 @@ def crawl(
         )
     else:
         stdout_console(160).print(_summary(summaries, log_path))
+    problems = [problem for s in summaries if (problem := _problem(s))]
+    if problems:  # one line: what was done, and what went wrong with each site
+        stored = sum(s.stored for s in summaries)
+        done = f"stored {_count(stored, 'article')}, but " if stored else ""
+        stderr.print(f"[red]{done}the crawl failed: {escape('; '.join(problems))}[/red]")
+        sys.exit(1)
     for s in summaries:
-        if s.failure:
-            stderr.print(f"[red]{escape(s.site)}: the crawl failed: {escape(s.failure)}[/red]")
         if s.blocked:
             stderr.print(
                 f"[yellow]{s.site}: {s.blocked} of {s.fetched} pages fetched were bot-protection or challenge"
                 " pages: the site is blocking this crawler[/yellow]"
             )
-    if all(s.failure for s in summaries):
-        stderr.print(f"[red]the crawl failed: {escape(summaries[0].failure)}[/red]")
-        sys.exit(1)
-    if not any(s.failure for s in summaries):
-        stderr.print(_outcome(summaries, revisit))
-    if any(s.failure or s.finish_reason not in ("finished", "closespider_itemcount", "") for s in summaries):
-        sys.exit(1)
+    stderr.print(_outcome(summaries, revisit))
+
+
+def _problem(summary: SiteSummary) -> str:
+    """What went wrong with a site's crawl, or "": it could not start or failed (CrawlSummary.failure), was
+    interrupted, or stopped early on an error (a full disk...)."""
+    if summary.failure:
+        return f"{summary.site}: {summary.failure}"
+    if summary.finish_reason in STOPPED_FROM_OUTSIDE:
+        return f"{summary.site}: interrupted before it finished (run it again to go on)"
+    if summary.finish_reason not in ("finished", "closespider_itemcount"):
+        return f"{summary.site}: stopped early ({summary.finish_reason})"
+    return ""
 
 
 def scrapy_settings(

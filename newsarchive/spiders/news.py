@@ -32,6 +32,7 @@ from ..discovery import (
     sitemaps_from_robots,
 )
 from ..extract import bot_protection_reason
+from ..extract.blocked import BLOCKED
 from ..frontier import Frontier, Queued
 from ..middlewares import OffSite, off_site
 from ..sites import SITES, SiteProfile, profiles_for
@@ -219,8 +220,18 @@ class NewsSpider(scrapy.Spider):
     # -- discovery ------------------------------------------------------------------------------------
 
     def parse_robots(self, response: Response, site: str) -> Iterator[scrapy.Request]:
+        if self._blocked(response, site):
+            return
         for url in sitemaps_from_robots(response.text if response.status == 200 else "", response.url):
             yield self._sitemap_request(url, site, depth=0)
+
+    def _blocked(self, response: Response, site: str) -> bool:
+        """A discovery source (robots.txt, a sitemap, a feed) answered with a challenge page: counted as
+        blocked, so that a site blocking its discovery shows as blocked, not as a site with nothing new."""
+        if not (reason := bot_protection_reason(response.body, response.status)):
+            return False
+        self._count("discovery_errors", reason.split(" (")[0], site, response.url)
+        return True
 
     def parse_home(self, response: Response, site: str) -> Iterator[scrapy.Request]:
         feeds = feeds_from_html(response.body, response.url) if hasattr(response, "text") else []
@@ -251,7 +262,8 @@ class NewsSpider(scrapy.Spider):
         try:
             sitemap = parse_sitemap(response.body, response.url)
         except DiscoveryError as error:
-            self._count("discovery_errors", f"sitemap: {error}", site, response.url)
+            if not self._blocked(response, site):
+                self._count("discovery_errors", f"sitemap: {error}", site, response.url)
             return
         self.crawler.stats.inc_value("newsarchive/sitemaps")
         if sitemap.is_index:
@@ -269,7 +281,8 @@ class NewsSpider(scrapy.Spider):
         try:
             entries = parse_feed(response.body, response.url)
         except DiscoveryError as error:
-            self._count("discovery_errors", f"feed: {error}", site, response.url)
+            if not self._blocked(response, site):
+                self._count("discovery_errors", f"feed: {error}", site, response.url)
             return
         self.crawler.stats.inc_value("newsarchive/feeds")
         yield from self._articles(entries, site)
@@ -334,7 +347,8 @@ class NewsSpider(scrapy.Spider):
         request = failure.request
         site = request.cb_kwargs.get("site", "?") if request is not None else "?"
         reason = _failure_reason(failure)
-        if request is not None and request.url.endswith("/robots.txt") and not failure.check(OffSite):
+        robots = request is not None and request.url.endswith("/robots.txt")
+        if robots and not failure.check(OffSite) and not reason.startswith(BLOCKED):
             return  # a site without robots.txt simply has no sitemaps listed there
         self._count("discovery_errors", reason, site, request.url if request is not None else None)
 
