@@ -6,13 +6,14 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .article import Article, NotAnArticle
 from .encoding import charset_of, decode_html
 from .extract import extract_article
 from .extract.page import canonical_url
+from .saved import UnreadablePageFile, read_saved_page
 from .sites import profile_for_url
 from .store import Archive, FetchedPage
 from .store.archive import Written
@@ -200,7 +201,7 @@ def warc_pages(
                 body=item.body,
                 status=item.status,
                 headers=item.headers,
-                fetched_at=item.fetched_at,
+                fetched_at=capture_time(item.fetched_at),
             )
 
 
@@ -244,22 +245,23 @@ def _reason_key(reason: str) -> str:
 
 
 def html_files(paths: Iterable[Path]) -> list[Path]:
-    """The .html files among ``paths``, folders searched recursively, in a stable order."""
+    """The .html files among ``paths``, folders searched recursively, in a stable order, each once (a file
+    named beside its folder is read once)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in HTML_SUFFIXES)
         else:
             found.append(path)
-    return found
+    return list(dict.fromkeys(found))
 
 
 def page_from_file(path: Path, url: str | None = None) -> FetchedPage | Outcome:
     """A saved page as if fetched: the URL from ``url`` or its canonical link, the time from the file."""
     try:
-        body = path.read_bytes()
-    except OSError as error:
-        return Outcome(str(path), reason=f"cannot read the file: {error.strerror or error}")
+        body = read_saved_page(path)
+    except UnreadablePageFile as error:
+        return Outcome(str(path), reason=str(error))
     if url is None:
         try:
             url = canonical_url(body)
@@ -267,5 +269,22 @@ def page_from_file(path: Path, url: str | None = None) -> FetchedPage | Outcome:
             return Outcome(str(path), reason=error.reason)
         if url is None:
             return Outcome(str(path), reason="no URL: the page has no canonical link (pass --url)")
-    fetched = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    try:
+        fetched = capture_time(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+    except (OSError, OverflowError, ValueError):  # gone meanwhile, or a time no calendar holds
+        fetched = None
     return FetchedPage(url=url, body=body, fetched_at=fetched, headers={"x-imported-from": path.name})
+
+
+#: the earliest capture time taken as true (the web is younger); a later one than now is no capture time
+_EARLIEST_CAPTURE = datetime(1990, 1, 1, tzinfo=UTC)
+_CLOCK_SLACK = timedelta(days=1)
+
+
+def capture_time(moment: datetime | None) -> datetime | None:
+    """When a page was captured (a WARC-Date, a file's time), or None when that cannot be when: before the
+    web or after now (a WARC-Date of 9999-12-31 anchored every relative date of the page in year 9999,
+    and the extraction failed). The page is still imported, as captured at an unknown time."""
+    if moment is None or not _EARLIEST_CAPTURE <= moment <= datetime.now(UTC) + _CLOCK_SLACK:
+        return None
+    return moment

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from .store.reports import Stats
+from .store.reports import Stats, written_whole
 
 #: the longest span drawn per day, then per week; longer spans are drawn per month
 DAYS_BY_DAY = 120
@@ -91,6 +91,7 @@ def plot_per_period(stats: Stats, path: Path) -> str:
     figure.suptitle(title)
     figure.supylabel(f"articles per {unit}")
     figure.tight_layout()
-    figure.savefig(path)
+    with written_whole(path) as partial:
+        figure.savefig(partial, format=path.suffix.lower().lstrip("."))
     plt.close(figure)
     return unit

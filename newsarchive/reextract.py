@@ -15,7 +15,7 @@ from typing import Any
 from .article import Article
 from .ingest import extract_page
 from .store import Archive, FetchedPage
-from .store.archive import article_record
+from .store.archive import UnreadablePage, article_record
 
 #: the fields compared (the record's bookkeeping — times, hashes, versions — is not)
 COMPARED_FIELDS = (
@@ -37,6 +37,10 @@ class ReextractReport:
     now_rejected: Counter[str] = field(default_factory=Counter)
     still_rejected: int = 0
     examples: list[dict[str, Any]] = field(default_factory=list)
+    #: raw pages that could not be read back (damaged in the archive): their addresses and why, the first
+    #: ``examples`` of them; ``unreadable`` counts them all
+    unreadable: int = 0
+    unreadable_pages: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__ | {"fields": dict(self.fields), "now_rejected": dict(self.now_rejected)}
@@ -59,6 +63,11 @@ def reextract(
     recovered: list[tuple[Article, FetchedPage]] = []  # a page that now gives an article: stored anew
     for page, stored in archive.pages_by_id(ids):
         report.pages += 1
+        if isinstance(page, UnreadablePage):  # one damaged row does not stop the others
+            report.unreadable += 1
+            if len(report.unreadable_pages) < examples:
+                report.unreadable_pages.append({"url": page.url, "reason": page.reason})
+            continue
         outcome = extract_page(page)
         if outcome.article is None:
             if stored is None:

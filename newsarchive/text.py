@@ -11,7 +11,9 @@ import unicodedata
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff\u00ad]")
 # Every kind of space (NBSP, thin spaces, ideographic space...) and line breaks fold into one space.
 _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 and C1 controls, and lone surrogates (a page's JSON may escape one, "\ud800": it is no text, and no
+# UTF-8 can hold it)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
 _LATIN_LETTER = re.compile("[A-Za-z]")
 

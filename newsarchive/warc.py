@@ -215,17 +215,37 @@ class _Output:
         return b"".join(self.parts)
 
 
+#: compressed bytes given to a decoder at a time: what it leaves after a member's or frame's end is copied
+#: out, so a payload of a million empty members costs a million small copies, never a million whole ones
+_FEED = 64 * 1024
+#: gzip members or zstd frames one payload may hold (a server sends one; each costs a decoder of its own)
+MAX_MEMBERS = 1000
+
+
+def _one_more_member(count: int, kind: str) -> int:
+    if count >= MAX_MEMBERS:
+        raise ValueError(f"more than {MAX_MEMBERS:,} {kind} in one payload")
+    return count + 1
+
+
 def _gunzip(data: bytes) -> bytes:
     """gzip, every member of it (a payload may be several gzip members one after another, as a file
-    written in parts is); bytes after the last member that are no gzip member are left out, as gzip does."""
+    written in parts is); bytes after the last member that are no gzip member are left out, as gzip does.
+    Linear in the payload, however many members it holds."""
     output = _Output()
-    while data:
+    view = memoryview(data)
+    position = members = 0
+    while position < len(view):
+        members = _one_more_member(members, "gzip members")
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        output.add(inflater.decompress(data, output.room))
-        if not inflater.eof:  # cut short: what could be read is kept, as browsers do
-            break
-        data = inflater.unused_data
-        if not data.startswith(b"\x1f\x8b"):
+        while not inflater.eof:
+            chunk = view[position : position + _FEED]
+            if not chunk:  # cut short: what could be read is kept, as browsers do
+                return output.value()
+            position += len(chunk)
+            output.add(inflater.decompress(chunk, output.room))
+        position -= len(inflater.unused_data)
+        if view[position : position + 2] != b"\x1f\x8b":
             break
     return output.value()
 
@@ -254,19 +274,23 @@ def _unbrotli(data: bytes) -> bytes:
 
 
 def _unzstd(data: bytes) -> bytes:
-    """zstd, every frame of it."""
+    """zstd, every frame of it; linear in the payload, however many frames it holds."""
     output = _Output()
-    while data:
+    view = memoryview(data)
+    position = frames = 0
+    while position < len(view):
+        frames = _one_more_member(frames, "zstd frames")
         decompressor = zstd.ZstdDecompressor()
-        output.add(decompressor.decompress(data, max_length=output.room))
-        while not decompressor.eof and not decompressor.needs_input:
-            part = decompressor.decompress(b"", max_length=output.room)
-            if not part:
-                break
+        while not decompressor.eof:
+            chunk = view[position : position + _FEED] if decompressor.needs_input else b""
+            if decompressor.needs_input and not chunk:  # cut short: what could be read is kept
+                return output.value()
+            position += len(chunk)
+            part = decompressor.decompress(chunk, max_length=output.room)
             output.add(part)
-        if not decompressor.eof:  # cut short: what could be read is kept
-            break
-        data = decompressor.unused_data
+            if not chunk and not part:  # a frame that gives nothing more: what could be read is kept
+                return output.value()
+        position -= len(decompressor.unused_data)
     return output.value()
 
 

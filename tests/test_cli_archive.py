@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsarchive.cli import main
+from newsarchive.store import Archive
 
 from .conftest import FIXTURES
 
@@ -47,10 +48,17 @@ def test_import_single_file_with_url(tmp_path: Path) -> None:
         "import", str(page), "--url", "https://www.negevnews.co.il/news/12345", "--db", str(tmp_path / "a.db")
     )
     assert code == 0 and "1 stored" in out
+    other = FIXTURES / "generic" / "browser_saved.html"
     code, _, err = run(
-        "import", str(page), str(page), "--url", "https://x.co.il/1", "--db", str(tmp_path / "a.db")
+        "import", str(page), str(other), "--url", "https://x.co.il/1", "--db", str(tmp_path / "a.db")
     )
     assert code == 2 and "--url names one page" in err
+    # the same page named twice is one page, read once
+    code, out, _ = run(
+        "import", str(page), str(page), "--url", "https://www.negevnews.co.il/news/12345", "--force",
+        "--db", str(tmp_path / "a.db"),
+    )  # fmt: skip
+    assert code == 0 and "0 stored, 1 skipped" in out
 
 
 def test_import_paths_with_spaces_and_hebrew_names(tmp_path: Path) -> None:
@@ -238,6 +246,13 @@ def test_serve_end_to_end(db: Path, tmp_path: Path) -> None:
         assert status == 200 and "<mark>" in page and "תוצאות" in page
         status, page = _get(f"{base}/-/hebrew-search?q=" + urllib.parse.quote('"לא סגור'))
         assert "unbalanced quotes" in page
+        with Archive(db, readonly=True) as archive:  # ?site= repeated: each site (only the first was taken)
+            expected = {site: len(archive.search("ממשלה", site=site)) for site in ("haaretz", "ynet")}
+        for sites in (["haaretz"], ["ynet"], ["haaretz", "ynet"]):
+            status, page = _get(
+                f"{base}/-/hebrew-search?" + urllib.parse.urlencode({"q": "ממשלה", "site": sites}, doseq=True)
+            )
+            assert f"<p>{sum(expected[s] for s in sites)} תוצאות" in page
         status, data = _get(f"{base}/archive/search.json?_shape=array&q={q}")
         rows = json.loads(data)
         assert rows and all("ממשלה" in (r["snippet"] or "") for r in rows)

@@ -16,7 +16,7 @@ import pytest
 
 from newsarchive.ingest import FileDamage, IngestReport, ingest, warc_pages
 from newsarchive.store import Archive
-from newsarchive.warc import WarcReplayIndex, dechunk, decode_content
+from newsarchive.warc import MAX_MEMBERS, WarcReplayIndex, dechunk, decode_content
 from newsarchive.warc_reader import MAX_PAYLOAD_BYTES
 
 from .hostile_warcs import (
@@ -117,6 +117,50 @@ def test_every_member_and_frame_is_decoded_and_trailing_bytes_left_out() -> None
     assert decode_content(gzip.compress(gzip.compress(page.encode())), "gzip, gzip") == page.encode()
     with pytest.raises(ValueError, match="cannot decode the br payload"):
         decode_content(b"not brotli at all", "br")
+
+
+def test_a_payload_of_countless_tiny_members_or_frames_is_refused_at_once(tmp_path: Path) -> None:
+    """Each gzip member or zstd frame copied the rest of the payload: 20 MB of empty gzip members (a million)
+    took minutes to decode, 9 MB of empty zstd frames likewise (quadratic); now a payload of more than
+    MAX_MEMBERS is refused, and decoding is linear up to it."""
+    from .hostile_warcs import zstd
+
+    assert decode_content(gzip.compress(b"a") * MAX_MEMBERS, "gzip") == b"a" * MAX_MEMBERS
+    assert decode_content(zstd.compress(b"a") * MAX_MEMBERS, "zstd") == b"a" * MAX_MEMBERS
+    for coding, empty in (("gzip", gzip.compress(b"")), ("zstd", zstd.compress(b""))):
+        started = time.perf_counter()
+        with pytest.raises(ValueError, match=f"more than 1,000 {coding} (members|frames) in one payload"):
+            decode_content(empty * 1_000_000, coding)
+        assert time.perf_counter() - started < 1
+    countless = http_response(gzip.compress(b"") * 1_000_000, **{"Content-Encoding": "gzip"})
+    path = tmp_path / "countless.warc.gz"
+    path.write_bytes(
+        member(article_record(101))
+        + member(warc_record(article_url(102), countless))
+        + member(article_record(103))
+    )
+    started = time.perf_counter()
+    report = import_api(path, tmp_path / "a.db")
+    assert time.perf_counter() - started < 10
+    assert report.total_stored == 2 and report.total_damaged == 0
+    assert report.skipped == {"cannot decode the gzip payload": 1}
+
+
+def test_a_capture_time_no_clock_can_have_is_taken_as_unknown(tmp_path: Path) -> None:
+    """A WARC-Date of 9999-12-31 anchored the page's relative dates in year 9999: the extraction failed (its
+    traceback on stderr) and the article was lost."""
+    records = [
+        warc_record(article_url(n), http_response(walla_article(n).encode())).replace(
+            b"WARC-Date: 2024-05-15T08:00:00Z", f"WARC-Date: {date}".encode()
+        )
+        for n, date in ((101, "9999-12-31T23:59:59Z"), (102, "0001-01-01T00:00:00Z"), (103, "tomorrow"))
+    ]
+    path = tmp_path / "dates.warc.gz"
+    path.write_bytes(b"".join(member(record) for record in records))
+    code, out, err = import_limited(tmp_path / "a.db", path)
+    assert code == 0 and out["stored"] == {"walla": 3} and err.strip() == ""
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("SELECT count(*) FROM articles WHERE fetched_at IS NULL").fetchone() == (3,)
 
 
 def test_bombs_in_a_warc_are_refused_with_a_reason_and_the_import_goes_on(

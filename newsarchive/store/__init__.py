@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .archive import Archive, FetchedPage, Hit, StorageError
+    from .archive import Archive, FetchedPage, Hit, NotAnArchive, StorageError
     from .location import DB_ENV, DEFAULT_DB, default_db_path
     from .query import QueryError, parse_query
 
@@ -19,6 +19,7 @@ _HOMES = {
     "Archive": "archive",
     "FetchedPage": "archive",
     "Hit": "archive",
+    "NotAnArchive": "archive",
     "StorageError": "archive",
     "DB_ENV": "location",
     "DEFAULT_DB": "location",
@@ -33,6 +34,7 @@ __all__ = [
     "Archive",
     "FetchedPage",
     "Hit",
+    "NotAnArchive",
     "QueryError",
     "StorageError",
     "default_db_path",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import warnings
 import zlib
@@ -25,7 +26,7 @@ from ..sites import site_key_for_url
 from .batches import chunks, insert_rows, overlapped, write_transaction
 from .hebrew import contains_phrase, index_token_source, prefix_query_form, prefix_query_splits, tokens
 from .location import default_db_path
-from .query import ParsedQuery, QueryError, parse_day, parse_query
+from .query import ParsedQuery, QueryError, check_range, parse_day, parse_query
 from .revisions import (
     HeadlineChange,
     Version,
@@ -119,7 +120,11 @@ class Written:
 def _prepare(batch: list[tuple[Article, FetchedPage | None]]) -> list[_Prepared]:
     prepared = []
     for article, page in batch:
-        record = article_record(article)
+        try:
+            record = article_record(article)
+        except UnicodeEncodeError:  # a lone surrogate ("\\ud800" in a page's JSON) is no UTF-8 text
+            article = _without_surrogates(article)
+            record = article_record(article)
         record["fetched_at"] = format_utc(page.fetched_at) if page and page.fetched_at else None
         record["stored_at"] = None
         record["version"] = 1
@@ -139,6 +144,26 @@ def _written(
     # a copy that was not taken: the copy of its URL that was (with only_new, maybe under the other scheme)
     taken = url if url in latest else _other_scheme(url)
     return Written(ids[taken], "known" if only_new else "superseded")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(article: Article) -> Article:
+    """The article with each lone surrogate replaced by U+FFFD, so that it can be stored (and exported) as
+    UTF-8: one page with a broken escape must not stop an import or a crawl."""
+
+    def repaired(value: Any) -> Any:
+        if isinstance(value, str):
+            return _SURROGATE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [repaired(item) for item in value]
+        if isinstance(value, dict):
+            return {repaired(key): repaired(item) for key, item in value.items()}
+        return value
+
+    data = article.to_dict() | {"body_paragraphs": list(article.paragraphs)}
+    return Article.from_dict(repaired(data))
 
 
 def _scheme_blind(url: str) -> str:
@@ -181,6 +206,42 @@ class StorageError(RuntimeError):
         self.stored = stored
 
 
+class NotAnArchive(ValueError):
+    """A file that is not a newsarchive archive (not SQLite, another program's database, an empty file
+    opened for reading): it is left exactly as it was."""
+
+
+#: the first bytes of every SQLite database file
+_SQLITE_HEADER = b"SQLite format 3\0"
+
+
+def _check_archive_file(path: Path, *, creating: bool) -> None:
+    """Refuse, before anything is written, a file that is not an archive: bytes that are not SQLite (SQLite
+    itself would take a one-byte file for an empty database and write over it), or a database of another
+    program (its tables would get an archive's beside them). An empty file or database becomes an archive
+    only when ``creating``."""
+    if not path.exists():
+        return
+    with path.open("rb") as file:
+        head = file.read(len(_SQLITE_HEADER))
+    if head and head != _SQLITE_HEADER:
+        raise NotAnArchive(f"{path} is not an SQLite database, so not an archive (it was left as it is)")
+    if not head:
+        tables: set[str] = set()
+    else:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as probe:
+            rows = probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        probe.close()
+        tables = {name for (name,) in rows}
+    if not tables and not creating:
+        raise NotAnArchive(f"{path} holds no archive: it is an empty database")
+    if tables and "articles" not in tables:
+        others = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise NotAnArchive(
+            f"{path} is not a newsarchive archive: it is a database of other tables ({others}), left as it is"
+        )
+
+
 class Archive:
     """The archive database. ``Archive()`` opens ``$NEWSARCHIVE_DB`` or ``data/archive.db``."""
 
@@ -192,10 +253,12 @@ class Archive:
         if readonly:
             if not self.path.exists():
                 raise FileNotFoundError(f"no archive at {self.path}")
+            _check_archive_file(self.path, creating=False)
             _upgrade_schema(self.path)
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _check_archive_file(self.path, creating=True)
             conn = sqlite3.connect(self.path, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.db = sqlite_utils.Database(conn)
@@ -305,7 +368,6 @@ class Archive:
                 else:
                     kinds[url] = "unchanged"
                     unchanged.append(item)
-            self.write_counts.update(kinds.values())
             columns = list(prepared[0].record)
             if unchanged:
                 conn.executemany(
@@ -365,6 +427,7 @@ class Archive:
                     if i.page is not None
                 ]
                 conn.executemany("UPDATE articles SET page_id = ? WHERE id = ?", page_ids)
+        self.write_counts.update(kinds.values())  # committed: what an interrupted caller can report
         return [_written(item, latest, ids, kinds, only_new) for item in prepared]
 
     @staticmethod
@@ -489,8 +552,11 @@ class Archive:
         wanted = set(sites)
         return [i for i, url, site in rows if (site or site_key_for_url(url)) in wanted]
 
-    def pages_by_id(self, ids: list[int]) -> Iterator[tuple[FetchedPage, dict[str, Any] | None]]:
-        """Raw pages, each with the stored `articles` row it produced (None for a rejected page)."""
+    def pages_by_id(
+        self, ids: list[int]
+    ) -> Iterator[tuple[FetchedPage | UnreadablePage, dict[str, Any] | None]]:
+        """Raw pages, each with the stored `articles` row it produced (None for a rejected page); a page
+        that cannot be read back comes as an :class:`UnreadablePage` saying why."""
         for start in range(0, len(ids), 200):
             chunk = ids[start : start + 200]
             cursor = self.db.execute(
@@ -507,7 +573,11 @@ class Archive:
                 )
                 articles = {a["id"]: a for a in rows_as_dicts(found)}
             for row in rows:
-                yield _page_from_row(row), articles.get(row["article_id"])
+                try:
+                    page: FetchedPage | UnreadablePage = _page_from_row(row)
+                except ValueError as error:
+                    page = UnreadablePage(row["url"], str(error))
+                yield page, articles.get(row["article_id"])
 
     def iter_articles(
         self, where: str = "", params: Iterable[Any] = (), order: str = "published"
@@ -737,12 +807,38 @@ def _upgrade_schema(path: Path) -> None:
 _PAGE_COLUMNS = "url, body, status, headers, fetched_at, charset"
 
 
+#: the most a stored raw page may inflate to (pages are stored up to the 20 MB payload limit)
+MAX_STORED_PAGE = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UnreadablePage:
+    """A raw page of the archive that cannot be read back (its compressed bytes or its headers damaged)."""
+
+    url: str
+    reason: str
+
+
 def _page_from_row(row: dict[str, Any]) -> FetchedPage:
+    """The raw page of a `pages` row; ValueError saying what is damaged in the row."""
+    inflater = zlib.decompressobj()
+    try:
+        body = inflater.decompress(row["body"] or b"", MAX_STORED_PAGE + 1)
+    except (zlib.error, TypeError) as error:
+        raise ValueError(f"its bytes do not inflate ({error})") from None
+    if not inflater.eof or len(body) > MAX_STORED_PAGE:
+        raise ValueError("its bytes are cut short, or inflate past 64 MB")
+    try:
+        headers = json.loads(row["headers"] or "{}")
+    except (TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"its headers are not JSON ({error})") from None
+    if not isinstance(headers, dict):
+        raise ValueError("its headers are not a JSON object")
     return FetchedPage(
         url=row["url"],
-        body=zlib.decompress(row["body"]),
+        body=body,
         status=row["status"],
-        headers=json.loads(row["headers"] or "{}"),
+        headers=headers,
         fetched_at=parse_utc(row["fetched_at"]),
         charset=row["charset"],
     )
@@ -778,25 +874,33 @@ def article_record(article: Article) -> dict[str, Any]:
     return record
 
 
+class DamagedArchive(sqlite3.DatabaseError):
+    """A row of the archive that cannot be read back as it was written (a damaged file, or one changed by
+    hand): which article, and what is wrong."""
+
+
 def record_to_article(row: dict[str, Any]) -> Article:
     body = row.get("body") or ""
-    return Article(
-        url=row["url"],
-        site=row["site"],
-        headline=row.get("headline"),
-        subtitle=row.get("subtitle"),
-        authors=json.loads(row.get("authors") or "[]"),
-        published=_from_utc(row.get("published"), row.get("published_offset")),
-        updated=_from_utc(row.get("updated"), row.get("updated_offset")),
-        paragraphs=[p for p in body.split("\n\n") if p],
-        images=[Image(**i) for i in json.loads(row.get("images") or "[]")],
-        section=row.get("section"),
-        tags=json.loads(row.get("tags") or "[]"),
-        language=row.get("language"),
-        paywalled=bool(row.get("paywalled")),
-        provenance=json.loads(row.get("provenance") or "{}"),
-        warnings=json.loads(row.get("warnings") or "[]"),
-    )
+    try:
+        return Article(
+            url=row["url"],
+            site=row["site"],
+            headline=row.get("headline"),
+            subtitle=row.get("subtitle"),
+            authors=json.loads(row.get("authors") or "[]"),
+            published=_from_utc(row.get("published"), row.get("published_offset")),
+            updated=_from_utc(row.get("updated"), row.get("updated_offset")),
+            paragraphs=[p for p in body.split("\n\n") if p],
+            images=[Image(**i) for i in json.loads(row.get("images") or "[]")],
+            section=row.get("section"),
+            tags=json.loads(row.get("tags") or "[]"),
+            language=row.get("language"),
+            paywalled=bool(row.get("paywalled")),
+            provenance=json.loads(row.get("provenance") or "{}"),
+            warnings=json.loads(row.get("warnings") or "[]"),
+        )
+    except (TypeError, ValueError, AttributeError) as error:  # JSON that is not, or not of its shape
+        raise DamagedArchive(f"the article {row.get('url')!r} is damaged in the archive ({error})") from None
 
 
 def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery) -> bool:
@@ -815,17 +919,21 @@ def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery) -> bool:
 def merge_options(
     parsed: ParsedQuery, *, site: Any, since: Any, until: Any, author: Any, now: datetime | None
 ) -> None:
-    """Add the filters given as options (the CLI's --site, --since...) to those written in the query."""
+    """Add the filters given as options (the CLI's --site, --since...) to those written in the query. An
+    empty --since, --until or --author is a mistake (a QueryError), not a filter left out."""
     if site:
         parsed.filters.setdefault("site", []).extend([site] if isinstance(site, str) else list(site))
-    if author:
+    if author is not None:
+        if not str(author).strip():
+            raise QueryError("--author needs a name (or part of one)")
         parsed.filters.setdefault("author", []).append(author)
-    if since:
+    if since is not None:
         parsed.since = since if isinstance(since, datetime) else parse_day(str(since), now=now)
-    if until:
+    if until is not None:
         parsed.until = (
             until if isinstance(until, datetime) else parse_day(str(until), end_of_day=True, now=now)
         )
+    check_range(parsed)
 
 
 #: the escape character of the LIKE patterns made from user text

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import sqlite3
 from pathlib import Path
 
 from datasette import hookimpl
@@ -74,7 +75,7 @@ def register_routes():
 
 async def hebrew_search_page(datasette, request) -> Response:
     query = request.args.get("q", "")
-    site = request.args.get("site") or None
+    sites = [site for site in request.args.getlist("site") if site] or None  # ?site=ynet&site=walla
     database = next((db for db in datasette.databases.values() if db.path and _is_archive(db.path)), None)
     results, problem = [], None
     if database is None:
@@ -84,12 +85,14 @@ async def hebrew_search_page(datasette, request) -> Response:
 
         def run() -> list:
             with Archive(Path(database.path), readonly=True) as archive:
-                return archive.search(query, site=site, limit=50)
+                return archive.search(query, site=sites, limit=50)
 
         try:
             results = await asyncio.to_thread(run)
         except QueryError as error:
             problem = str(error)
+        except (sqlite3.Error, OSError, ValueError) as error:  # the file replaced, damaged, locked...
+            problem = f"the archive could not be searched: {error}"
     rows = "".join(
         "<li><a href='{url}'>{headline}</a> <small>{site} · {published}</small><p>{snippet}</p></li>".format(
             url=html.escape(h.url, quote=True),
@@ -116,8 +119,6 @@ li{{margin:1em 0}} mark{{background:#ff6}}</style>
 
 
 def _is_archive(path: str) -> bool:
-    import sqlite3
-
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:

@@ -170,7 +170,17 @@ def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:
         raise QueryError("a query needs at least one word to look for, not only words to exclude")
     if not query.groups and not query.filters and query.since is None and query.until is None:
         raise QueryError("the query has no words to look for")
+    check_range(query)
     return query
+
+
+def check_range(query: ParsedQuery) -> None:
+    """A query whose since: is after its until: can match nothing: that is a mistake, not an answer."""
+    if query.since is not None and query.until is not None and query.since > query.until:
+        raise QueryError(
+            f"since {query.since:%Y-%m-%d %H:%M} is after until {query.until:%Y-%m-%d %H:%M}:"
+            " no article can match"
+        )
 
 
 def normalize_query(text: str) -> str:
@@ -254,13 +264,30 @@ def parse_day(value: str, *, end_of_day: bool = False, now: datetime | None = No
     except (OverflowError, ValueError) as error:
         if isinstance(error, QueryError):
             raise
-        raise QueryError(f"not a date: {value!r} (out of the calendar's range)") from None
+        raise QueryError(f"not a date: {_shown(value)} (out of the calendar's range)") from None
     return moment
+
+
+def _shown(value: str) -> str:
+    """A value in a message: quoted, and cut when long."""
+    return repr(value if len(value) <= 100 else value[:100] + "…")
 
 
 def _parse_day(value: str, end_of_day: bool, now: datetime | None) -> datetime:
     now = now or datetime.now(UTC)
     text = value.strip().lower()
+    if _CONTROL.search(text):
+        raise QueryError(f"not a date: {_shown(value)} (it holds control characters)")
+    if re.fullmatch(r"\d{4}(-\d{2})?", text):  # a year, or a month: from its first day, until its last
+        year, month = int(text[:4]), int(text[5:]) if len(text) > 4 else None
+        first = date(year, 1 if month is None else month, 1)
+        last = (date(year, 12 if month is None else month, 1) + timedelta(days=31)).replace(day=1)
+        last -= timedelta(days=1)
+        return _day_bound(last if end_of_day else first, end_of_day)
+    if re.fullmatch(r"[+-]?\d+", text):  # dateparser reads "5" as the 5th of this month, "-5" likewise
+        raise QueryError(
+            f"not a date: {_shown(value)} (a bare number; for days back write '{text.lstrip('+-')} days ago')"
+        )
     words = {"today": 0, "היום": 0, "yesterday": 1, "אתמול": 1}
     if text in words:
         day = (now.astimezone(ISRAEL) - timedelta(days=words[text])).date()
@@ -273,10 +300,10 @@ def _parse_day(value: str, end_of_day: bool, now: datetime | None) -> datetime:
         try:
             return _day_bound(date.fromisoformat(text), end_of_day)
         except ValueError:
-            raise QueryError(f"not a date: {value!r}") from None
+            raise QueryError(f"not a date: {_shown(value)}") from None
     moment = parse_date(value, now=now)
     if moment is None:
-        raise QueryError(f"not a date: {value!r} (try 2024-05-15 or yesterday)")
+        raise QueryError(f"not a date: {_shown(value)} (try 2024-05-15 or yesterday)")
     if moment.time() == time(0) and end_of_day:
         return _day_bound(moment.date(), True)
     return moment

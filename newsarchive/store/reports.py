@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -105,13 +107,15 @@ def iter_export(
 
 
 def export(articles: Iterator[Article], fmt: str, out: IO[str] | Path) -> int:
-    """Write articles as JSON lines, CSV or Parquet; returns how many were written."""
+    """Write articles as JSON lines, CSV or Parquet; returns how many were written. A file is written whole
+    or not at all (see :func:`written_whole`)."""
     if fmt == "parquet":
         if not isinstance(out, Path):
             raise ValueError("parquet needs a file, not a stream")
-        return _export_parquet(articles, out)
+        with written_whole(out) as partial:
+            return _export_parquet(articles, partial)
     if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as handle:
+        with written_whole(out) as partial, partial.open("w", encoding="utf-8", newline="") as handle:
             return export(articles, fmt, handle)
     count = 0
     if fmt == "jsonl":
@@ -131,6 +135,25 @@ def export(articles: Iterator[Article], fmt: str, out: IO[str] | Path) -> int:
     else:
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
     return count
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """Where to write a file so that it appears whole or not at all: a temporary file beside ``path``, put in
+    its place once everything is written, and removed when writing fails or is interrupted (a full disk,
+    Ctrl-C): no half-written export is ever left looking complete, and a file being replaced stays as it was
+    until then. A device or a pipe (/dev/stdout, a FIFO) is written directly; a link, where it points."""
+    real = path.resolve() if path.is_symlink() else path
+    if real.exists() and not real.is_file():
+        yield real
+        return
+    partial = real.with_name(f".{real.name}.partial-{os.getpid()}")
+    try:
+        yield partial
+        os.replace(partial, real)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 #: What a spreadsheet reads as the start of a formula when a cell begins with it (OWASP, "CSV
