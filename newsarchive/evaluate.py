@@ -93,32 +93,62 @@ class Report:
         return sum(len(r.boilerplate) for r in self.results)
 
 
+class GoldError(ValueError):
+    """Gold that cannot be scored against (not JSON, an entry without its file or address, a page file
+    missing, a date that is no date): the message says which file and what is wrong."""
+
+
 def load_cases(folder: Path) -> list[GoldCase]:
+    """The gold cases of a folder; raises :class:`GoldError` for gold that cannot be used."""
     folder = Path(folder)
     index = folder / "cases.json"
     cases: list[GoldCase] = []
     if index.exists():
-        for entry in json.loads(index.read_text(encoding="utf-8")):
-            cases.append(
-                GoldCase(
-                    entry["file"],
-                    folder / entry["file"],
-                    entry["url"],
-                    bool(entry.get("article", True)),
-                    entry,
-                )
-            )
+        entries = _json_of(index)
+        if not isinstance(entries, list):
+            raise GoldError(f"{index}: not a list of cases")
+        for number, entry in enumerate(entries, start=1):
+            where = f"{index}, case {number}"
+            if not (isinstance(entry, dict) and _texts(entry, "file", "url")):
+                raise GoldError(f'{where}: each case needs a "file" and a "url" (text)')
+            cases.append(_case(where, entry["file"], folder / entry["file"], entry["url"], entry))
         return cases
     for gold_path in sorted(folder.rglob("*.json")):
         html_path = gold_path.with_suffix(".html")
         if not html_path.exists():
             continue
-        entry = json.loads(gold_path.read_text(encoding="utf-8"))
+        entry = _json_of(gold_path)
+        if not (isinstance(entry, dict) and _texts(entry, "url")):
+            raise GoldError(f'{gold_path}: the gold needs a "url" (text)')
         name = str(gold_path.relative_to(folder).with_suffix(""))
         # "fetched_as": the address the page is read under when it is not its own (a saved file, a mirror)
         address = entry.get("fetched_as", entry["url"])
-        cases.append(GoldCase(name, html_path, address, bool(entry.get("article", True)), entry))
+        cases.append(_case(str(gold_path), name, html_path, address, entry))
     return cases
+
+
+def _json_of(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise GoldError(f"{path}: cannot be read as JSON ({error})") from None
+
+
+def _texts(entry: dict[str, Any], *keys: str) -> bool:
+    return all(isinstance(entry.get(key), str) and entry[key] for key in keys)
+
+
+def _case(where: str, name: str, html_path: Path, url: str, entry: dict[str, Any]) -> GoldCase:
+    if not html_path.is_file():
+        raise GoldError(f"{where}: the page {html_path} is not there")
+    for key in ("published", "updated"):
+        value = entry.get(key)
+        try:
+            if value is not None:
+                datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise GoldError(f"{where}: {key} {value!r} is not an ISO 8601 time") from None
+    return GoldCase(name, html_path, url, bool(entry.get("article", True)), entry)
 
 
 def evaluate(folder: Path, *, site_rules: bool = True) -> Report:

@@ -4,6 +4,7 @@ failed; 2: the command was used wrongly), never a traceback; a run that did noth
 from __future__ import annotations
 
 import gzip
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,17 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "cut.warc").write_bytes(record)
     (folder / "page.html").write_text("<html><body><h1>כותרת</h1><p>טקסט</p></body></html>")
     (folder / "a-file").write_text("x")
+    with sqlite3.connect(folder / "other-program.db") as other:  # a database of another program
+        other.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        other.execute("PRAGMA user_version = 3")
+    other.close()
+    (folder / "empty-folder").mkdir()
+    (folder / "bad-gold").mkdir()
+    (folder / "bad-gold" / "cases.json").write_text("{not json")
+    (folder / "gold-without-page").mkdir()
+    (folder / "gold-without-page" / "cases.json").write_text(
+        '[{"file": "gone.html", "url": "https://x.co.il/1"}]'
+    )
     return folder
 
 
@@ -105,6 +117,33 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["nosuchcommand"], 2),
     (["history"], 2),
     (["extract", "{dir}/page.html", "--url", "https://]x"], 3),
+    # values that looked like markup, were too long, or empty; paths that are folders or devices
+    (["search", "ממשלה", "--db", "{dir}/[/x].db"], 2),
+    (["extract", "{dir}/[/x].html"], 2),
+    (["search", "ממשלה", "--db", "x" * 5000], 2),
+    (["extract", "x" * 5000], 2),
+    (["stats", "--db", ""], 2),
+    (["stats", "--db", "{dir}/empty-folder/"], 2),
+    (["export", "-o", "{dir}/empty-folder", "--force"], 2),
+    (["export", "-o", "/dev/full", "--force"], 1),
+    (["extract", "http://[::1"], 2),
+    (["serve", "--host", ""], 2),
+    # dates and filters that were quietly taken for something else, or for nothing
+    (["stats", "--since", "-5"], 2),
+    (["stats", "--since", ""], 2),
+    (["search", "ממשלה", "--author", ""], 2),
+    (["export", "--since", "2024-05-01", "--until", "2020-01-01"], 2),
+    (["search", "ממשלה since:2024-05-01 until:2020-01-01"], 2),
+    # files that are no archive are refused, and left as they are
+    (["stats", "--db", "{dir}/a-file"], 1),
+    (["search", "ממשלה", "--db", "{dir}/other-program.db"], 1),
+    (["import", "{dir}/page.html", "--db", "{dir}/other-program.db"], 1),
+    # nothing to do, gold that cannot be scored, an address that is none
+    (["import", "{dir}/empty-folder"], 2),
+    (["import", "{dir}/page.html", "--url", "not a url"], 2),
+    (["eval", "{dir}/empty-folder"], 2),
+    (["eval", "{dir}/bad-gold"], 2),
+    (["eval", "{dir}/gold-without-page"], 2),
 ]
 
 
@@ -116,9 +155,25 @@ def test_a_mistake_is_one_line_on_stderr_and_a_non_zero_exit(
     result = run_newsarchive(*argv, cwd=place, env={"NEWSARCHIVE_DB": str(place / "a.db")})
     assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert len(lines[0]) > 20  # says what went wrong, not only that something did
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr  # no blank line either
+    assert 20 < len(lines[0]) <= 2000  # says what went wrong, not only that something did; and briefly
+    assert "internal error" not in lines[0]
+
+
+def test_files_that_are_no_archive_are_left_as_they_were(place: Path, tmp_path: Path) -> None:
+    """SQLite takes a one-byte file for an empty database, and a read-only command wrote an archive over it;
+    another program's database got the archive's tables beside its own."""
+    (tmp_path / "notes.txt").write_text("x")
+    with sqlite3.connect(tmp_path / "shop.db") as shop:
+        shop.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    shop.close()
+    for name in ("notes.txt", "shop.db"):
+        before = (tmp_path / name).read_bytes()
+        for args in (["stats"], ["search", "ממשלה"], ["import", str(place / "page.html")]):
+            result = run_newsarchive(*args, "--db", str(tmp_path / name), cwd=tmp_path)
+            assert result.returncode == 1 and "archive" in result.stderr, (name, args, result.stderr)
+        assert (tmp_path / name).read_bytes() == before, name
 
 
 def test_success_that_did_nothing_says_so_and_a_site_not_in_the_archive_is_named(place: Path) -> None:

@@ -6,15 +6,20 @@ and `newsarchive extract` does not wait for the archive's database library.
 
 from __future__ import annotations
 
+import errno
 import importlib
+import logging
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import click
 
 from .. import __version__
+from .messages import INTERRUPTED, USED_WRONGLY, WORK_FAILED, CommandFailure, print_failure, shown, warn
 
 #: name -> (module, command object, the first sentence of its help, shown by `newsarchive --help`);
 #: tests/test_cli.py checks each sentence against the command's own
@@ -80,24 +85,34 @@ class LazyGroup(click.Group):
     """A group whose commands are imported when one is run (or its own --help asked for); the group's
     --help lists them from :data:`COMMANDS` without importing any. Every failure reaches whoever runs a
     command as one line on stderr and an exit status: 2 for a command used wrongly, 1 for work that failed
-    (3: not an article, from `extract`) — never a traceback (NEWSARCHIVE_DEBUG=1 shows one)."""
+    (3: not an article, from `extract`; 130: interrupted) — never a traceback (NEWSARCHIVE_DEBUG=1 shows
+    one). Commands raise :class:`messages.CommandFailure`; what else escapes them is worded here."""
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra.pop("standalone_mode", None)
+        if not os.environ.get("NEWSARCHIVE_DEBUG"):
+            logging.lastResort = _OneLineLog(logging.WARNING)  # a library's logged traceback: one line
         try:
             return super().main(args, prog_name, standalone_mode=False, **extra)
         except click.UsageError as error:
             where = error.ctx.command_path if error.ctx is not None else "newsarchive"
-            _fail(f"{where}: {error.format_message()} (see {where} --help)", 2)
+            _fail(f"{where}: {error.format_message()} (see {where} --help)", USED_WRONGLY)
         except click.ClickException as error:
             _fail(f"newsarchive: {error.format_message()}", error.exit_code)
         except click.Abort:
-            _fail("newsarchive: interrupted", 130)
-        except Exception as error:  # a bug of ours: still one line, and the status says it failed
+            _fail("newsarchive: interrupted", INTERRUPTED)
+        except Exception as error:
             if os.environ.get("NEWSARCHIVE_DEBUG"):
                 raise
-            name = type(error).__name__
-            _fail(f"newsarchive: internal error: {name}: {error} (NEWSARCHIVE_DEBUG=1 shows where)", 1)
+            _fail(*_described(error))
+
+    def make_context(self, info_name: str | None, args: list[str], **extra: Any) -> click.Context:
+        with _worded_interruptions():  # `newsarchive --help | head -1`
+            return super().make_context(info_name, args, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _worded_interruptions():
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -127,8 +142,63 @@ def main() -> None:
 
 
 def _fail(message: str, status: int) -> None:
-    click.echo(" ".join(message.split()), err=True)
+    with suppress(OSError):  # stderr closed too: the status alone says it
+        print_failure(message)
     sys.exit(status)
+
+
+@contextmanager
+def _worded_interruptions() -> Iterator[None]:
+    """Ctrl-C, and output whose reader went away (`newsarchive export | head -1`), as command failures:
+    one line, without the blank line click prints for Ctrl-C or the silence it keeps for a closed pipe."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise CommandFailure("interrupted", INTERRUPTED) from None
+    except OSError as error:
+        if error.errno != errno.EPIPE:
+            raise
+        # what is still buffered for stdout can never be written: let it go quietly at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        raise CommandFailure(
+            "the output was closed before all of it was written (broken pipe)", WORK_FAILED
+        ) from None
+
+
+def _described(error: Exception) -> tuple[str, int]:
+    """What went wrong, for an error no command worded: the archive's database (damaged, locked), the
+    system (a full disk, a name too long), or else a bug of ours, said as such."""
+    import sqlite3  # only when something failed
+
+    if isinstance(error, sqlite3.Error):
+        text = str(error)
+        if "locked" in text or "busy" in text:
+            why = "another process is writing to it (a crawl or an import): try again when it ends"
+        elif any(sign in text for sign in ("malformed", "not a database", "decode", "damaged")):
+            why = "the file is damaged; `sqlite3 FILE .recover` may save what is left"
+        else:
+            why = "the database said so"
+        return f"newsarchive: the archive cannot be used: {shown(text)} ({why})", WORK_FAILED
+    if isinstance(error, OSError):
+        what = error.strerror or str(error)
+        where = f": {shown(error.filename)}" if error.filename is not None else ""
+        return f"newsarchive: {what}{where}", WORK_FAILED
+    if isinstance(error, MemoryError):
+        return "newsarchive: out of memory", WORK_FAILED
+    name = type(error).__name__
+    return f"newsarchive: internal error: {name}: {shown(error)} (NEWSARCHIVE_DEBUG=1 shows where)", 1
+
+
+class _OneLineLog(logging.Handler):
+    """Where a library's log records go when nothing else takes them: one line each, no traceback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            warn(record.getMessage())
+        except Exception:  # a log line must never end the command
+            self.handleError(record)
 
 
 def _warning_line(message: Warning | str, category: type[Warning], *_: object, **__: object) -> str:

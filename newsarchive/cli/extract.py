@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..article import Article, NotAnArticle
 from ..extract import extract_article
 from ..extract.page import canonical_url
+from ..saved import UnreadablePageFile, read_saved_page
 from ..settings import USER_AGENT
+from .messages import USED_WRONGLY, fail, shown
 from .options import stdout_console
 
 #: Exit status for "this page is not an article".
@@ -44,21 +45,18 @@ def extract(source: str, url: str | None, fmt: str) -> None:
 
     A page that is not an article prints the reason on stderr and exits with status 3.
     """
-    err = Console(stderr=True)
     charset = None
     if source.startswith(("http://", "https://")):
         url = url or source
         try:
             data, charset = _fetch(source)
+        except ValueError as error:  # an address urllib cannot read: "http://[::1"
+            fail(f"cannot fetch {shown(source)}: not a valid address ({error})", USED_WRONGLY)
         except OSError as error:
-            err.print(f"[red]cannot fetch {source}: {error}[/red]")
-            sys.exit(2)
+            fail(f"cannot fetch {shown(source)}: {getattr(error, 'reason', None) or error}", USED_WRONGLY)
     else:
         path = Path(source)
-        if not path.is_file():
-            err.print(f"[red]no such file: {source}[/red]")
-            sys.exit(2)
-        data = path.read_bytes()
+        data = _read_page(path)
         if url is None:
             try:
                 url = canonical_url(data)
@@ -68,16 +66,23 @@ def extract(source: str, url: str | None, fmt: str) -> None:
     try:
         article = extract_article(data, url, charset=charset)
     except NotAnArticle as error:
-        err.print(f"not an article: {error.reason}")
         if fmt == "fixture":
             click.echo(json.dumps({"url": url, "article": False}, ensure_ascii=False))
-        sys.exit(EXIT_NOT_ARTICLE)
+        fail(f"not an article: {error.reason}", EXIT_NOT_ARTICLE)
     if fmt == "fixture":
         click.echo(json.dumps(fixture_draft(article), ensure_ascii=False, indent=2))
     elif fmt == "json":
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(_as_text(article))
+
+
+def _read_page(path: Path) -> bytes:
+    """A saved page's bytes, or one line saying why there are none."""
+    try:
+        return read_saved_page(path)
+    except UnreadablePageFile as error:
+        fail(f"{shown(path)}: {error}", USED_WRONGLY)
 
 
 def fixture_draft(article: Article) -> dict[str, object]:
@@ -138,9 +143,15 @@ def eval_command(gold_dir: Path, fmt: str, details: bool, site_rules: bool) -> N
     Example:
       newsarchive eval ../shared/corpus --details
     """
-    from ..evaluate import FIELDS, evaluate
+    from ..evaluate import FIELDS, GoldError, evaluate
 
-    report = evaluate(gold_dir, site_rules=site_rules)
+    try:
+        report = evaluate(gold_dir, site_rules=site_rules)
+    except GoldError as error:
+        fail(f"eval: {error}", USED_WRONGLY)
+    if not report.results:
+        needs = "it needs cases.json or NAME.html + NAME.json pairs"
+        fail(f"no gold cases in {shown(gold_dir)}: {needs}", USED_WRONGLY)
     averages = report.averages()
     if fmt == "json":
         payload = {
@@ -156,22 +167,25 @@ def eval_command(gold_dir: Path, fmt: str, details: bool, site_rules: bool) -> N
     console = stdout_console(220)
     table = Table(title=f"Extraction quality on {gold_dir} ({len(report.results)} pages)")
     table.add_column("page", overflow="fold")
-    shown = [f for f in FIELDS if f in averages]
-    for name in shown:
+    columns = [f for f in FIELDS if f in averages]
+    for name in columns:
         table.add_column(name, justify="right")
     for result in report.results:
-        table.add_row(result.name, *[_cell(result.scores.get(name)) for name in shown])
-    table.add_row("[bold]average[/bold]", *[f"[bold]{averages[name]:.3f}[/bold]" for name in shown])
+        table.add_row(result.name, *[_cell(result.scores.get(name)) for name in columns])
+    table.add_row(
+        Text("average", style="bold"), *[Text(f"{averages[name]:.3f}", style="bold") for name in columns]
+    )
     console.print(table)
     console.print(f"boilerplate strings in bodies: {report.boilerplate_hits}")
     if details:
         for result in report.results:
             if result.error:
-                console.print(f"[red]{result.name}: {result.error}[/red]")
+                console.print(Text(f"{result.name}: {result.error}", style="red"))
             for name, (ours, theirs) in result.mismatches.items():
-                console.print(f"[yellow]{result.name}[/yellow] {name}: ours={ours!r}\n    gold={theirs!r}")
+                line = Text(result.name, style="yellow")
+                console.print(line.append(f" {name}: ours={ours!r}\n    gold={theirs!r}"))
             for probe in result.boilerplate:
-                console.print(f"[red]{result.name}: boilerplate {probe!r} in body[/red]")
+                console.print(Text(f"{result.name}: boilerplate {probe!r} in body", style="red"))
 
 
 def _cell(value: float | None) -> str:

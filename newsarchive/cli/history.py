@@ -4,27 +4,18 @@ the pages already stored."""
 from __future__ import annotations
 
 import json
-import sys
 from itertools import pairwise
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..reextract import reextract
+from ..reextract import ReextractReport, reextract
 from ..store.revisions import word_diff
-from .options import (
-    command_archive,
-    db_option,
-    progress_bar,
-    since_option,
-    site_option,
-    stderr,
-    stdout_console,
-)
+from .messages import fail, shown
+from .options import command_archive, db_option, progress_bar, since_option, site_option, stdout_console
 
 _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -47,8 +38,7 @@ def history(url: str, db_path: Path | None, fmt: str) -> None:
     with command_archive(db_path, readonly=True) as archive:
         versions = archive.versions(url)
     if not versions:
-        stderr.print(f"[red]no article at {escape(url)} in the archive[/red]")
-        sys.exit(1)
+        fail(f"no article at {shown(url)} in the archive")
     if fmt == "json":
         out = []
         for before, after in zip([None, *versions], versions, strict=False):
@@ -64,7 +54,8 @@ def history(url: str, db_path: Path | None, fmt: str) -> None:
         return
     console = stdout_console()
     marked = _without_colour(console)
-    table = Table(title=f"{len(versions)} versions of {url}")
+    noun = "version" if len(versions) == 1 else "versions"
+    table = Table(title=f"{len(versions)} {noun} of {url}")
     for column in ("version", "fetched (UTC)", "headline", "words", "changed"):
         table.add_column(column, overflow="fold")
     for v in versions:
@@ -165,6 +156,7 @@ def reextract_command(
         )
     if fmt == "json":
         click.echo(json.dumps(report.to_dict() | {"dry_run": dry_run}, ensure_ascii=False, indent=2))
+        _fail_on_unreadable(report)
         return
     verb = "would change" if dry_run else "changed"
     table = Table(title=f"{report.pages} pages re-extracted: {report.changed} articles {verb}")
@@ -179,4 +171,16 @@ def reextract_command(
         f" {report.still_rejected}"
     )
     for reason, count in report.now_rejected.most_common():
-        console.print(f"[yellow]now rejected (stored article kept): {count} {escape(reason)}[/yellow]")
+        console.print(Text(f"now rejected (stored article kept): {count} {reason}", style="yellow"))
+    _fail_on_unreadable(report)
+
+
+def _fail_on_unreadable(report: ReextractReport) -> None:
+    """Raw pages that could not be read back are said, and make the run a failure (the others were done)."""
+    if report.unreadable:
+        first = report.unreadable_pages[0]
+        fail(
+            f"{report.unreadable:,} raw page(s) could not be read back, damaged in the archive (the first:"
+            f" {shown(first['url'])}: {first['reason']}); every other page was re-extracted"
+            " (--format json lists them)"
+        )

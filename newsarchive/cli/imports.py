@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 from functools import partial
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from ..ingest import ALREADY_STORED, IngestReport, html_files, ingest, page_from_file, warc_pages
 from ..store import Archive, StorageError
 from ..warc import is_warc
-from .options import db_option, open_archive, progress_bar, stderr, stdout_console
+from .messages import INTERRUPTED, USED_WRONGLY, fail, shown
+from .options import db_option, open_archive, progress_bar, stdout_console
 
 
 @click.command("import")
@@ -48,11 +47,16 @@ def import_command(
       newsarchive import crawl.warc.gz --all-hebrew            # any page that is mostly Hebrew
       newsarchive import later-copies/ --force                 # changed copies become new versions
     """
+    paths = tuple(dict.fromkeys(paths))  # a file or folder named twice is read once
     warcs = [p for p in paths if p.is_file() and is_warc(p)]
     files = html_files([p for p in paths if p not in warcs])
-    if url and (len(files) != 1 or warcs):
-        stderr.print("[red]--url names one page: give exactly one .html file with it[/red]")
-        sys.exit(2)
+    if not files and not warcs:
+        names = ", ".join(shown(p) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
+        fail(f"nothing to import in {names}: no .html, .htm or .xhtml file and no WARC file", USED_WRONGLY)
+    if url is not None and (len(files) != 1 or warcs):
+        fail("--url names one page: give exactly one .html file with it", USED_WRONGLY)
+    if url is not None and not _is_web_address(url):
+        fail(f"--url {shown(url)!r} is not a web address (https://host/path)", USED_WRONGLY)
     archive = open_archive(db_path, readonly=False)
     report = IngestReport()
     try:
@@ -61,24 +65,42 @@ def import_command(
         if warcs:
             report = report.merge(_import_warcs(archive, warcs, all_hebrew, force))
     except StorageError as error:
-        stderr.print(
-            f"[red]import stopped: {escape(str(error))}[/red]\nWhat was stored before is kept; the batch"
-            " being written was rolled back whole, so the archive is consistent. Free space (or fix the"
-            " file's permissions) and run the same import again: pages already stored are not stored twice."
+        if "locked" in str(error):
+            remedy = "When the process writing to it (a crawl, another import) ends, run"
+        else:
+            remedy = "Free space (or fix the file's permissions) and run"
+        fail(
+            f"import stopped: {error}. What was stored before is kept; the batch being written was rolled"
+            f" back whole, so the archive is consistent. {remedy} the same import again: pages already"
+            " stored are not stored twice."
         )
-        sys.exit(1)
+    except KeyboardInterrupt:
+        stored = sum(archive.write_counts[kind] for kind in ("new", "changed", "replaced"))
+        fail(
+            f"import interrupted: {stored:,} article(s) were stored before, and the archive is consistent;"
+            " run the same import again to go on (pages already stored are not stored twice)",
+            INTERRUPTED,
+        )
     finally:
         archive.close()
     _print_report(report, fmt)
     if report.total_damaged:
         damaged = report.damaged_files
         names = ", ".join(p.name for p in damaged[:3]) + (", ..." if len(damaged) > 3 else "")
-        stderr.print(
-            f"[red]newsarchive: {report.total_damaged} damaged part(s) in {len(damaged)} of {len(warcs)} WARC"
-            f" file(s) ({escape(names)}): the report lists where and why; every readable record was"
-            " imported[/red]"
+        fail(
+            f"{report.total_damaged} damaged part(s) in {len(damaged)} of {len(warcs)} WARC file(s)"
+            f" ({shown(names)}): the report lists where and why; every readable record was imported"
         )
-        sys.exit(1)
+
+
+def _is_web_address(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _import_files(archive: Archive, files: list[Path], url: str | None, force: bool) -> IngestReport:
@@ -144,11 +166,9 @@ def _print_report(report: IngestReport, fmt: str) -> None:
         versions = report.new_versions[site]
         table.add_row(f"stored: {site}" + (f" ({versions} as new versions)" if versions else ""), str(count))
     for reason, count in report.skipped.most_common():
-        table.add_row(f"skipped: {escape(reason)}", str(count))
+        table.add_row(f"skipped: {reason}", str(count))
     for damage in report.damaged[:_DAMAGE_ROWS]:
-        table.add_row(
-            f"damaged: {escape(str(damage.path))} at byte {damage.offset}: {escape(damage.reason)}", ""
-        )
+        table.add_row(f"damaged: {damage.path} at byte {damage.offset}: {damage.reason}", "")
     if report.total_damaged > _DAMAGE_ROWS:
         table.add_row(f"damaged: {report.total_damaged - _DAMAGE_ROWS} more (--format json lists them)", "")
     console.print(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -10,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from ..store.location import DB_ENV, default_db_path
+from .messages import USED_WRONGLY, WORK_FAILED, fail, shown, warn
 
 if TYPE_CHECKING:
     from ..store import Archive
@@ -43,9 +44,17 @@ author_option = click.option("--author", help="Only articles with this author (p
 stderr = Console(stderr=True, soft_wrap=True)
 
 
+class _StdoutConsole(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 and says nothing; the command group says why, as for any output
+        raise BrokenPipeError(errno.EPIPE, "broken pipe")
+
+
 def stdout_console(piped_width: int = 200) -> Console:
-    """Where tables go: the terminal's width, or a fixed wide one when the output is piped to a file."""
-    return Console(width=None if sys.stdout.isatty() else piped_width)
+    """Where tables go: the terminal's width, or a fixed wide one when the output is piped to a file. Text
+    is shown as it is: a headline or an address holding "[/b]" or ":smile:" is never read as markup or an
+    emoji code (styles are given as rich Text)."""
+    return _StdoutConsole(width=None if sys.stdout.isatty() else piped_width, markup=False, emoji=False)
 
 
 def archive_path(db_path: Path | None) -> Path:
@@ -60,28 +69,37 @@ def archive_path(db_path: Path | None) -> Path:
 
 
 def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
-    """Open the archive or exit with a clear message."""
-    from ..store import Archive  # the database library loads for the commands that open an archive
+    """Open the archive or fail with one line: a missing archive (for reading) or a folder is a usage
+    mistake; a file that is no archive, a damaged, locked or unreadable one is work that failed."""
+    from ..store import Archive, NotAnArchive  # the database library loads with the commands that use it
 
     path = archive_path(db_path)
-    if readonly and not path.exists():
-        stderr.print(
-            f"[red]no archive at {path}[/red] (create one with `newsarchive import` or `newsarchive crawl`)"
+    try:
+        exists, folder = path.exists(), path.is_dir()
+    except OSError as error:  # a name too long, a loop of links...
+        fail(f"cannot use the archive {shown(path)}: {error.strerror or error}", USED_WRONGLY)
+    if folder:
+        fail(f"the archive {shown(path)} is a folder: give the archive's file (--db FILE)", USED_WRONGLY)
+    if readonly and not exists:
+        fail(
+            f"no archive at {shown(path)} (create one with `newsarchive import` or `newsarchive crawl`)",
+            USED_WRONGLY,
         )
-        sys.exit(2)
     try:
         return Archive(path, readonly=readonly)
-    except Exception as error:  # a locked, corrupt or foreign file: say so, do not trace back
-        stderr.print(f"[red]cannot open the archive {path}: {error}[/red]")
-        sys.exit(1)
+    except NotAnArchive as error:
+        fail(str(error), WORK_FAILED)
+    except Exception as error:  # a locked, damaged or unreadable file: say so, do not trace back
+        fail(f"cannot open the archive {shown(path)}: {shown(error)}", WORK_FAILED)
 
 
 def output_path(path: Path, option: str) -> Path:
-    """A file a command will write: its folder must exist (else exit 2, a usage mistake)."""
+    """A file a command will write: not a folder, and in a folder that exists (else a usage mistake)."""
     folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        fail(f"{option} {shown(path)} is a folder: give a file name", USED_WRONGLY)
     if not folder.is_dir():
-        stderr.print(f"[red]{option} {path}: the folder {folder} does not exist[/red]")
-        sys.exit(2)
+        fail(f"{option} {shown(path)}: the folder {shown(folder)} does not exist", USED_WRONGLY)
     return path
 
 
@@ -91,9 +109,7 @@ def warn_unknown_sites(archive: Archive, sites: Iterable[str]) -> None:
     for site in sites:
         if site not in held:
             known = ", ".join(held) or "none: the archive is empty"
-            stderr.print(
-                f"newsarchive: warning: no articles of site {site!r} in the archive (its sites: {known})"
-            )
+            warn(f"no articles of site {shown(site)!r} in the archive (its sites: {known})")
 
 
 @contextmanager
@@ -106,17 +122,23 @@ def command_archive(db_path: Path | None, *, readonly: bool, invalid: str = "") 
     try:
         yield archive
     except QueryError as error:
-        stderr.print(f"[red]{invalid}{escape(str(error))}[/red]")
-        sys.exit(2)
+        fail(f"{invalid}{error}", USED_WRONGLY)
     finally:
         archive.close()
 
 
 def progress_bar(label: str, *, bytes_: bool = False) -> Progress:
-    """A progress bar on stderr that disappears when done: items counted, or bytes with ``bytes_``."""
+    """A progress bar on stderr that disappears when done: items counted, or bytes with ``bytes_``. Only on
+    a terminal: in a log or a pipe it would leave a blank line, and stderr holds what went wrong."""
     counter = (DownloadColumn(),) if bytes_ else (MofNCompleteColumn(),)
     return Progress(
-        TextColumn(label), BarColumn(), *counter, TimeRemainingColumn(), console=stderr, transient=True
+        TextColumn(label),
+        BarColumn(),
+        *counter,
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
     )
 
 

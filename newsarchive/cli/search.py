@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ..store.reports import (
     COVERAGE_FIELDS,
@@ -20,6 +20,7 @@ from ..store.reports import (
 )
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
+from .messages import USED_WRONGLY, fail, shown
 from .options import (
     author_option,
     command_archive,
@@ -27,16 +28,51 @@ from .options import (
     output_path,
     since_option,
     site_option,
-    stderr,
     stdout_console,
     until_option,
     warn_unknown_sites,
 )
 
+#: what can only be a mistyped option, never a query (an excluded word is "-" and a word: -קורונה, -covid)
+_OPTION_LIKE = re.compile(r"--[A-Za-z][\w-]*(?:=.*)?|-[A-Za-z]")
 
-# A query may begin with an excluded word ('-קורונה ממשלה'): words, not unknown options; its words may come
-# as one argument or several.
-@click.command(context_settings={"ignore_unknown_options": True})
+
+class QueryCommand(click.Command):
+    """A command whose arguments are the words of a query: an argument that begins with "-" is an excluded
+    word ('-קורונה ממשלה', '-headline:x'), never an option, unless it names one of the command's options
+    (or can only be a mistyped one: --bogus, -q). Click alone reads '-headline:x' as -h: the help."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            name: not (param.is_flag or param.count)
+            for param in self.get_params(ctx)
+            if isinstance(param, click.Option)
+            for name in (*param.opts, *param.secondary_opts)
+        }
+        options: list[str] = []
+        words: list[str] = []
+        position = 0
+        while position < len(args):
+            arg = args[position]
+            name = arg.split("=", 1)[0]
+            if arg == "--":
+                words += args[position + 1 :]
+                break
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg and position + 1 < len(args):
+                    position += 1
+                    options.append(args[position])
+            elif _OPTION_LIKE.fullmatch(arg):
+                options.append(arg)  # click names the option it does not know
+            else:
+                words.append(arg)
+            position += 1
+        return super().parse_args(ctx, [*options, "--", *words])
+
+
+# A query's words may come as one argument or several.
+@click.command(cls=QueryCommand)
 @click.argument("words", nargs=-1, required=True, metavar="QUERY")
 @db_option
 @site_option
@@ -71,9 +107,6 @@ def search(
       newsarchive search 'נתניהו OR גנץ author:"טל שלו" since:yesterday'
       newsarchive search '-קורונה ממשלה'   # a query may begin with an excluded word
     """
-    option = next((w for w in words if _OPTION_LIKE.fullmatch(w)), None)
-    if option is not None:
-        raise click.NoSuchOption(option.split("=")[0])
     query = " ".join(words)
     with command_archive(db_path, readonly=True, invalid="invalid query: ") as archive:
         hits = archive.search(
@@ -111,25 +144,26 @@ def search(
         console.print("no articles match")
         return
     noun = "hit" if len(hits) == 1 else "hits"
-    table = Table(title=f"{len(hits)} {noun} for {escape(query)}", show_lines=True)
+    table = Table(title=f"{len(hits)} {noun} for {query}", show_lines=True)
     for column in ("#", "published", "site", "headline", "snippet"):
         table.add_column(column, overflow="fold")
     for n, hit in enumerate(hits, start=offset + 1):
-        mark = "" if hit.exact else " [dim](prefixed form)[/dim]"
+        headline = Text(hit.headline or "")
+        if not hit.exact:
+            headline.append(" (prefixed form)", style="dim")
+        headline.append(f"\n{hit.url}", style="dim")
         table.add_row(
-            str(n),
-            (hit.published or "")[:16].replace("T", " "),
-            hit.site,
-            escape(hit.headline or "") + mark + f"\n[dim]{escape(hit.url)}[/dim]",
-            escape(hit.snippet)
-            .replace(escape(MARK[0]), "[bold yellow]")
-            .replace(escape(MARK[1]), "[/bold yellow]"),
+            str(n), (hit.published or "")[:16].replace("T", " "), hit.site, headline, _marked(hit.snippet)
         )
     console.print(table)
 
 
-#: what can only be a mistyped option, never a query (an excluded word is "-" and a word: -קורונה, -covid)
-_OPTION_LIKE = re.compile(r"--[A-Za-z][\w-]*(?:=.*)?|-[A-Za-z]")
+def _marked(snippet: str) -> Text:
+    """A snippet with its hits (between MARK[0] and MARK[1]) in bold yellow."""
+    text = Text()
+    for n, part in enumerate(re.split(f"{re.escape(MARK[0])}|{re.escape(MARK[1])}", snippet)):
+        text.append(part, style="bold yellow" if n % 2 else "")
+    return text
 
 
 @click.command()
@@ -159,10 +193,8 @@ def stats(
     if plot is not None:
         output_path(plot, "--plot")
         if plot.suffix.lower().lstrip(".") not in PLOT_FORMATS:
-            stderr.print(
-                f"[red]--plot {plot}: draws {', '.join(PLOT_FORMATS)}, not {plot.suffix or 'no suffix'}[/red]"
-            )
-            sys.exit(2)
+            suffix = shown(plot.suffix) if plot.suffix else "no suffix"
+            fail(f"--plot {shown(plot)}: draws {', '.join(PLOT_FORMATS)}, not {suffix}", USED_WRONGLY)
     with command_archive(db_path, readonly=True) as archive:
         result = archive.stats(since=since, until=until)
     unit = None
@@ -172,8 +204,7 @@ def stats(
         try:
             unit = plot_per_period(result, plot)
         except OSError as error:
-            stderr.print(f"[red]cannot write {plot}: {error.strerror or error}[/red]")
-            sys.exit(1)
+            fail(f"cannot write {shown(plot)}: {error.strerror or error}")
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -236,20 +267,19 @@ def export(
     """
     target: Path | None = None if output == "-" else Path(output)
     if target is None and fmt == "parquet":
-        stderr.print("[red]parquet needs a file: pass --output FILE.parquet[/red]")
-        sys.exit(2)
-    if target is not None and target.exists() and not force:
-        stderr.print(f"[red]{target} exists[/red]: pass --force to overwrite it")
-        sys.exit(2)
+        fail("parquet needs a file: pass --output FILE.parquet", USED_WRONGLY)
     if target is not None:
         output_path(target, "--output")
+        if target.exists() and not force:
+            fail(f"{shown(target)} exists: pass --force to overwrite it", USED_WRONGLY)
     with command_archive(db_path, readonly=True) as archive:
         articles = iter_export(archive, sites=list(sites) or None, since=since, until=until, author=author)
         try:
             count = write_export(articles, fmt, target if target is not None else sys.stdout)
         except OSError as error:
-            stderr.print(f"[red]cannot write {output}: {error.strerror or error}[/red]")
-            sys.exit(1)
+            if target is None:  # standard output: a closed pipe or a full disk, said once for every command
+                raise
+            fail(f"cannot write {shown(target)}: {error.strerror or error} (nothing was written to it)")
         warn_unknown_sites(archive, sites)
     noun = "article" if count == 1 else "articles"
-    stderr.print(f"exported {count:,} {noun}" + (f" to {target}" if target else ""))
+    click.echo(f"exported {count:,} {noun}" + (f" to {shown(target)}" if target else ""), err=True)

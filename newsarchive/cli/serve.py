@@ -14,16 +14,15 @@ import json
 import signal
 import socket
 import sqlite3
-import sys
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
 
 import click
 
 from ..store import Archive
+from .messages import USED_WRONGLY, fail, shown
 from .options import archive_path, db_option
 
 #: Datasette's settings: its time limit stops SQL between steps; newsarchive's SQL functions bound their
@@ -54,16 +53,16 @@ def archive_problem(db: Path) -> str | None:
         finally:
             conn.close()
     except sqlite3.OperationalError as error:  # unreadable, locked...
-        return f"cannot open {db}: {error}"
+        return f"cannot open {shown(db)}: {error}"
     except sqlite3.DatabaseError as error:
-        return f"{db} is not an SQLite database, or a damaged one ({error})"
+        return f"{shown(db)} is not an SQLite database, or a damaged one ({error})"
     missing = [table for table in _ARCHIVE_TABLES if table not in tables]
     if missing:
-        return f"{db} is not a newsarchive archive (it has no {' or '.join(missing)} table)"
+        return f"{shown(db)} is not a newsarchive archive (it has no {' or '.join(missing)} table)"
     try:
         Archive(db, readonly=True).close()
     except (sqlite3.Error, OSError, RuntimeError) as error:
-        return f"cannot open the archive {db}: {error}"
+        return f"cannot open the archive {shown(db)}: {error}"
     return None
 
 
@@ -97,17 +96,21 @@ def serve(db_path: Path | None, host: str, port: int) -> None:
       newsarchive serve                 # http://127.0.0.1:8001/
       newsarchive serve --db research.db --port 8080
     """
+    if not host.strip():
+        fail("--host is empty: give an address to listen on (127.0.0.1; 0.0.0.0 for every one)", USED_WRONGLY)
     db = archive_path(db_path)
     if not db.is_file():
-        _fail(f"no archive at {db} (create one with `newsarchive import` or `newsarchive crawl`)", 2)
+        where = f"{shown(db)} is a folder" if db.is_dir() else f"no archive at {shown(db)}"
+        fail(f"{where} (create one with `newsarchive import` or `newsarchive crawl`)", USED_WRONGLY)
     problem = archive_problem(db)
     if problem:
-        _fail(problem)
+        fail(problem)
     try:
         sock = listening_socket(host, port)
-    except OSError as error:
-        hint = " (another server? --port chooses another)" if error.errno == errno.EADDRINUSE else ""
-        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}")
+    except (OSError, UnicodeError) as error:  # UnicodeError: a host name the resolver cannot take
+        in_use = isinstance(error, OSError) and error.errno == errno.EADDRINUSE
+        hint = " (another server? --port chooses another)" if in_use else ""
+        fail(f"cannot listen on {shown(host)}:{port}: {getattr(error, 'strerror', None) or error}{hint}")
     with sock:
         app = _datasette_app(db)
         address = sock.getsockname()
@@ -147,8 +150,3 @@ def _run(app: ASGIApp, sock: socket.socket, announcement: str) -> None:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-
-
-def _fail(message: str, status: int = 1) -> NoReturn:
-    click.echo(f"newsarchive serve: {message}", err=True)
-    sys.exit(status)

@@ -1,0 +1,282 @@
+"""Attacks on every command but crawl and check-sites, and what they must give: text from a page or a user is
+shown as it is (never read as markup), a value of any length gives a short line at once, a closed output or
+Ctrl-C is one line, a damaged row or raw page is said (and the others are done), a library's logged
+traceback is one line, a query word beginning with -h is no option, the config file is checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsarchive.article import Article
+from newsarchive.store import Archive, FetchedPage
+
+from .conftest import FIXTURES, run_newsarchive
+from .sitefarm import walla_article
+
+HOSTILE_URL = "https://www.ynet.co.il/news/article/a?x=[/x]"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive whose article has markup, an emoji code and control-looking text in its headline,
+    address and body, in two versions (so that history and changes show it)."""
+    db = tmp_path_factory.mktemp("hostile") / "a.db"
+    with Archive(db) as archive:
+        for day, headline in ((1, "[bold]כותרת[/] ראשונה :smile:"), (2, "[/x] כותרת שנייה :smile:")):
+            page = FetchedPage(HOSTILE_URL, b"", fetched_at=datetime(2024, 1, day, tzinfo=UTC))
+            article = Article(
+                url=HOSTILE_URL, site="ynet", headline=headline, paragraphs=[f"גוף [/red] {day}"]
+            )
+            archive.store(article, page)
+    return db
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["history", HOSTILE_URL], ["changes"], ["search", "כותרת"], ["search", "כותרת", "--site", "[/x]"]],
+    ids=["history", "changes", "search", "search --site"],
+)
+def test_text_of_pages_and_users_is_shown_as_it_is(hostile: Path, args: list[str]) -> None:
+    """A stored headline or address holding "[/x]" made history, changes and search stop with rich's
+    MarkupError; "[bold]" vanished from what was shown, and ":smile:" became an emoji."""
+    result = run_newsarchive(*args, env={"NEWSARCHIVE_DB": str(hostile), "COLUMNS": "300"})
+    assert result.returncode == 0, result.stderr
+    if "--site" in args:
+        assert "no articles match" in result.stdout
+        assert (
+            result.stderr
+            == "newsarchive: warning: no articles of site '[/x]' in the archive (its sites: ynet)\n"
+        )
+    elif args[0] == "changes":  # a word diff, marked without colour
+        assert "[-[bold]כותרת[/] ראשונה-] {+[/x] כותרת שנייה+} :smile:" in result.stdout
+        assert HOSTILE_URL in result.stdout
+    else:
+        assert "[/x] כותרת שנייה :smile:" in result.stdout and HOSTILE_URL in result.stdout
+    if args[0] == "history":
+        assert "[bold]כותרת[/] ראשונה" in result.stdout
+
+
+def test_a_value_of_any_length_gives_a_short_line_at_once(hostile: Path) -> None:
+    """rich wrapped a 100,000-character address into the message in quadratic time (minutes)."""
+    started = time.monotonic()
+    result = run_newsarchive(
+        "history", "https://x.co.il/" + "a" * 100_000, env={"NEWSARCHIVE_DB": str(hostile)}
+    )
+    assert time.monotonic() - started < 20
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 400
+    assert "(100,016 characters) in the archive" in result.stderr
+
+
+def test_control_characters_in_a_message_are_shown_escaped(tmp_path: Path) -> None:
+    result = run_newsarchive("extract", str(tmp_path / "a\x1b[31mred\x07.html"))
+    assert result.returncode == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "a\\x1b[31mred\\x07.html" in result.stderr
+
+
+def run_into_closed_pipe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The command with its stdout a pipe whose reader has gone (`newsarchive export | head -1`, after head
+    ended)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "newsarchive.cli", *args],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ | env,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["export"], ["search", "כותרת"], ["search", "כותרת", "--format", "csv"], ["stats"], ["--help"]],
+    ids=["export", "search table", "search csv", "stats table", "help"],
+)
+def test_a_closed_output_is_one_line(hostile: Path, args: list[str]) -> None:
+    """Tables and CSV ended with status 1 and nothing said; export said "cannot write -"."""
+    result = run_into_closed_pipe(*args, env={"NEWSARCHIVE_DB": str(hostile)})
+    assert result.returncode == 1
+    assert result.stderr == (
+        "newsarchive: the output was closed before all of it was written (broken pipe)\n"
+    ), result.stderr
+
+
+def test_ctrl_c_during_an_import_says_what_was_stored(tmp_path: Path) -> None:
+    """Ctrl-C gave a blank line and "interrupted"; now one line says how many articles were stored before
+    (what the archive holds), and the archive is consistent."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(4000):
+        (folder / f"{n}.html").write_text(walla_article(100_000 + n))
+    db = tmp_path / "a.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsarchive.cli", "import", str(folder), "--db", str(db)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        # a process started in the background ignores SIGINT unless told otherwise
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while _articles(db) == 0 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    stored = _articles(db)
+    assert 0 < stored < 4000, "the import ended before it was interrupted"
+    assert process.returncode == 130
+    assert err == (
+        f"newsarchive: import interrupted: {stored:,} article(s) were stored before, and the archive is"
+        " consistent; run the same import again to go on (pages already stored are not stored twice)\n"
+    )
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM articles_fts").fetchone() == (stored,)
+
+
+def _articles(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:  # not created yet, or its schema not yet written
+        return 0
+
+
+def test_an_export_to_a_device_writes_to_it(hostile: Path) -> None:
+    """/dev/null and /dev/full are written through, never replaced by a file (as root, a rename would)."""
+    result = run_newsarchive("export", "-o", "/dev/full", "--force", env={"NEWSARCHIVE_DB": str(hostile)})
+    assert result.returncode == 1 and "No space left on device" in result.stderr
+    for device in ("/dev/null", "/dev/full"):
+        assert Path(device).is_char_device()
+
+
+def test_a_damaged_row_or_raw_page_is_said_and_the_others_are_done(tmp_path: Path) -> None:
+    """One raw page whose bytes do not inflate stopped re-extraction ("internal error: error: Error -3");
+    one article whose authors are not JSON stopped an export with a JSONDecodeError."""
+    db = tmp_path / "a.db"
+    with Archive(db) as archive:
+        for n in (1, 2, 3):
+            url = f"https://news.walla.co.il/break/{n}"
+            page = FetchedPage(url, walla_article(n).encode(), fetched_at=datetime.now(UTC))
+            archive.store(Article(url=url, site="walla", headline=f"כותרת {n}", paragraphs=["גוף"]), page)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE pages SET body = x'00112233' WHERE url LIKE '%/1'")
+    conn.close()
+    result = run_newsarchive("reextract", "--db", str(db), "--format", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["unreadable"] == 1 and report["pages"] == 3 and report["changed"] == 2
+    assert report["unreadable_pages"][0]["url"].endswith("/break/1")
+    assert result.stderr.count("\n") == 1 and "1 raw page(s) could not be read back" in result.stderr
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE articles SET authors = 'not json' WHERE url LIKE '%/2'")
+    conn.close()
+    out = tmp_path / "out.jsonl"
+    result = run_newsarchive("export", "--db", str(db), "-o", str(out))
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert "is damaged in the archive" in result.stderr and "internal error" not in result.stderr
+    assert not out.exists()
+
+
+def test_a_library_log_is_one_line_without_its_traceback(tmp_path: Path) -> None:
+    """An extraction bug is logged with its traceback (logging's last-resort handler printed it whole on
+    stderr, for every page of an import)."""
+    page = FIXTURES / "generic" / "plain_markup.html"
+    url = "https://www.negevnews.co.il/news/12345"
+    with_a_bug = (
+        "import sys, newsarchive.extract.core as core\n"
+        "def broken(*args, **kwargs): raise RuntimeError('a bug in a layer')\n"
+        "core._extract = broken\n"
+        "from newsarchive.cli import main\n"
+        "sys.argv[0] = 'newsarchive'\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", with_a_bug, "import", str(page), "--url", url, "--db", str(tmp_path / "a.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == f"newsarchive: warning: extraction failed on {url}\n"
+    assert "skipped: extraction failed" in result.stdout
+
+
+def test_a_query_word_beginning_with_h_is_no_help_option(hostile: Path) -> None:
+    """'-headline:x' (excluding a headline word) was read as -h: the help was printed, with status 0."""
+    env = {"NEWSARCHIVE_DB": str(hostile)}
+    result = run_newsarchive("search", "-headline:ראשונה", "כותרת", "--format", "json", env=env)
+    assert result.returncode == 0 and "Usage" not in result.stdout
+    assert [hit["url"] for hit in json.loads(result.stdout)] == [HOSTILE_URL]
+    excluded = run_newsarchive("search", "כותרת", "-headline:שנייה", "--format", "json", env=env)
+    assert json.loads(excluded.stdout) == []
+    for mistyped in ("--bogus", "-q"):
+        wrong = run_newsarchive("search", "כותרת", mistyped, env=env)
+        assert wrong.returncode == 2 and f"No such option '{mistyped}'" in wrong.stderr
+    with_options = run_newsarchive("search", "--limit=1", "-=כותרת", "כותרת", "--format=json", env=env)
+    assert with_options.returncode == 0 and json.loads(with_options.stdout) == []
+
+
+def test_the_config_file_is_checked_for_every_command(tmp_path: Path) -> None:
+    for text, message in (
+        ("db = 5", "db must be a string, not 5"),
+        ('db = ["a.db"]', "db must be a string"),
+        ('db = ""', "db is empty"),
+        ('sites = "ynet"', "sites must be a list"),
+        ("since = 2", "since must be a string"),
+        ("db = '[/x]'", "no archive at [/x]"),
+    ):
+        (tmp_path / "newsarchive.toml").write_text(text)
+        result = run_newsarchive("stats", cwd=tmp_path)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, (text, result.stderr)
+        assert message in result.stderr, (text, result.stderr)
+    (tmp_path / "newsarchive.toml").write_bytes(b'db = "\xff\xfe"')
+    result = run_newsarchive("stats", cwd=tmp_path)
+    assert result.returncode == 2 and "is not UTF-8 text" in result.stderr
+
+
+def test_a_lone_surrogate_in_a_page_does_not_stop_an_import(tmp_path: Path) -> None:
+    """A page whose JSON-LD escapes a lone surrogate ("\\ud800") stopped the whole import (and `extract`)
+    with a UnicodeEncodeError: no UTF-8 can hold it."""
+    body = "<p>" + "טקסט של כתבה ארוכה ומעניינת מאוד " * 30 + "</p>"
+    data = '{"@type": "NewsArticle", "headline": "כותרת \\ud800 שבורה", "articleBody": "גוף \\udfff"}'
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html><head><link rel="canonical" href="https://www.ynet.co.il/news/article/s1">'
+        f'<script type="application/ld+json">{data}</script></head><body><article><h1>כותרת שבורה</h1>'
+        f"{body}</article></body></html>"
+    )
+    db = tmp_path / "a.db"
+    result = run_newsarchive(
+        "import", str(page), str(FIXTURES / "ynet" / "plus_paywalled.html"), "--db", str(db)
+    )
+    assert result.returncode == 0 and "2 stored" in result.stdout, result.stderr
+    assert run_newsarchive("extract", str(page)).returncode == 0
+    exported = run_newsarchive("export", "--db", str(db))
+    assert exported.returncode == 0 and "כותרת שבורה" in exported.stdout
+
+
+def test_an_import_of_nothing_creates_no_archive(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run_newsarchive("import", str(tmp_path / "empty"), cwd=tmp_path)
+    assert result.returncode == 2 and "nothing to import" in result.stderr
+    assert not (tmp_path / "data").exists()
