@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import mimetypes
 import os
 import threading
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.project import get_project_settings
 
 from .extract.blocked import BLOCKED
@@ -104,16 +105,64 @@ def check_options(options: CrawlOptions) -> None:
     """What would otherwise fail inside the reactor, where Scrapy only logs it and the crawl looks finished:
     ValueError for a date that is not one (a usage mistake), :class:`CrawlError` for an archive that cannot be
     opened (not SQLite, not writable)."""
+    window = {}
     for name, value in (("--since", options.since), ("--until", options.until)):
         if value:
             try:
-                parse_day(value, end_of_day=name == "--until")
+                window[name] = parse_day(value, end_of_day=name == "--until")
             except QueryError as error:
                 raise ValueError(f"{name}: {error}") from None
+    if len(window) == 2 and window["--until"] < window["--since"]:
+        raise ValueError(
+            f"--until {options.until} is before --since {options.since}: no article can be in between"
+        )
+    for url in options.urls:
+        check_site_address(url)
+    check_settings(options.settings)
     try:
         Archive(options.db).close()
     except Exception as error:  # not SQLite, not an archive, not writable, locked: it cannot be crawled into
         raise CrawlError(f"cannot open the archive {options.db}: {error}") from None
+
+
+def check_site_address(url: str) -> None:
+    """ValueError for a --url that names no site a crawl could keep to: a port that is no port, a user name
+    or password (they would be sent to the site, and stored in every address)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"--url {url}: the port must be a number from 1 to 65535") from None
+    if port == 0:
+        raise ValueError(f"--url {url}: the port must be a number from 1 to 65535")
+    if "@" in parts.netloc:
+        raise ValueError(f"--url {url}: an address with a user name or password is not a site's address")
+
+
+def check_settings(overrides: dict[str, Any]) -> None:
+    """ValueError for a setting (from --set or the config file) whose value is not of its kind, named with
+    the setting: in the reactor it failed the crawl with a bare "could not convert string to float"."""
+    defaults = crawl_settings(CrawlOptions(sites=[], db=Path("-")))
+    for name, value in overrides.items():
+        default = defaults.get(name)
+        given = BaseSettings({name: value})  # no defaults: a dict setting's default would parse the value
+        try:
+            if name == "LOG_LEVEL":
+                if (
+                    logging.getLevelName(str(given.get(name)).upper())
+                    == f"Level {str(given.get(name)).upper()}"
+                ):
+                    raise ValueError("not a log level (DEBUG, INFO, WARNING, ERROR or CRITICAL)")
+            elif isinstance(default, bool):
+                given.getbool(name)
+            elif isinstance(default, int | float):
+                given.getfloat(name)
+            elif isinstance(default, dict | BaseSettings):  # Scrapy keeps dict settings as BaseSettings
+                given.getdict(name)
+            elif isinstance(default, list | tuple) and not isinstance(given.get(name), str | list | tuple):
+                raise ValueError("not a list")
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"setting {name} = {value!r}: {error}") from None
 
 
 def run_crawl(

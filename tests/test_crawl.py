@@ -337,6 +337,19 @@ def test_consoles_are_off() -> None:
             1,
             "cannot open the archive not-sqlite.db: ",
         ),
+        # these crawled nothing and exited 0, or failed inside the reactor with a bare message or two lines
+        (
+            ["ynet", "--since", "2024-07-02", "--until", "2024-07-01"],
+            2,
+            "--until 2024-07-01 is before --since",
+        ),
+        (["--url", "https://www.example.co.il:99999/"], 2, "the port must be a number from 1 to 65535"),
+        (["--url", "https://user:pw@www.example.co.il/"], 2, "an address with a user name or password"),
+        (["ynet", "--set", "DOWNLOAD_DELAY=abc"], 2, "setting DOWNLOAD_DELAY = 'abc': could not convert"),
+        (["ynet", "--set", "DOWNLOAD_HANDLERS=notjson"], 2, "setting DOWNLOAD_HANDLERS = 'notjson'"),
+        (["ynet", "--set", "LOG_LEVEL=NOPE"], 2, "setting LOG_LEVEL = 'NOPE': not a log level"),
+        (["ynet", "--set", "ROBOTSTXT_OBEY=maybe"], 2, "setting ROBOTSTXT_OBEY = 'maybe'"),
+        (["ynet", "--log-file", "not-sqlite.db/crawl.log"], 2, "cannot write the crawl log"),
     ],
 )
 def test_a_crawl_that_cannot_start_says_why_in_one_line_and_fails(

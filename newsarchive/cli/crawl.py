@@ -178,7 +178,11 @@ def scrapy_settings(
             sys.exit(2)
         settings[name.strip()] = value
     log_path = log_file or Path("data") / "logs" / f"crawl-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file where the folder should be, no permission...
+        stderr.print(f"[red]cannot write the crawl log {escape(str(log_path))}: {escape(str(error))}[/red]")
+        sys.exit(2)
     settings.setdefault("LOG_FILE", str(log_path))
     return settings, log_path
 
