@@ -50,6 +50,8 @@ PHRASE_CHECK_FACTOR = 20
 #: a prefix term (מס*) may reach at most this many index forms beyond the stems that begin with its
 #: letters (each is one more FTS5 prefix query: about 1-2 ms each at 100,000 articles)
 MAX_PREFIX_FORMS = 300
+#: and all the prefix terms of one query together (32 terms of 300 forms each took a minute to rank)
+MAX_QUERY_PREFIX_FORMS = 2 * MAX_PREFIX_FORMS
 #: the index's vocabulary, as FTS5 lists it, for prefix terms (a temporary table of each connection)
 _VOCABULARY = "temp.articles_fts_vocabulary"
 
@@ -624,26 +626,32 @@ class Archive:
         return [row["url"] for row, _, _ in self._ranked(parsed, where, params, None)]
 
     def _expand_prefixes(self, parsed: ParsedQuery) -> None:
-        """Find the index forms each prefix term's letters reach beyond the stems that begin with them."""
-        for letters in parsed.prefix_letters():
-            parsed.prefix_forms[letters] = self._prefix_forms(letters)
-
-    def _prefix_forms(self, letters: str) -> tuple[str, ...]:
-        """The index prefixes under which words that begin with ``letters`` lie although their stems do
-        not (hebrew.prefix_query_splits): מספ* reaches מספר, indexed as "ספרxמ", through "ספרxמ"."""
-        forms: set[str] = set()
-        splits: dict[str, list[str]] = {}
-        for tail, rest in prefix_query_splits(letters):
-            splits.setdefault(rest, []).append(tail)
+        """Find the index prefixes under which the words that begin with each prefix term's letters lie
+        although their stems do not (hebrew.prefix_query_splits): מספ* reaches מספר, indexed as "ספרxמ",
+        through "ספרxמ". Each range of the index's vocabulary is read once for the whole query, and each
+        (tail, rest) split judged once per index term, whatever the number of terms sharing it: a query of
+        many terms whose letters are all prefix letters (של* OR וה* OR ...) read the whole vocabulary once
+        per term, a second each at 60,000 articles. Past MAX_PREFIX_FORMS for a term, or
+        MAX_QUERY_PREFIX_FORMS for the query (each form is one more prefix query to rank), it is refused."""
+        letters_of_query = parsed.prefix_letters()
+        splits: dict[str, dict[str, list[str]]] = {}  # rest -> tail -> the letters split so
+        for letters in letters_of_query:
+            for tail, rest in prefix_query_splits(letters):
+                splits.setdefault(rest, {}).setdefault(tail, []).append(letters)
+        forms: dict[str, set[str]] = {letters: set() for letters in letters_of_query}
+        total = 0
         for rest, tails in splits.items():
             for term in self._vocabulary(rest):
-                forms.update(filter(None, (prefix_query_form(term, tail, rest) for tail in tails)))
-                if len(forms) > MAX_PREFIX_FORMS:
-                    raise QueryError(
-                        f"{letters}* matches too many words (more than {MAX_PREFIX_FORMS} forms):"
-                        " type more letters"
-                    )
-        return tuple(sorted(forms))
+                for tail, owners in tails.items():
+                    form = prefix_query_form(term, tail, rest)
+                    for letters in owners if form is not None else ():
+                        if form in forms[letters]:
+                            continue
+                        forms[letters].add(form)
+                        total += 1
+                        _check_prefix_forms(letters, len(forms[letters]), total)
+        for letters in letters_of_query:
+            parsed.prefix_forms[letters] = tuple(sorted(forms[letters]))
 
     def _vocabulary(self, beginning: str) -> Iterator[str]:
         """The index terms that begin with ``beginning`` (every term when it is empty), from FTS5's own
@@ -901,6 +909,18 @@ def record_to_article(row: dict[str, Any]) -> Article:
         )
     except (TypeError, ValueError, AttributeError) as error:  # JSON that is not, or not of its shape
         raise DamagedArchive(f"the article {row.get('url')!r} is damaged in the archive ({error})") from None
+
+
+def _check_prefix_forms(letters: str, forms: int, total: int) -> None:
+    if forms > MAX_PREFIX_FORMS:
+        raise QueryError(
+            f"{letters}* matches too many words (more than {MAX_PREFIX_FORMS} forms): type more letters"
+        )
+    if total > MAX_QUERY_PREFIX_FORMS:
+        raise QueryError(
+            f"the query's prefix terms together match too many words (more than {MAX_QUERY_PREFIX_FORMS}"
+            " forms): type more letters, or fewer terms with *"
+        )
 
 
 def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery) -> bool:
