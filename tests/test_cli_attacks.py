@@ -118,9 +118,14 @@ def test_a_closed_output_is_one_line(hostile: Path, args: list[str]) -> None:
     ), result.stderr
 
 
-def test_ctrl_c_during_an_import_says_what_was_stored(tmp_path: Path) -> None:
-    """Ctrl-C gave a blank line and "interrupted"; now one line says how many articles were stored before
-    (what the archive holds), and the archive is consistent."""
+@pytest.mark.parametrize(
+    ("signum", "status", "what"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+)
+def test_ctrl_c_or_sigterm_during_an_import_says_what_was_stored(
+    tmp_path: Path, signum: int, status: int, what: str
+) -> None:
+    """Ctrl-C gave a blank line and "interrupted"; SIGTERM ended the process where it was. Now one line says
+    how many articles were stored before (what the archive holds), and the archive is consistent."""
     folder = tmp_path / "pages"
     folder.mkdir()
     for n in range(4000):
@@ -137,13 +142,13 @@ def test_ctrl_c_during_an_import_says_what_was_stored(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while _articles(db) == 0 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, err = process.communicate(timeout=60)
     stored = _articles(db)
     assert 0 < stored < 4000, "the import ended before it was interrupted"
-    assert process.returncode == 130
+    assert process.returncode == status
     assert err == (
-        f"newsarchive: import interrupted: {stored:,} article(s) were stored before, and the archive is"
+        f"newsarchive: import {what}: {stored:,} article(s) were stored before, and the archive is"
         " consistent; run the same import again to go on (pages already stored are not stored twice)\n"
     )
     with sqlite3.connect(db) as conn:

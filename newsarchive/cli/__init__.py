@@ -10,16 +10,28 @@ import errno
 import importlib
 import logging
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from types import FrameType
 from typing import Any
 
 import click
 
 from .. import __version__
-from .messages import INTERRUPTED, USED_WRONGLY, WORK_FAILED, CommandFailure, print_failure, shown, warn
+from .messages import (
+    INTERRUPTED,
+    USED_WRONGLY,
+    WORK_FAILED,
+    CommandFailure,
+    Terminated,
+    interruption,
+    print_failure,
+    shown,
+    warn,
+)
 
 #: name -> (module, command object, the first sentence of its help, shown by `newsarchive --help`);
 #: tests/test_cli.py checks each sentence against the command's own
@@ -92,6 +104,9 @@ class LazyGroup(click.Group):
         extra.pop("standalone_mode", None)
         if not os.environ.get("NEWSARCHIVE_DEBUG"):
             logging.lastResort = _OneLineLog(logging.WARNING)  # a library's logged traceback: one line
+        terminating = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        if terminating:  # SIGTERM ends a command as Ctrl-C does (serve and crawl take it themselves)
+            signal.signal(signal.SIGTERM, _terminate)
         try:
             return super().main(args, prog_name, standalone_mode=False, **extra)
         except click.UsageError as error:
@@ -105,6 +120,9 @@ class LazyGroup(click.Group):
             if os.environ.get("NEWSARCHIVE_DEBUG"):
                 raise
             _fail(*_described(error))
+        finally:
+            if terminating:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def make_context(self, info_name: str | None, args: list[str], **extra: Any) -> click.Context:
         with _worded_interruptions():  # `newsarchive --help | head -1`
@@ -153,8 +171,8 @@ def _worded_interruptions() -> Iterator[None]:
     one line, without the blank line click prints for Ctrl-C or the silence it keeps for a closed pipe."""
     try:
         yield
-    except KeyboardInterrupt:
-        raise CommandFailure("interrupted", INTERRUPTED) from None
+    except KeyboardInterrupt as stop:
+        raise CommandFailure(*interruption(stop)) from None
     except OSError as error:
         if error.errno != errno.EPIPE:
             raise
@@ -165,6 +183,10 @@ def _worded_interruptions() -> Iterator[None]:
         raise CommandFailure(
             "the output was closed before all of it was written (broken pipe)", WORK_FAILED
         ) from None
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
 
 
 def _described(error: Exception) -> tuple[str, int]:

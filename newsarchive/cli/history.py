@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ..reextract import ReextractReport, reextract
 from ..store.revisions import word_diff
-from .messages import fail, shown
+from .messages import fail, interruption, shown
 from .options import command_archive, db_option, progress_bar, since_option, site_option, stdout_console
 
 _FORMAT = click.option(
@@ -147,13 +147,22 @@ def reextract_command(
     """
     with command_archive(db_path, readonly=dry_run) as archive, progress_bar("re-extracting") as progress:
         task = progress.add_task("pages", total=None)
-        report = reextract(
-            archive,
-            sites=list(sites) or None,
-            since=since,
-            dry_run=dry_run,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+        try:
+            report = reextract(
+                archive,
+                sites=list(sites) or None,
+                since=since,
+                dry_run=dry_run,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM
+            what, status = interruption(stop)
+            written = sum(archive.write_counts[kind] for kind in ("new", "replaced"))
+            fail(
+                f"re-extraction {what}: {written:,} article(s) were rewritten or stored before, and the"
+                " archive is consistent; run it again to go on",
+                status,
+            )
     if fmt == "json":
         click.echo(json.dumps(report.to_dict() | {"dry_run": dry_run}, ensure_ascii=False, indent=2))
         _fail_on_unreadable(report)

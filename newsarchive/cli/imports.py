@@ -12,7 +12,7 @@ from rich.table import Table
 from ..ingest import ALREADY_STORED, IngestReport, html_files, ingest, page_from_file, warc_pages
 from ..store import Archive, StorageError
 from ..warc import is_warc
-from .messages import INTERRUPTED, USED_WRONGLY, fail, shown
+from .messages import USED_WRONGLY, fail, interruption, shown
 from .options import db_option, open_archive, progress_bar, stdout_console
 
 
@@ -74,12 +74,13 @@ def import_command(
             f" back whole, so the archive is consistent. {remedy} the same import again: pages already"
             " stored are not stored twice."
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
         stored = sum(archive.write_counts[kind] for kind in ("new", "changed", "replaced"))
+        what, status = interruption(stop)
         fail(
-            f"import interrupted: {stored:,} article(s) were stored before, and the archive is consistent;"
+            f"import {what}: {stored:,} article(s) were stored before, and the archive is consistent;"
             " run the same import again to go on (pages already stored are not stored twice)",
-            INTERRUPTED,
+            status,
         )
     finally:
         archive.close()

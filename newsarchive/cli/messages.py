@@ -15,10 +15,12 @@ from typing import NoReturn
 
 import click
 
-#: exit statuses: the work failed; the command was used wrongly; interrupted (128 + SIGINT)
+#: exit statuses: the work failed; the command was used wrongly; interrupted (128 + SIGINT) or terminated
+#: (128 + SIGTERM)
 WORK_FAILED = 1
 USED_WRONGLY = 2
 INTERRUPTED = 130
+TERMINATED = 143
 #: characters of one value shown in a message, and of a whole message line
 MAX_SHOWN = 200
 MAX_LINE = 2000
@@ -33,6 +35,18 @@ class CommandFailure(click.ClickException):
     def __init__(self, message: str, status: int = WORK_FAILED) -> None:
         super().__init__(message)
         self.exit_code = status
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, `timeout`, systemd stopping a job), raised where the command runs, so that it ends as
+    after Ctrl-C: transactions rolled back, no half-written export left, one line said."""
+
+
+def interruption(error: KeyboardInterrupt) -> tuple[str, int]:
+    """What stopped a command, and its exit status."""
+    if isinstance(error, Terminated):
+        return "terminated", TERMINATED
+    return "interrupted", INTERRUPTED
 
 
 def fail(message: str, status: int = WORK_FAILED) -> NoReturn:

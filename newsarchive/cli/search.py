@@ -20,7 +20,7 @@ from ..store.reports import (
 )
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
-from .messages import USED_WRONGLY, fail, shown
+from .messages import USED_WRONGLY, fail, interruption, shown
 from .options import (
     author_option,
     command_archive,
@@ -280,6 +280,11 @@ def export(
             if target is None:  # standard output: a closed pipe or a full disk, said once for every command
                 raise
             fail(f"cannot write {shown(target)}: {error.strerror or error} (nothing was written to it)")
+        except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM
+            if target is None:
+                raise
+            what, status = interruption(stop)
+            fail(f"export {what}: nothing was written to {shown(target)} (a file there is as it was)", status)
         warn_unknown_sites(archive, sites)
     noun = "article" if count == 1 else "articles"
     click.echo(f"exported {count:,} {noun}" + (f" to {shown(target)}" if target else ""), err=True)
