@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,6 +15,8 @@ DAYS_BY_DAY = 120
 DAYS_BY_WEEK = 3 * 365
 #: small multiples: this many panels side by side
 COLUMNS = 4
+#: characters of the title per inch of the figure (one narrow panel cut a one-line title at both ends)
+TITLE_CHARS_PER_INCH = 10
 
 
 def period_of(first: date, last: date) -> tuple[str, Callable[[date], date], int]:
@@ -65,18 +68,20 @@ def plot_per_period(stats: Stats, path: Path) -> str:
     sites = [site for site in counts if sum(counts[site])]
     columns = max(1, min(COLUMNS, len(sites)))
     rows = max(1, math.ceil(len(sites) / columns))
+    inches = 3.4 * columns + 0.6
     figure, grid = plt.subplots(
-        rows, columns, figsize=(3.4 * columns + 0.6, 1.8 * rows + 1.2), dpi=120, sharex=True, squeeze=False
+        rows, columns, figsize=(inches, 1.8 * rows + 1.2), dpi=120, sharex=True, squeeze=False
     )
     width = {"day": 1, "week": 7, "month": 30}[unit] * 0.85
     for axes, site in zip(grid.flat, sites, strict=False):
         axes.bar(periods, counts[site], width=width, align="edge", color="0.25")
-        axes.set_title(f"{site} ({sum(counts[site]):,})", fontsize="small", loc="left")
+        # a "$" would start mathtext, and an unbalanced one stop the drawing
+        axes.set_title(f"{site} ({sum(counts[site]):,})".replace("$", r"\$"), fontsize="small", loc="left")
         axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=3, min_n_ticks=1))
         axes.set_ylim(bottom=0)
         axes.grid(axis="y", alpha=0.3)
         axes.tick_params(labelsize="x-small")
-        locator = mdates.AutoDateLocator(maxticks=4)
+        locator = mdates.AutoDateLocator(minticks=2, maxticks=4)  # minticks above maxticks: a warning
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
     for axes in list(grid.flat)[len(sites) :]:
@@ -88,7 +93,7 @@ def plot_per_period(stats: Stats, path: Path) -> str:
             title += f"; {undated:,} without a date not shown"
     else:
         title = "No dated articles"
-    figure.suptitle(title)
+    figure.suptitle("\n".join(textwrap.wrap(title, int(inches * TITLE_CHARS_PER_INCH))))  # never cut off
     figure.supylabel(f"articles per {unit}")
     figure.tight_layout()
     with written_whole(path) as partial:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -95,6 +96,39 @@ def test_extract_fetches_a_url_once_with_our_user_agent() -> None:
     assert result.exit_code == 0, result.output
     assert seen == [USER_AGENT]
     assert json.loads(result.output)["headline"] == "המחאה נגד יוקר המחיה מתרחבת"
+
+
+def test_extract_gives_a_server_that_drips_its_page_a_bounded_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each read waited up to the timeout, so a server sending a byte now and then was waited for without
+    end."""
+    import newsarchive.cli.extract as extract_module
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            for _ in range(200):
+                self.wfile.write(b"<p>")
+                self.wfile.flush()
+                time.sleep(0.05)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    monkeypatch.setattr(extract_module, "FETCH_TIMEOUT_S", 1)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        result = CliRunner().invoke(main, ["extract", f"http://127.0.0.1:{server.server_port}/slow"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 2 and "did not come whole within 1 s" in result.stderr
 
 
 def test_dead_server_is_a_clear_error() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -54,3 +55,28 @@ def test_twenty_sites_are_drawn_as_panels_and_undated_articles_are_said(tmp_path
         "Articles per day and site, 2024-05-01 to 2024-06-29" in svg and "3 without a date not shown" in svg
     )
     assert all(f"{site} (" in svg for site in SITES)  # one labelled panel a site: no legend over the data
+
+
+@pytest.mark.parametrize("days", [0, 2, 9, 400])
+def test_a_plot_of_one_site_draws_without_a_warning_and_its_title_whole(tmp_path: Path, days: int) -> None:
+    """A span of a few days made matplotlib warn twice on stderr (its date locator was asked for more ticks
+    at least than at most); one narrow panel cut the one-line title at both ends; a "$" in a site's name
+    started mathtext, an unbalanced one stopped the drawing."""
+    import matplotlib.pyplot as plt
+
+    last = (date(2024, 5, 1) + timedelta(days=days)).isoformat()
+    stats = stats_of({"2024-05-01": {"a$b": 1}, last: {"a$b": 2}})
+    titles: list[str] = []
+    close = plt.close
+
+    def seen_closing(figure: object) -> None:
+        titles.append(figure._suptitle.get_text())  # type: ignore[attr-defined]
+        close(figure)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(plt, "close", seen_closing)
+            plot_per_period(stats, tmp_path / "one.png")
+    assert (tmp_path / "one.png").stat().st_size > 1000
+    assert all(len(line) <= 40 for line in titles[0].splitlines()), titles

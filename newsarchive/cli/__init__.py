@@ -102,6 +102,7 @@ class LazyGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra.pop("standalone_mode", None)
+        last_resort = logging.lastResort
         if not os.environ.get("NEWSARCHIVE_DEBUG"):
             logging.lastResort = _OneLineLog(logging.WARNING)  # a library's logged traceback: one line
         terminating = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
@@ -120,7 +121,8 @@ class LazyGroup(click.Group):
             if os.environ.get("NEWSARCHIVE_DEBUG"):
                 raise
             _fail(*_described(error))
-        finally:
+        finally:  # as they were, for a program that runs commands in its own process (tests do)
+            logging.lastResort = last_resort
             if terminating:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 

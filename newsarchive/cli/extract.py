@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -100,16 +101,24 @@ def fixture_draft(article: Article) -> dict[str, object]:
 
 
 def _fetch(url: str) -> tuple[bytes, str | None]:
-    """One polite request with the project's user agent."""
+    """One polite request with the project's user agent, given FETCH_TIMEOUT_S for the whole page (a server
+    that sends a byte now and then is not waited for: the socket's timeout alone counts each wait)."""
     import urllib.request
 
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
+    deadline = time.monotonic() + FETCH_TIMEOUT_S
     with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
-        data = response.read(FETCH_MAX_BYTES + 1)
+        parts: list[bytes] = []
+        size = 0
+        while size <= FETCH_MAX_BYTES and (part := response.read1(64 * 1024)):
+            parts.append(part)
+            size += len(part)
+            if time.monotonic() > deadline:
+                raise OSError(f"the page did not come whole within {FETCH_TIMEOUT_S} s")
         charset = response.headers.get_content_charset()
-    if len(data) > FETCH_MAX_BYTES:
+    if size > FETCH_MAX_BYTES:
         raise OSError(f"page larger than {FETCH_MAX_BYTES} bytes")
-    return data, charset
+    return b"".join(parts), charset
 
 
 def _as_text(article: Article) -> str:

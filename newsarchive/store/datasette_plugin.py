@@ -95,7 +95,7 @@ async def hebrew_search_page(datasette, request) -> Response:
             problem = f"the archive could not be searched: {error}"
     rows = "".join(
         "<li><a href='{url}'>{headline}</a> <small>{site} · {published}</small><p>{snippet}</p></li>".format(
-            url=html.escape(h.url, quote=True),
+            url=html.escape(h.url if h.url.startswith(("http://", "https://")) else "#", quote=True),
             headline=html.escape(h.headline or h.url),
             site=html.escape(h.site),
             published=html.escape((h.published or "")[:16].replace("T", " ")),
