@@ -285,3 +285,19 @@ def test_an_import_of_nothing_creates_no_archive(tmp_path: Path) -> None:
     result = run_newsarchive("import", str(tmp_path / "empty"), cwd=tmp_path)
     assert result.returncode == 2 and "nothing to import" in result.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_terminal_controls_in_stored_text_are_shown_escaped_in_tables(tmp_path: Path) -> None:
+    """Extraction drops control characters, but an archive made elsewhere (or through the API) may hold an
+    escape sequence: tables wrote it raw, and a terminal ran it."""
+    url = "https://x.co.il/controls"
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store(Article(url=url, site="x", headline="a\x00b \x1b]0;owned\x07", paragraphs=["גוף שלום"]))
+    env = {"NEWSARCHIVE_DB": str(tmp_path / "a.db"), "COLUMNS": "300"}
+    for args in (["search", "שלום"], ["history", url]):
+        result = run_newsarchive(*args, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\x00" not in result.stdout
+        assert "a\\x00b \\x1b]0;owned\\x07" in result.stdout
+    exported = run_newsarchive("search", "שלום", "--format", "csv", env=env)  # data is exported exactly
+    assert "a\x00b \x1b]0;owned\x07" in exported.stdout

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ..reextract import ReextractReport, reextract
 from ..store.revisions import word_diff
-from .messages import fail, interruption, shown
+from .messages import escaped_controls, fail, interruption, shown
 from .options import command_archive, db_option, progress_bar, since_option, site_option, stdout_console
 
 _FORMAT = click.option(
@@ -81,16 +81,16 @@ def _diff_text(old: str, new: str, marked: bool) -> Text:
     colour to show them), as ``[-removed-]`` and ``{+added+}`` (git's --word-diff=plain)."""
     text = Text()
     for part in word_diff(old, new):
+        words = escaped_controls(part.text)
         if part.op == "same":
-            words = part.text.split()
             # long unchanged runs are cut to their ends: the change is what matters
-            shown = part.text if len(words) <= 16 else " ".join([*words[:6], "…", *words[-6:]])
-            text.append(shown + " ")
+            kept = words.split()
+            text.append((words if len(kept) <= 16 else " ".join([*kept[:6], "…", *kept[-6:]])) + " ")
         elif part.op == "removed":
-            text.append(f"[-{part.text}-]" if marked else part.text, style="red strike")
+            text.append(f"[-{words}-]" if marked else words, style="red strike")
             text.append(" ")
         else:
-            text.append(f"{{+{part.text}+}}" if marked else part.text, style="green")
+            text.append(f"{{+{words}+}}" if marked else words, style="green")
             text.append(" ")
     return text
 

@@ -81,5 +81,13 @@ def warn(message: str) -> None:
     click.echo(one_line(f"newsarchive: warning: {message}"), err=True)
 
 
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escaped_controls(text: str) -> str:
+    """``text`` with its control characters but tabs and line ends shown escaped (for tables and lists)."""
+    return _CONTROL_BUT_LINES.sub(_escaped, text)
+
+
 def _escaped(match: re.Match[str]) -> str:
     return match.group().encode("unicode_escape").decode("ascii")

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -19,9 +19,10 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from ..store.location import DB_ENV, default_db_path
-from .messages import USED_WRONGLY, WORK_FAILED, fail, shown, warn
+from .messages import USED_WRONGLY, WORK_FAILED, escaped_controls, fail, shown, warn
 
 if TYPE_CHECKING:
     from ..store import Archive
@@ -48,6 +49,17 @@ class _StdoutConsole(Console):
     def on_broken_pipe(self) -> None:
         # rich exits with status 1 and says nothing; the command group says why, as for any output
         raise BrokenPipeError(errno.EPIPE, "broken pipe")
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        # Text shown is never terminal control: an escape sequence in a stored headline (an archive made
+        # elsewhere, or through the API) is shown escaped, not run by the terminal. (Text built by the
+        # commands goes through shown_text.)
+        return super().render_str(escaped_controls(text), **options)
+
+
+def shown_text(text: str, style: str = "") -> Text:
+    """Stored text for a table: as it is, with its control characters shown escaped."""
+    return Text(escaped_controls(text), style=style)
 
 
 def stdout_console(piped_width: int = 200) -> Console:

@@ -26,6 +26,7 @@ from .options import (
     command_archive,
     db_option,
     output_path,
+    shown_text,
     since_option,
     site_option,
     stdout_console,
@@ -148,10 +149,10 @@ def search(
     for column in ("#", "published", "site", "headline", "snippet"):
         table.add_column(column, overflow="fold")
     for n, hit in enumerate(hits, start=offset + 1):
-        headline = Text(hit.headline or "")
+        headline = shown_text(hit.headline or "")
         if not hit.exact:
             headline.append(" (prefixed form)", style="dim")
-        headline.append(f"\n{hit.url}", style="dim")
+        headline.append_text(shown_text(f"\n{hit.url}", style="dim"))
         table.add_row(
             str(n), (hit.published or "")[:16].replace("T", " "), hit.site, headline, _marked(hit.snippet)
         )
@@ -162,7 +163,7 @@ def _marked(snippet: str) -> Text:
     """A snippet with its hits (between MARK[0] and MARK[1]) in bold yellow."""
     text = Text()
     for n, part in enumerate(re.split(f"{re.escape(MARK[0])}|{re.escape(MARK[1])}", snippet)):
-        text.append(part, style="bold yellow" if n % 2 else "")
+        text.append_text(shown_text(part, style="bold yellow" if n % 2 else ""))
     return text
 
 
