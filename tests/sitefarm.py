@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import socket
 import struct
 import subprocess
@@ -250,20 +249,33 @@ def run_cli(
 
 def run_measured(command: list[str], timeout: float) -> tuple[int, str, str, float]:
     """Run a command: (exit status, stdout, stderr, its peak resident memory in MB), killed past ``timeout``
-    seconds. The memory is the process's own (wait4), not the largest of all the tests' processes."""
+    seconds. The peak is the process's own high-water mark (VmHWM, read while it runs: its rusage would also
+    count the copy of the test process it was forked from)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(command, stdout=out, stderr=err)
-        timer = threading.Timer(timeout, process.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
+        peak = 0.0
+        deadline = time.monotonic() + timeout
+        while process.poll() is None:
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                break
+            peak = max(peak, _high_water_mb(process.pid))
+            time.sleep(0.02)
         out.seek(0)
         err.seek(0)
-        peak = usage.ru_maxrss / 1024  # kilobytes on Linux
         return process.returncode, out.read().decode(), err.read().decode(), peak
+
+
+def _high_water_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:  # ended meanwhile, or no /proc here
+        pass
+    return 0.0
 
 
 def run_crawl(

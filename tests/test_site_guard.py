@@ -274,7 +274,7 @@ def test_hostile_http_answers_are_bounded_in_memory_and_named(tmp_path: Path) ->
             usage=usage,
         )
     assert code == 0, err
-    assert usage["peak_rss_mb"] < 400, usage
+    assert usage["peak_rss_mb"] < 250, usage  # about 120 MB; the endless headers alone took 1.1 GB
     assert summary[0]["errors"] == {
         "response headers too large": 1,
         "larger than the download size limit": 1,
