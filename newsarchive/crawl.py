@@ -22,6 +22,7 @@ from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.project import get_project_settings
 
 from .extract.blocked import BLOCKED
+from .frontier import Frontier, FrontierError
 from .sites import profile_for_url, profiles_for
 from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
@@ -67,6 +68,8 @@ class SiteSummary:
     seconds: float = 0.0
     #: why the site's crawler failed (could not start, or stopped on an error), else ""
     failure: str = ""
+    #: what whoever runs the crawl should know although it went on (a damaged crawl state set aside)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def pages_per_minute(self) -> float:
@@ -196,6 +199,7 @@ def run_crawl(
                 },
                 priority="cmdline",
             )
+        frontiers = open_frontiers([site for site, _ in jobs], options) if options.resume else {}
         process = AsyncCrawlerProcess(base)
         crawlers: dict[str, Crawler] = {}
         runs: dict[str, asyncio.Task[None]] = {}
@@ -203,10 +207,7 @@ def run_crawl(
         for site, target in jobs:
             if site in crawlers:
                 continue
-            settings = base.copy()
-            if options.resume:
-                settings.set("FRONTIER_DIR", str(options.jobs_dir / site), priority="cmdline")
-            crawler = Crawler(NewsSpider, settings)
+            crawler = Crawler(NewsSpider, base.copy())
             crawlers[site] = crawler
             runs[site] = process.crawl(
                 crawler,
@@ -216,6 +217,7 @@ def run_crawl(
                 limit=options.limit,
                 refresh=options.refresh,
                 revisit=options.revisit,
+                frontier=frontiers.get(site),
             )
         if on_tick is not None:
             _every_second(lambda: on_tick(summarize(crawlers, time.monotonic() - started, final=False)))
@@ -229,7 +231,29 @@ def run_crawl(
             summary.finish_reason = summary.finish_reason or "failed"
         elif not summary.finish_reason:  # stopped without closing its spider: a second Ctrl-C or SIGTERM
             summary.finish_reason = INTERRUPTED
+        frontier = frontiers.get(summary.site)
+        if frontier is not None and frontier.set_aside is not None:
+            summary.warnings.append(
+                f"its crawl state was damaged and was set aside as {frontier.set_aside}; this crawl started"
+                " afresh (what the archive holds was not fetched again)"
+            )
     return summaries
+
+
+def open_frontiers(sites: list[str], options: CrawlOptions) -> dict[str, Frontier]:
+    """Each site's crawl state for --resume (newsarchive.frontier), opened before the crawl starts, so that
+    what is wrong with it is said at once in one line (CrawlError): a folder that cannot be made or written,
+    another --resume run of the same site still going. A damaged file is set aside (a warning, later)."""
+    frontiers: dict[str, Frontier] = {}
+    try:
+        for site in dict.fromkeys(sites):
+            if not options.revisit:  # a revisit has no frontier: it asks the archive what is due
+                frontiers[site] = Frontier(options.jobs_dir / site)
+    except FrontierError as error:
+        for frontier in frontiers.values():
+            frontier.close()
+        raise CrawlError(f"{site}: {error}") from None
+    return frontiers
 
 
 def _every_second(tick: Callable[[], None]) -> None:

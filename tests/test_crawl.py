@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -373,22 +374,56 @@ def test_a_crawl_that_cannot_start_says_why_in_one_line_and_fails(
 
 
 def test_a_crawl_whose_every_site_fails_exits_non_zero_with_the_first_error(tmp_path: Path) -> None:
-    (tmp_path / "jobs").write_text("a file where the crawl state folder should be")
     with SiteFarm() as farm:
         walla_site(farm, [951])
-        result = subprocess.run(
-            [sys.executable, "-m", "newsarchive.cli", "crawl", "walla", "--resume",
-             "--db", str(tmp_path / "a.db"), "--log-file", str(tmp_path / "a.log"), "--format", "json"]
-            + [f"--set={k}={json.dumps(v)}" for k, v in farm.replay_settings().items()],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            env={**os.environ, "NEWSARCHIVE_JOBS": str(tmp_path / "jobs")},
-        )  # fmt: skip
-    assert result.returncode == 1
-    assert json.loads(result.stdout)[0]["failure"]
-    assert "the crawl failed:" in result.stderr and "Traceback" not in result.stderr
+        code, summary, err = run_crawl(
+            farm, ["walla", "ynet"], tmp_path / "a.db", settings={"JOBDIR": "jobs"}
+        )
+    assert code == 1
+    assert [row["finish_reason"] for row in summary] == ["failed", "failed"]
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert (
+        err.startswith("the crawl failed: walla: JOBDIR is not used by this spider")
+        and "; ynet: JOBDIR" in err
+    )
+
+
+def test_a_crawl_state_that_cannot_be_kept_or_is_in_use_stops_the_crawl_before_it_starts(
+    tmp_path: Path,
+) -> None:
+    """The crawl state is opened before the crawl: a folder that cannot be made failed each site's crawler
+    inside the reactor, on two lines; a second --resume run of a site that one is crawling fetched and
+    stored every article a second time ("stored 401" twice for 401 articles)."""
+    env = {**os.environ, "NEWSARCHIVE_JOBS": str(tmp_path / "jobs")}
+    db = tmp_path / "a.db"
+    ids = list(range(960, 1000))
+    with SiteFarm() as farm:
+        walla_site(farm, ids)
+        for n in ids:
+            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.05)
+        settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, **farm.replay_settings()}
+        command = [sys.executable, "-m", "newsarchive.cli", "crawl", "walla", "--resume", "--db", str(db),
+                   "--since", "2024-07-01", "--log-file", str(tmp_path / "a.log"),
+                   "--format", "json"]  # fmt: skip
+        command += [f"--set={name}={json.dumps(value)}" for name, value in settings.items()]
+        first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.monotonic() + 30
+        while not any(p.startswith("/break/") for p in farm.hits()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
+        out, err = first.communicate(timeout=120)
+        fetched = [p for p in farm.hits() if p.startswith("/break/9")]
+    assert second.returncode == 1 and second.stdout == ""
+    assert second.stderr.count("\n") == 1
+    assert second.stderr.startswith("walla: another --resume crawl of this site is running (it holds ")
+    assert first.returncode == 0, err
+    assert json.loads(out)[0]["stored"] == len(ids) and sorted(fetched) == [f"/break/{n}" for n in ids]
+
+    shutil.rmtree(tmp_path / "jobs")
+    (tmp_path / "jobs").write_text("a file where the crawl state folder should be")
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert result.returncode == 1 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"walla: cannot keep the crawl state in {tmp_path / 'jobs' / 'walla'}: ")
 
 
 def test_a_crawl_that_did_nothing_says_so(tmp_path: Path) -> None:

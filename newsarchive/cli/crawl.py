@@ -139,6 +139,9 @@ def crawl(
         )
     else:
         stdout_console(160).print(_summary(summaries, log_path))
+    for s in summaries:
+        for warning in s.warnings:
+            stderr.print(f"[yellow]newsarchive: warning: {escape(s.site)}: {escape(warning)}[/yellow]")
     problems = [problem for s in summaries if (problem := _problem(s))]
     if problems:  # one line: what was done, and what went wrong with each site
         stored = sum(s.stored for s in summaries)

@@ -20,6 +20,7 @@ import scrapy
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from ..discovery import (
@@ -33,7 +34,7 @@ from ..discovery import (
 )
 from ..extract import bot_protection_reason
 from ..extract.blocked import BLOCKED
-from ..frontier import Frontier, Queued
+from ..frontier import Frontier, FrontierError, Queued
 from ..middlewares import OffSite, off_site
 from ..sites import SITES, SiteProfile, profiles_for
 from ..sites.adhoc import adhoc_profile, is_adhoc
@@ -57,6 +58,7 @@ class NewsSpider(scrapy.Spider):
         limit: str | int | None = None,
         refresh: str | bool = False,
         revisit: str | bool = False,
+        frontier: Frontier | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)
@@ -85,7 +87,9 @@ class NewsSpider(scrapy.Spider):
         #: how many of those this run queued itself (the summary's "queued")
         self.queued_here = 0
         self.archive: Archive | None = None
-        self.frontier: Frontier | None = None
+        #: the resumable crawl's queue: given by `newsarchive crawl --resume` (which opens it first, to say
+        #: what is wrong before anything runs), or opened from FRONTIER_DIR
+        self.frontier: Frontier | None = frontier
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -99,8 +103,9 @@ class NewsSpider(scrapy.Spider):
         if db:
             spider.archive = Archive(db, readonly=False)
         frontier_dir = crawler.settings.get("FRONTIER_DIR")
-        if frontier_dir and not spider.revisit:
+        if spider.frontier is None and frontier_dir and not spider.revisit:
             spider.frontier = Frontier(Path(frontier_dir))
+        if spider.frontier is not None:
             spider.queued = spider.frontier.queued()
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
@@ -109,7 +114,10 @@ class NewsSpider(scrapy.Spider):
     def _closed(self, reason: str) -> None:
         if self.frontier is not None:
             if reason == "finished":  # ran to its end: the next --resume run is a new crawl
-                self.frontier.finish()
+                try:
+                    self.frontier.finish()
+                except FrontierError as error:  # the next run takes this crawl up again: nothing lost
+                    self.logger.error("%s", error)
             self.frontier.close()
         if self.archive is None:
             return
@@ -314,7 +322,13 @@ class NewsSpider(scrapy.Spider):
             self.queued.add(url)
             chosen.append(entry)
         if self.frontier is not None:
-            self.frontier.add(Queued(e.url, site, e.when) for e in chosen)
+            try:
+                self.frontier.add(Queued(e.url, site, e.when) for e in chosen)
+            except FrontierError as error:  # a full disk: stop, as when the archive cannot be written
+                self._count("errors", "crawl state not written", site)
+                self.logger.error("%s", error)
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="crawl state not written"))
+                return
         self.queued_here += len(chosen)
         for entry in chosen:
             yield self._article_request(entry.url, site)
@@ -341,7 +355,10 @@ class NewsSpider(scrapy.Spider):
         if self.frontier is not None and request is not None:
             # the address that was asked for: redirects carry the first one in their chain
             asked = (request.meta.get("redirect_urls") or [request.url])[0]
-            self.frontier.failed(asked, reason)
+            try:
+                self.frontier.failed(asked, reason)
+            except FrontierError as error:  # a resumed run asks for it once more: nothing lost
+                self.logger.error("%s", error)
 
     def discovery_failed(self, failure: Failure) -> None:
         request = failure.request
