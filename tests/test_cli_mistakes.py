@@ -50,6 +50,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> Path:
         other.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
         other.execute("PRAGMA user_version = 3")
     other.close()
+    (folder / "a?b.db").write_bytes((folder / "a.db").read_bytes())
     (folder / "empty-folder").mkdir()
     (folder / "bad-gold").mkdir()
     (folder / "bad-gold" / "cases.json").write_text("{not json")
@@ -128,6 +129,7 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["export", "-o", "/dev/full", "--force"], 1),
     (["extract", "http://[::1"], 2),
     (["serve", "--host", ""], 2),
+    (["serve", "--db", "{dir}/a?b.db"], 2),  # Datasette would open another file
     # dates and filters that were quietly taken for something else, or for nothing
     (["stats", "--since", "-5"], 2),
     (["stats", "--since", ""], 2),

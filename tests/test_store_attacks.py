@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.article import Article
+from newsarchive.cli.serve import archive_problem
 from newsarchive.reextract import reextract
 from newsarchive.saved import MAX_FILE_BYTES, UnreadablePageFile, read_saved_page
 from newsarchive.store import Archive, FetchedPage, NotAnArchive, QueryError, parse_query
@@ -163,3 +165,59 @@ def test_a_saved_page_is_read_from_a_regular_file_only_and_in_bounded_memory(tmp
     with big.open("wb") as file:
         file.truncate(MAX_FILE_BYTES + 1000)  # sparse: no time to write
     assert len(read_saved_page(big)) == MAX_FILE_BYTES
+
+
+def test_an_archive_whose_name_holds_uri_characters_is_the_one_read(archive_db: Path, tmp_path: Path) -> None:
+    """ "file:{path}?mode=ro" took a "?" or "#" in the name for the URI's query, and "%41" for "A": SQLite
+    read (and created) another file."""
+    folder = tmp_path / "names"
+    folder.mkdir()
+    for name in ("a?b.db", "c#d.db", "e%41.db"):
+        (folder / name).write_bytes(archive_db.read_bytes())
+        with Archive(folder / name, readonly=True) as archive:
+            assert archive.sites() == ["walla"]
+    made = {p.name.removesuffix("-shm").removesuffix("-wal") for p in folder.iterdir()}
+    assert made == {"a?b.db", "c#d.db", "e%41.db"}  # and no "a" or "c" beside them
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder that cannot be written: by its permissions, or for root (whom they do not stop) by a
+    read-only bind mount; skipped where neither can be had."""
+    source, folder = tmp_path / "source", tmp_path / "read-only"
+    source.mkdir()
+    folder.mkdir()
+    if os.geteuid() != 0:
+        yield source
+        source.chmod(0o755)
+        return
+    mounted = subprocess.run(["mount", "--bind", str(source), str(folder)], capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip("no read-only folder here: running as root, and mount is not allowed")
+    try:
+        remounted = subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(folder)], capture_output=True, check=False
+        )
+        if remounted.returncode != 0:
+            pytest.skip("no read-only folder here: running as root, and mount is not allowed")
+        yield folder
+    finally:
+        if subprocess.run(["umount", str(folder)], capture_output=True, check=False).returncode:
+            subprocess.run(["umount", "--lazy", str(folder)], check=False)  # never leave it mounted
+
+
+def test_an_archive_on_read_only_media_can_be_read(archive_db: Path, read_only_folder: Path) -> None:
+    """A WAL archive needs its -shm file written beside it even to be read: on a read-only disk or mount
+    every command said "unable to open database file"."""
+    source = read_only_folder if os.geteuid() != 0 else read_only_folder.parent / "source"
+    (source / "a.db").write_bytes(archive_db.read_bytes())
+    if os.geteuid() != 0:
+        read_only_folder.chmod(0o555)
+    path = read_only_folder / "a.db"
+    with Archive(path, readonly=True) as archive:
+        assert archive.sites() == ["walla"] and len(archive.search("גוף")) == 3
+        assert len(list(iter_export(archive))) == 3
+    assert archive_problem(path) is None  # what serve checks first
+    with pytest.raises(sqlite3.OperationalError):
+        Archive(path)
+    assert sorted(p.name for p in read_only_folder.iterdir()) == ["a.db"]

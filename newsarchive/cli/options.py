@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -102,7 +103,18 @@ def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
     except NotAnArchive as error:
         fail(str(error), WORK_FAILED)
     except Exception as error:  # a locked, damaged or unreadable file: say so, do not trace back
+        if not readonly and not _writable(path):
+            fail(
+                f"the archive {shown(path)} cannot be written (a read-only file, folder or file system);"
+                " search, stats, export, history, changes and serve only read it",
+                WORK_FAILED,
+            )
         fail(f"cannot open the archive {shown(path)}: {shown(error)}", WORK_FAILED)
+
+
+def _writable(path: Path) -> bool:
+    where = path.resolve()
+    return os.access(where if where.exists() else where.parent, os.W_OK) and os.access(where.parent, os.W_OK)
 
 
 def output_path(path: Path, option: str) -> Path:

@@ -22,6 +22,7 @@ from types import FrameType
 import click
 
 from ..store import Archive
+from ..store.archive import readonly_uri
 from .messages import USED_WRONGLY, fail, shown
 from .options import archive_path, db_option
 
@@ -47,7 +48,7 @@ def archive_problem(db: Path) -> str | None:
     """Why ``db`` cannot be served (not SQLite, not a newsarchive archive, of a newer newsarchive...), or
     None. An archive of an older newsarchive is upgraded, as every reader does."""
     try:
-        conn = sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True)
+        conn = sqlite3.connect(readonly_uri(db), uri=True)
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
@@ -102,6 +103,10 @@ def serve(db_path: Path | None, host: str, port: int) -> None:
     if not db.is_file():
         where = f"{shown(db)} is a folder" if db.is_dir() else f"no archive at {shown(db)}"
         fail(f"{where} (create one with `newsarchive import` or `newsarchive crawl`)", USED_WRONGLY)
+    if set(db.name) & set("?#%"):  # Datasette opens "file:{path}": these would begin the URI's query
+        fail(
+            f"serve cannot open an archive whose file name holds ?, # or %: rename {shown(db)}", USED_WRONGLY
+        )
     problem = archive_problem(db)
     if problem:
         fail(problem)
@@ -124,7 +129,14 @@ def _datasette_app(db: Path) -> ASGIApp:
 
     from ..store.hebrew import matches
 
-    datasette = Datasette(files=[str(db)], metadata=datasette_metadata(db.stem), settings=SETTINGS)
+    # on read-only media the archive is served immutable (a WAL archive cannot be opened there otherwise)
+    immutable = readonly_uri(db).endswith("immutable=1")
+    datasette = Datasette(
+        files=[] if immutable else [str(db)],
+        immutables=[str(db)] if immutable else [],
+        metadata=datasette_metadata(db.stem),
+        settings=SETTINGS,
+    )
     asyncio.run(datasette.invoke_startup())
     matches("לשלום", "שלום")  # loads the word frequencies now, not during the first search
     return datasette.app()

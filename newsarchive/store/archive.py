@@ -11,6 +11,7 @@ import warnings
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,6 +218,30 @@ class NotAnArchive(ValueError):
 _SQLITE_HEADER = b"SQLite format 3\0"
 
 
+def readonly_uri(path: Path) -> str:
+    """The URI that opens ``path`` read-only: its name percent-encoded (in "file:{path}", a "?", "#" or "%"
+    in a file name began the URI's query: SQLite opened, and created, another file), and on read-only media
+    immutable — a WAL archive needs its -shm file written beside it even to be read, so an archive on a
+    read-only disk or mount could not be opened at all. A write-ahead log left there cannot be read: that
+    is said."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    try:
+        with closing(sqlite3.connect(uri, uri=True)) as probe:
+            probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return uri
+    except sqlite3.OperationalError:
+        if os.access(path.resolve().parent, os.W_OK):  # not read-only media: let the reader say why
+            return uri
+    log = Path(f"{path}-wal")
+    if log.exists() and log.stat().st_size > 0:
+        warnings.warn(
+            f"{path} is on read-only media with a write-ahead log beside it ({log.name}) that cannot be read"
+            " there: the articles written last before it was copied may be missing",
+            stacklevel=3,
+        )
+    return uri + "&immutable=1"
+
+
 def _check_archive_file(path: Path, *, creating: bool) -> None:
     """Refuse, before anything is written, a file that is not an archive: bytes that are not SQLite (SQLite
     itself would take a one-byte file for an empty database and write over it), or a database of another
@@ -231,9 +256,8 @@ def _check_archive_file(path: Path, *, creating: bool) -> None:
     if not head:
         tables: set[str] = set()
     else:
-        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as probe:
+        with closing(sqlite3.connect(readonly_uri(path), uri=True)) as probe:
             rows = probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-        probe.close()
         tables = {name for (name,) in rows}
     if not tables and not creating:
         raise NotAnArchive(f"{path} holds no archive: it is an empty database")
@@ -257,21 +281,25 @@ class Archive:
                 raise FileNotFoundError(f"no archive at {self.path}")
             _check_archive_file(self.path, creating=False)
             _upgrade_schema(self.path)
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            conn = sqlite3.connect(readonly_uri(self.path), uri=True, check_same_thread=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _check_archive_file(self.path, creating=True)
             conn = sqlite3.connect(self.path, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db = sqlite_utils.Database(conn)
-        if not readonly:
-            self.db.enable_wal()
-            conn.execute("PRAGMA synchronous = NORMAL")
-            # a 64 MB page cache and a 40 MB WAL between checkpoints: bulk ingest runs about a tenth faster
-            conn.execute("PRAGMA cache_size = -65536")
-            conn.execute("PRAGMA wal_autocheckpoint = 10000")
-            conn.execute("PRAGMA foreign_keys = ON")
-            migrate(self.db)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db = sqlite_utils.Database(conn)
+            if not readonly:
+                self.db.enable_wal()
+                conn.execute("PRAGMA synchronous = NORMAL")
+                # a 64 MB page cache and a 40 MB WAL between checkpoints: bulk ingest runs a tenth faster
+                conn.execute("PRAGMA cache_size = -65536")
+                conn.execute("PRAGMA wal_autocheckpoint = 10000")
+                conn.execute("PRAGMA foreign_keys = ON")
+                migrate(self.db)
+        except BaseException:  # an archive that cannot be opened as asked is not held open either
+            conn.close()
+            raise
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -791,9 +819,8 @@ def _upgrade_schema(path: Path) -> None:
     """A reader of an archive written by an older newsarchive needs its tables as they are now, and its
     search index made by the same rules as the queries: migrate once (a write, so only when the file may be
     written; otherwise say what to do)."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
+    with closing(sqlite3.connect(readonly_uri(path), uri=True)) as probe:
         version, made_by = state_of(probe)
-    probe.close()
     if is_current(version, made_by):
         return
     if os.access(path, os.W_OK):

@@ -22,6 +22,7 @@ from pathlib import Path
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
+from .archive import readonly_uri
 from .query import QueryError, parse_query
 from .snippets import snippet
 
@@ -120,7 +121,7 @@ li{{margin:1em 0}} mark{{background:#ff6}}</style>
 
 def _is_archive(path: str) -> bool:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(readonly_uri(Path(path)), uri=True)
         try:
             return (
                 conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
