@@ -110,6 +110,7 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["search", "-קורונה"], 2),  # only words to exclude
     (["search", "ממשלה", "--bogus"], 2),
     (["search", "ממשלה", "--limit", "0"], 2),
+    (["search", "ממשלה", "--offset", "99999999999999999999"], 2),  # past SQLite's integers
     # unknown sites, commands and options
     (["crawl", "nosuchsite"], 2),
     (["crawl", "--all", "ynet"], 2),

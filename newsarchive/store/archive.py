@@ -53,6 +53,8 @@ PHRASE_CHECK_FACTOR = 20
 MAX_PREFIX_FORMS = 300
 #: and all the prefix terms of one query together (32 terms of 300 forms each took a minute to rank)
 MAX_QUERY_PREFIX_FORMS = 2 * MAX_PREFIX_FORMS
+#: the most hits a search may skip (paging): every one skipped is ranked first
+MAX_OFFSET = 100_000
 #: the index's vocabulary, as FTS5 lists it, for prefix terms (a temporary table of each connection)
 _VOCABULARY = "temp.articles_fts_vocabulary"
 
@@ -640,8 +642,8 @@ class Archive:
         self._expand_prefixes(parsed)
         if not 1 <= limit <= 1000:
             raise QueryError("limit must be between 1 and 1000")
-        if offset < 0:
-            raise QueryError("offset must not be negative")
+        if not 0 <= offset <= MAX_OFFSET:  # each hit skipped is ranked first (and SQLite holds 64 bits)
+            raise QueryError(f"offset must be between 0 and {MAX_OFFSET:,}")
         where, params = filter_sql(parsed)
         ranked = self._ranked(parsed, where, params, limit + offset)
         return [self._hit(row, parsed, exact=exact, score=score) for row, exact, score in ranked[offset:]]
