@@ -301,3 +301,12 @@ def test_terminal_controls_in_stored_text_are_shown_escaped_in_tables(tmp_path: 
         assert "a\\x00b \\x1b]0;owned\\x07" in result.stdout
     exported = run_newsarchive("search", "שלום", "--format", "csv", env=env)  # data is exported exactly
     assert "a\x00b \x1b]0;owned\x07" in exported.stdout
+
+
+def test_history_finds_an_article_by_its_other_scheme_and_without_the_spaces_around_it(hostile: Path) -> None:
+    """A crawl and an import count http:// and https:// one article; history said "no article" for the
+    address a user had at hand."""
+    pasted = " " + HOSTILE_URL.replace("https://", "http://") + "\n"
+    result = run_newsarchive("history", pasted, "--format", "json", env={"NEWSARCHIVE_DB": str(hostile)})
+    assert result.returncode == 0, result.stderr
+    assert [version["version"] for version in json.loads(result.stdout)] == [1, 2]

@@ -773,8 +773,11 @@ class Archive:
     # -- revisions -------------------------------------------------------------------------------------
 
     def versions(self, url: str) -> list[Version]:
-        """Every stored version of the article at ``url``, oldest first (empty when it is not stored)."""
-        return versions_of(self.db.conn, url)
+        """Every stored version of the article at ``url``, oldest first (empty when it is not stored); an
+        address given with the other scheme (http:// for https://) or with spaces around it finds it too, as
+        a crawl and an import count them one article."""
+        url = url.strip()
+        return versions_of(self.db.conn, url) or versions_of(self.db.conn, _other_scheme(url))
 
     def headline_changes(
         self, *, since: str | datetime | None = None, sites: list[str] | None = None
