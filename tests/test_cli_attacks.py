@@ -310,3 +310,26 @@ def test_history_finds_an_article_by_its_other_scheme_and_without_the_spaces_aro
     result = run_newsarchive("history", pasted, "--format", "json", env={"NEWSARCHIVE_DB": str(hostile)})
     assert result.returncode == 0, result.stderr
     assert [version["version"] for version in json.loads(result.stdout)] == [1, 2]
+
+
+def test_a_file_name_of_undecodable_bytes_is_imported(tmp_path: Path) -> None:
+    """The name of a saved page goes into its stored headers: a name that is no UTF-8 (a Windows-1255 disk,
+    an old archive) stopped the import with a UnicodeEncodeError."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    name = os.fsdecode(b"\xe7\xe3\xf9\xe5\xfa.html")  # "חדשות" in windows-1255
+    (folder / name).write_bytes((FIXTURES / "ynet" / "plus_paywalled.html").read_bytes())
+    db = tmp_path / "a.db"
+    result = run_newsarchive("import", str(folder), "--db", str(db))
+    assert result.returncode == 0 and "1 stored" in result.stdout, result.stderr
+    url = b"https://www.ynet.co.il/news/article/\xff"  # an address of undecodable bytes, as a shell gives it
+    command = [sys.executable.encode(), b"-m", b"newsarchive.cli", b"import", os.fsencode(folder / name)]
+    again = subprocess.run(
+        [*command, b"--url", url, b"--db", os.fsencode(db), b"--force"],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM pages").fetchone() == (2,)

@@ -154,6 +154,12 @@ def _written(
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _storable(text: str | None) -> str | None:
+    """Text as SQLite can store it (UTF-8): a lone surrogate (undecodable bytes of a file name, a JSON
+    escape) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if text else text
+
+
 def _without_surrogates(article: Article) -> Article:
     """The article with each lone surrogate replaced by U+FFFD, so that it can be stored (and exported) as
     UTF-8: one page with a broken escape must not stop an import or a crawl."""
@@ -483,7 +489,7 @@ class Archive:
             with self.db.conn as conn:
                 conn.execute(
                     "DELETE FROM pages WHERE url = ? AND article_id IS NULL",
-                    (page.requested_url or page.url,),
+                    (_storable(page.requested_url or page.url),),
                 )
                 self._write_page(conn, page, None, outcome)
         except sqlite3.OperationalError as error:
@@ -492,14 +498,17 @@ class Archive:
     def _write_page(
         self, conn: sqlite3.Connection, page: FetchedPage, article_id: int | None, outcome: str
     ) -> int:
+        headers = json.dumps(page.headers, ensure_ascii=False)
+        if _SURROGATE.search(headers):  # a file name or header of undecodable bytes: kept, \u-escaped
+            headers = json.dumps(page.headers)
         values = {
-            "url": page.requested_url or page.url,
+            "url": _storable(page.requested_url or page.url),
             "article_id": article_id,
             "fetched_at": format_utc(page.fetched_at or datetime.now(UTC)),
             "status": page.status,
-            "content_type": page.content_type,
-            "charset": page.charset,
-            "headers": json.dumps(page.headers, ensure_ascii=False),
+            "content_type": _storable(page.content_type),
+            "charset": _storable(page.charset),
+            "headers": headers,
             "body": zlib.compress(page.body, 6),
             "body_size": len(page.body),
             "sha256": hashlib.sha256(page.body).hexdigest(),
@@ -526,7 +535,14 @@ class Archive:
             with self.db.conn as conn:
                 conn.execute(
                     "INSERT INTO crawl_log (at, crawl, site, url, event, reason) VALUES (?, ?, ?, ?, ?, ?)",
-                    (format_utc(datetime.now(UTC)), crawl, site, url, event, reason),
+                    (
+                        format_utc(datetime.now(UTC)),
+                        crawl,
+                        _storable(site),
+                        _storable(url),
+                        event,
+                        _storable(reason),
+                    ),
                 )
         except sqlite3.OperationalError as error:
             raise self._storage_error(error) from error
