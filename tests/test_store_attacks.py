@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -63,11 +64,27 @@ def test_an_export_is_written_whole_or_not_at_all(archive_db: Path, tmp_path: Pa
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
 
 
-def test_an_export_to_a_device_writes_through_it(archive_db: Path) -> None:
-    """As root, putting a finished file in place of /dev/null would replace the device."""
+def test_an_export_to_a_device_a_pipe_or_a_link_writes_through_it(archive_db: Path, tmp_path: Path) -> None:
+    """As root, putting a finished file in place of /dev/null would replace the device; /dev/stdout is a link
+    to /proc/self/fd/1, whose target is no path ("pipe:[1234]"); a link to a file keeps being a link."""
     with Archive(archive_db, readonly=True) as archive:
         assert export(iter_export(archive), "jsonl", Path("/dev/null")) == 3
-    assert Path("/dev/null").is_char_device()
+        assert Path("/dev/null").is_char_device()
+        pipe = tmp_path / "pipe"
+        os.mkfifo(pipe)
+        received: list[bytes] = []
+        reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+        reader.start()
+        link = tmp_path / "stdout"
+        link.symlink_to(f"/proc/self/fd/{os.open(pipe, os.O_WRONLY)}")  # as /dev/stdout is
+        assert export(iter_export(archive), "jsonl", link) == 3
+        os.close(int(os.readlink(link).rsplit("/", 1)[1]))
+        reader.join(10)
+        assert received[0].count(b"\n") == 3 and pipe.is_fifo() and link.is_symlink()
+        target = tmp_path / "target.jsonl"
+        (tmp_path / "corpus.jsonl").symlink_to(target)
+        assert export(iter_export(archive), "jsonl", tmp_path / "corpus.jsonl") == 3
+        assert (tmp_path / "corpus.jsonl").is_symlink() and target.read_bytes().count(b"\n") == 3
 
 
 def test_files_that_are_no_archive_are_refused_before_anything_is_written(tmp_path: Path) -> None:

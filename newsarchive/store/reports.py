@@ -143,10 +143,10 @@ def written_whole(path: Path) -> Iterator[Path]:
     its place once everything is written, and removed when writing fails or is interrupted (a full disk,
     Ctrl-C): no half-written export is ever left looking complete, and a file being replaced stays as it was
     until then. A device or a pipe (/dev/stdout, a FIFO) is written directly; a link, where it points."""
-    real = path.resolve() if path.is_symlink() else path
-    if real.exists() and not real.is_file():
-        yield real
+    if path.exists() and not path.is_file():  # followed through links: /dev/stdout is a pipe or a terminal
+        yield path
         return
+    real = path.resolve() if path.is_symlink() else path
     partial = real.with_name(f".{real.name}.partial-{os.getpid()}")
     try:
         yield partial
