@@ -192,3 +192,6 @@ def test_success_that_did_nothing_says_so_and_a_site_not_in_the_archive_is_named
     assert "exported 1 article\n" in one.stderr
     changes = run_newsarchive("changes", cwd=place, env=env)
     assert changes.returncode == 0 and "no headline changed" in changes.stdout
+    for command in (["changes"], ["reextract", "--dry-run"]):  # as search and export do
+        unknown = run_newsarchive(*command, "--site", "ynnet", cwd=place, env=env)
+        assert unknown.returncode == 0 and "no articles of site 'ynnet'" in unknown.stderr

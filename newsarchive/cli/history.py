@@ -15,7 +15,15 @@ from rich.text import Text
 from ..reextract import ReextractReport, reextract
 from ..store.revisions import word_diff
 from .messages import escaped_controls, fail, interruption, shown
-from .options import command_archive, db_option, progress_bar, since_option, site_option, stdout_console
+from .options import (
+    command_archive,
+    db_option,
+    progress_bar,
+    since_option,
+    site_option,
+    stdout_console,
+    warn_unknown_sites,
+)
 
 _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -110,6 +118,7 @@ def changes(db_path: Path | None, since: str | None, sites: tuple[str, ...], fmt
     """
     with command_archive(db_path, readonly=True) as archive:
         found = archive.headline_changes(since=since, sites=list(sites) or None)
+        warn_unknown_sites(archive, sites)
     if fmt == "json":
         click.echo(json.dumps([c.__dict__ for c in found], ensure_ascii=False, indent=2))
         return
@@ -146,6 +155,7 @@ def reextract_command(
       newsarchive reextract --site ynet --since 2024-05-01
     """
     with command_archive(db_path, readonly=dry_run) as archive, progress_bar("re-extracting") as progress:
+        warn_unknown_sites(archive, sites)
         task = progress.add_task("pages", total=None)
         try:
             report = reextract(
