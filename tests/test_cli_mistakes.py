@@ -84,6 +84,8 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["export", "--db", "{dir}/junk.db"], 1),
     (["changes", "--db", "{dir}/junk.db"], 1),
     (["reextract", "--db", "{dir}/junk.db"], 1),
+    (["reextract", "--db", "{dir}/missing.db"], 2),  # it created an empty archive there
+    (["reextract", "--since", "soon", "--site", "nosuch"], 2),  # the mistake, not a warning before it
     (["import", "{dir}/page.html", "--db", "{dir}/junk.db"], 1),
     (["serve", "--db", "{dir}/junk.db"], 1),
     (["crawl", "ynet", "--db", "{dir}/junk.db"], 1),

@@ -155,7 +155,6 @@ def reextract_command(
       newsarchive reextract --site ynet --since 2024-05-01
     """
     with command_archive(db_path, readonly=dry_run) as archive, progress_bar("re-extracting") as progress:
-        warn_unknown_sites(archive, sites)
         task = progress.add_task("pages", total=None)
         try:
             report = reextract(
@@ -173,6 +172,7 @@ def reextract_command(
                 " archive is consistent; run it again to go on",
                 status,
             )
+        warn_unknown_sites(archive, sites)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict() | {"dry_run": dry_run}, ensure_ascii=False, indent=2))
         _fail_on_unreadable(report)

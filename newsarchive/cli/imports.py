@@ -57,7 +57,7 @@ def import_command(
         fail("--url names one page: give exactly one .html file with it", USED_WRONGLY)
     if url is not None and not _is_web_address(url):
         fail(f"--url {shown(url)!r} is not a web address (https://host/path)", USED_WRONGLY)
-    archive = open_archive(db_path, readonly=False)
+    archive = open_archive(db_path, readonly=False, create=True)
     report = IngestReport()
     try:
         if files:

@@ -81,9 +81,9 @@ def archive_path(db_path: Path | None) -> Path:
     return Path(configured) if configured else default_db_path()
 
 
-def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
-    """Open the archive or fail with one line: a missing archive (for reading) or a folder is a usage
-    mistake; a file that is no archive, a damaged, locked or unreadable one is work that failed."""
+def open_archive(db_path: Path | None, *, readonly: bool, create: bool = False) -> Archive:
+    """Open the archive or fail with one line: a missing archive (unless ``create``: import) or a folder is
+    a usage mistake; a file that is no archive, a damaged, locked or unreadable one is work that failed."""
     from ..store import Archive, NotAnArchive  # the database library loads with the commands that use it
 
     path = archive_path(db_path)
@@ -93,7 +93,7 @@ def open_archive(db_path: Path | None, *, readonly: bool) -> Archive:
         fail(f"cannot use the archive {shown(path)}: {error.strerror or error}", USED_WRONGLY)
     if folder:
         fail(f"the archive {shown(path)} is a folder: give the archive's file (--db FILE)", USED_WRONGLY)
-    if readonly and not exists:
+    if not exists and (readonly or not create):
         fail(
             f"no archive at {shown(path)} (create one with `newsarchive import` or `newsarchive crawl`)",
             USED_WRONGLY,
