@@ -176,12 +176,14 @@ def run_crawl(
     as its ``failure``."""
     check_options(options)
     jobs = [(profile.key, {"site": profile.key}) for profile in profiles_for(options.sites)]
+    unprofiled: dict[str, list[str]] = {}
     for url in options.urls:
         profile = profile_for_url(url)
         if profile is not None:  # a profiled site named by address: use its profile
             jobs.append((profile.key, {"site": profile.key}))
-        else:
-            jobs.append((adhoc_profile(url).key, {"url": url}))
+        else:  # one crawler per host, whatever ports it is given on
+            unprofiled.setdefault(adhoc_profile(url).key, []).append(url)
+    jobs += [(site, {"url": ",".join(urls)}) for site, urls in unprofiled.items()]
     if not jobs:
         raise ValueError("nothing to crawl: name sites or give --url")
     with replay_server(options.replay) as replay_hosts:

@@ -20,34 +20,38 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 from twisted.web._newclient import HEADER, STATUS
 
-from .sites import SiteProfile
+from .sites import DEFAULT_PORTS, SiteProfile, web_address
 
 #: the longest pause a Retry-After may impose on a site
 MAX_RETRY_AFTER_S = 600
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def off_site(url: str, profiles: Iterable[SiteProfile]) -> str | None:
     """Why ``url`` is not on the crawl's sites, or None when it is: the one notion of "the site" that every
     request of a crawl is held to (SiteGuardMiddleware) and that discovery and revisits filter by.
 
-    On the site means: http or https; a host that one of the profiles handles (its domains and their
-    subdomains); and the port the site is served on: the scheme's default, or, for a site given with an
-    explicit port (``crawl --url http://127.0.0.1:8000/``), exactly that port. Another port of the same host
-    is another server, so it is off the site.
+    The address is read as the downloader reads it (sites.web_address: the URL living standard, so that
+    "https://evil.com\\@news.walla.co.il/" is evil.com's, as it is fetched). On the site means: http or
+    https; no user name or password in it; a host that one of the profiles handles (its domains and their
+    subdomains, in IDNA or Unicode spelling); and the port the site is served on: the scheme's default, or,
+    for a site given with an explicit port (``crawl --url http://127.0.0.1:8000/``), exactly that port.
+    Another port of the same host is another server, so it is off the site.
     """
-    try:
-        parts = urlsplit(url)
-        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
-    except ValueError:  # "https://]x", a port that is no number or out of range
+    address = web_address(url)
+    if address is None:
+        scheme = url.strip().partition(":")[0].lower() if ":" in url else ""
+        if scheme.isascii() and scheme.isalpha() and scheme not in DEFAULT_PORTS:
+            return f"not a web address ({scheme}:)"
         return "not a web address"
-    if parts.scheme not in DEFAULT_PORTS:
-        return f"not a web address ({parts.scheme or 'no scheme'}:)"
-    host = (parts.hostname or "").lower().rstrip(".")
+    if address.userinfo:
+        return "an address with a user name or password"
+    hosts = {address.host, address.unicode_host}
     for profile in profiles:
-        if profile.handles(host) and (parts.scheme, port) in _served_on(profile):
+        if any(profile.handles(host) for host in hosts) and (address.scheme, address.port) in _served_on(
+            profile
+        ):
             return None
-    return f"off the site ({host}:{port})"
+    return f"off the site ({address.host}:{address.port})"
 
 
 def _served_on(profile: SiteProfile) -> set[tuple[str, int]]:
@@ -169,7 +173,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         parts = urlsplit(request.url)
-        target = self.hosts.get((parts.hostname or "").lower())
+        target = self.hosts.get((parts.hostname or "").lower().rstrip("."))
         if target is None:
             if self.strict:
                 raise IgnoreRequest(f"replay: no saved copy of {parts.hostname}")

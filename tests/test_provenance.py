@@ -64,3 +64,52 @@ def test_a_saved_page_without_a_fetched_address_believes_its_canonical() -> None
     assert canonical_url(page) == YNET
     article = extract_article(page, "file:///home/me/page.html")
     assert article.url == YNET and article.site == "ynet"
+
+
+@pytest.mark.parametrize(
+    ("fetched", "canonical"),
+    [
+        (YNET, "https://someone:secret@www.ynet.co.il/news/article/abc123"),  # a user and password
+        (YNET, "https://www.ynet.co.il:8443/news/article/abc123"),  # another server of the host
+        ("http://127.0.0.1:8000/news/1", "http://127.0.0.1:9000/news/1"),
+        ("http://127.0.0.1:8000/news/1", "http://127.0.0.1/news/1"),
+        ("https://alice.blogspot.com/2024/05/a.html", "https://bob.blogspot.com/2024/05/b.html"),  # tenants
+        ("https://alice.github.io/news/1", "https://bob.github.io/news/1"),
+        (
+            YNET,
+            "https://evil.example.com\\@www.ynet.co.il/news/article/x",
+        ),  # a browser goes to evil.example.com
+        (YNET, "https://www.ynet.co.il:99999/news/article/abc123"),
+    ],
+)
+def test_a_canonical_of_another_server_or_tenant_or_with_a_user_is_a_claim(
+    fetched: str, canonical: str
+) -> None:
+    """All of these were honoured: an article stored under another port's or another blog's address, with a
+    password in it, or under an address a browser reads as another host's."""
+    article = extract_article(_page(f'<link rel="canonical" href="{canonical}">'), fetched)
+    assert article.url == fetched
+    assert article.provenance["canonical_claim"] == canonical
+
+
+@pytest.mark.parametrize(
+    "canonical",
+    [
+        "https://www.ynet.co.il:443/news/article/abc123",
+        "https://WWW.YNET.CO.IL/news/article/abc123",
+        "https://www.ynet.co.il./news/article/abc123",
+        "https://www.ynet.co.il/news/article/abc123#comments",
+        "//www.ynet.co.il/news/article/abc123",
+        "/news/article/abc123",
+    ],
+)
+def test_a_canonical_on_the_site_is_stored_in_one_spelling(canonical: str) -> None:
+    """Each of these spellings was stored as it was written: the same article under several addresses."""
+    article = extract_article(_page(f'<link rel="canonical" href="{canonical}">'), "https://www.ynet.co.il/x")
+    assert article.url == YNET
+
+
+def test_an_idn_site_is_one_site_in_either_spelling() -> None:
+    fetched = "https://xn--7dbee7eg.co.il/news/1"  # what the downloader fetches for חדשות.co.il
+    article = extract_article(_page('<link rel="canonical" href="https://חדשות.co.il/news/1">'), fetched)
+    assert article.url == fetched and "canonical_claim" not in article.provenance

@@ -46,11 +46,29 @@ WHEN = "2024-07-21T06:15:00+03:00"
         ("http://127.0.0.1:8001/news/1", "adhoc", "off the site (127.0.0.1:8001)"),
         ("http://127.0.0.1/news/1", "adhoc", "off the site (127.0.0.1:80)"),
         ("https://127.0.0.1:8000/news/1", "adhoc", "off the site (127.0.0.1:8000)"),
+        # read as the downloader reads them: these were taken for walla's, or refused as not
+        ("https://evil.com\\@news.walla.co.il/break/1", "walla", "off the site (evil.com:443)"),
+        ("https://news.walla.co.il\\@evil.com/break/1", "walla", None),  # path "/@evil.com/break/1"
+        ("https://evil@news.walla.co.il/break/1", "walla", "an address with a user name or password"),
+        ("https://news.walla.co.il:x@evil.com/", "walla", "an address with a user name or password"),
+        ("https://NEWS.Walla.CO.IL./break/1", "walla", None),
+        ("https://news.walla.co.il:0443/break/1", "walla", None),
+        ("https://ｎｅｗｓ.ｗａｌｌａ.co.il/break/1", "walla", None),  # full-width letters: IDNA maps them
+        (
+            "https://news.wаlla.co.il/break/1",
+            "walla",
+            "off the site (news.xn--wlla-53d.co.il:443)",
+        ),  # Cyrillic а
+        ("https://xn--7dbee7eg.co.il/a", "idn", None),
+        ("https://חדשות.co.il/a", "idn", None),
+        ("https://news.xn--7dbee7eg.co.il/a", "idn", None),
+        ("https://xn--7dbee7eg.co.il.evil.com/a", "idn", "off the site (xn--7dbee7eg.co.il.evil.com:443)"),
+        ("http://[::1]:8000/news/1", "adhoc", "off the site (::1:8000)"),
     ],
 )
 def test_what_is_on_the_site(url: str, site: str, reason: str | None) -> None:
-    profile = adhoc_profile("http://127.0.0.1:8000/") if site == "adhoc" else SITES[site]
-    assert off_site(url, [profile]) == reason
+    profile = {"adhoc": adhoc_profile("http://127.0.0.1:8000/"), "idn": adhoc_profile("https://חדשות.co.il/")}
+    assert off_site(url, [profile.get(site) or SITES[site]]) == reason
 
 
 def test_robots_txt_redirected_to_another_host_is_not_followed(tmp_path: Path) -> None:
@@ -284,3 +302,44 @@ def test_hostile_http_answers_are_bounded_in_memory_and_named(tmp_path: Path) ->
         "no saved copy (replay)": 2,  # walla's feeds, on a host the farm does not play
     }
     assert stored_urls(tmp_path / "a.db") == [f"{WALLA}/break/850"]
+
+
+def test_one_article_listed_under_several_spellings_is_fetched_and_stored_once(tmp_path: Path) -> None:
+    """A sitemap naming an article with its default port, a trailing dot, upper case or a fragment made as
+    many requests, and, for a page naming no canonical address, as many articles; an entry with a user name
+    is not the site's. A canonical naming another port of the host is another server's claim."""
+    plain = walla_article(870).replace(f'<meta property="og:url" content="{WALLA}/break/870">', "")
+    other_port = walla_article(871).replace(f"{WALLA}/break/871", "https://news.walla.co.il:8443/break/871")
+    with SiteFarm() as farm:
+        farm.add(f"{WALLA}/robots.txt", f"Sitemap: {WALLA}/a.xml\n")
+        spellings = [
+            f"{WALLA}/break/870",
+            "https://news.walla.co.il:443/break/870",
+            "https://NEWS.walla.co.il./break/870",
+            f"{WALLA}/break/870#comments",
+            "https://someone@news.walla.co.il/break/870",
+            f"{WALLA}/break/871",
+        ]
+        farm.add(f"{WALLA}/a.xml", news_sitemap([(url, WHEN) for url in spellings]))
+        farm.add(f"{WALLA}/break/870", plain)
+        farm.add(f"{WALLA}/break/871", other_port)
+        code, summary, err = run_crawl(farm, ["walla"], tmp_path / "a.db")
+        hits = farm.hits("news.walla.co.il")
+    assert code == 0, err
+    assert sorted(h for h in hits if h.startswith("/break/")) == ["/break/870", "/break/871"]
+    assert stored_urls(tmp_path / "a.db") == [f"{WALLA}/break/870", f"{WALLA}/break/871"]
+    assert summary[0]["skipped"]["not on the site"] == 1
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        (provenance,) = conn.execute("SELECT provenance FROM articles WHERE url LIKE '%871'").fetchone()
+    assert "news.walla.co.il:8443/break/871" in provenance  # kept as a claim
+
+
+def test_one_host_given_on_two_ports_is_one_site_served_on_both() -> None:
+    """The second --url of a host was dropped without a word (one crawler per site key, keyed by host)."""
+    from newsarchive.spiders.news import NewsSpider
+
+    spider = NewsSpider(url="http://www.example.co.il:8000/,http://www.example.co.il:9000/")
+    (profile,) = spider.profiles.values()
+    assert off_site("http://www.example.co.il:8000/a", [profile]) is None
+    assert off_site("http://www.example.co.il:9000/a", [profile]) is None
+    assert off_site("http://www.example.co.il:8001/a", [profile]) == "off the site (www.example.co.il:8001)"

@@ -14,7 +14,7 @@ from lxml import etree
 
 from ..article import NotAnArticle
 from ..encoding import decode_html
-from ..sites import same_site
+from ..sites import same_site, web_address
 from ..text import clean, fold_for_compare
 from .structured import read_microdata, read_state, walk
 
@@ -184,9 +184,11 @@ class Page:
                 yield obj
 
     def _canonical(self) -> str:
-        """The page's own address. A canonical link or og:url is honoured only on the fetched page's own
-        site: any page could otherwise take over another site's article. A page read from a file (no web
-        address) believes its canonical link, else the address its archiver wrote down."""
+        """The page's own address, in one spelling (sites.WebAddress.normal: no user, no fragment, no
+        trailing dot or default port). A canonical link or og:url is honoured only on the fetched page's own
+        site and server (sites.same_site): any page could otherwise take over another site's article, or
+        another port's. A page read from a file (no web address) believes its canonical link, else the
+        address its archiver wrote down."""
         claims = [
             self._resolve(link.get("href"))
             for link in self.root.iterfind(".//link")
@@ -197,12 +199,14 @@ class Page:
         for claim in claims:
             if not claim:
                 continue
-            if not fetched or same_site(self.url, claim):
-                return claim
+            address = web_address(claim, unambiguous=True)
+            if address is not None and not address.userinfo and (not fetched or same_site(self.url, claim)):
+                return address.normal()
             self.canonical_claim = self.canonical_claim or claim
         if not fetched:
             return self.archived_url or self.url
-        return self.url
+        address = web_address(self.url)
+        return address.normal() if address is not None and not address.userinfo else self.url
 
     @cached_property
     def archived_url(self) -> str | None:

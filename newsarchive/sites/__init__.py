@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,6 +54,85 @@ def host_of(url: str) -> str:
         return ""
 
 
+#: the port a scheme is served on when the address names none
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class WebAddress:
+    """An http(s) address as a browser, and Scrapy's downloader, read it (the URL living standard: "\\" is
+    "/", hosts are IDNA-encoded and lower-cased...); ``host`` has no trailing dot, ``port`` is always set."""
+
+    scheme: str
+    host: str
+    port: int
+    #: the address names a user or a password before its host
+    userinfo: bool
+    path: str
+    query: str
+
+    @property
+    def default_port(self) -> bool:
+        return self.port == DEFAULT_PORTS[self.scheme]
+
+    @property
+    def unicode_host(self) -> str:
+        """The host as its owner may have written it in a profile or on the command line (חדשות.co.il)."""
+        try:
+            return self.host.encode("ascii").decode("idna")
+        except (UnicodeError, ValueError):
+            return self.host
+
+    def normal(self) -> str:
+        """One spelling per address, for storing and comparing: no user, no fragment, no trailing dot, the
+        default port left out; the path and query as the address gave them."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = "" if self.default_port else f":{self.port}"
+        return f"{self.scheme}://{host}{port}{self.path or '/'}{'?' + self.query if self.query else ''}"
+
+
+def web_address(url: str, *, unambiguous: bool = False) -> WebAddress | None:
+    """How a browser and Scrapy's downloader read ``url``, or None for what is no http(s) address they would
+    fetch (another scheme, no host, a port that is no port). With ``unambiguous``, None too when urllib
+    alone reads its host, port or user otherwise ("https://evil.com\\@www.ynet.co.il/": urllib's host is
+    ynet, a browser's evil.com), as code that trusts urllib would."""
+    from w3lib.url import safe_url_string  # what Scrapy's Request does to every address
+
+    try:
+        raw = urlsplit(url.strip())
+        read = urlsplit(safe_url_string(url.strip()))
+        scheme, port = read.scheme.lower(), read.port
+        raw_port = raw.port
+    except (ValueError, UnicodeError):
+        return None
+    if scheme not in DEFAULT_PORTS or not read.hostname:
+        return None
+    host = read.hostname.lower().rstrip(".")
+    raw_host = (raw.hostname or "").lower().rstrip(".")
+    if unambiguous and (
+        (raw_host != host and _idna(raw_host) != host) or raw_port != port or raw.username != read.username
+    ):
+        return None
+    if not host or port == 0:
+        return None
+    return WebAddress(
+        scheme=scheme,
+        host=host,
+        port=port or DEFAULT_PORTS[scheme],
+        userinfo=read.username is not None or read.password is not None,
+        # as the address gave them (a Hebrew path stays Hebrew), unless urllib read the rest otherwise
+        path=raw.path if raw_host == host or _idna(raw_host) == host else read.path,
+        query=raw.query if raw_host == host or _idna(raw_host) == host else read.query,
+    )
+
+
+def _idna(host: str) -> str:
+    try:
+        return host.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        return host
+
+
 def profile_for_url(url: str) -> SiteProfile | None:
     host = host_of(url)
     return next((site for site in SITES.values() if site.handles(host)), None)
@@ -64,7 +144,9 @@ def _suffixes() -> Callable[[str], Any]:
     on first use: commands that never compare sites do not wait for it)."""
     import tldextract
 
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    # The private part of the list too (blogspot.com, github.io, netlify.app...): two tenants of one host
+    # are two sites.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
 @lru_cache(maxsize=4096)
@@ -76,11 +158,17 @@ def registrable_domain(host: str) -> str:
 
 
 def same_site(url: str, other: str) -> bool:
-    """Both addresses belong to one site: the same registrable domain, or domains of one site profile
-    (mako.co.il and n12.co.il)."""
-    host, other_host = host_of(url), host_of(other)
-    if not host or not other_host:
+    """Both addresses belong to one site, as a browser reads them: the same registrable domain (the private
+    suffixes of hosting services count: alice.blogspot.com is not bob.blogspot.com), or domains of one site
+    profile (mako.co.il and n12.co.il); and the same server: the same port, or each scheme's default (http
+    and https of a site are one site; another port of its host is another server). An address that names a
+    user or a password, or that urllib and a browser read differently, is no site's."""
+    first, second = web_address(url, unambiguous=True), web_address(other, unambiguous=True)
+    if first is None or second is None or first.userinfo or second.userinfo:
         return False
+    if first.port != second.port and not (first.default_port and second.default_port):
+        return False
+    host, other_host = first.host, second.host
     if host == other_host or registrable_domain(host) == registrable_domain(other_host):
         return True
     profile = profile_for_url(url)
@@ -96,13 +184,16 @@ def site_key_for_url(url: str) -> str:
 
 
 __all__ = [
+    "DEFAULT_PORTS",
     "SITES",
     "ImageRule",
     "Layout",
     "SiteProfile",
+    "WebAddress",
     "profile_for_url",
     "profiles_for",
     "registrable_domain",
     "same_site",
     "site_key_for_url",
+    "web_address",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from ..extract import bot_protection_reason
 from ..extract.blocked import BLOCKED
 from ..frontier import Frontier, FrontierError, Queued
 from ..middlewares import OffSite, off_site
-from ..sites import SITES, SiteProfile, profiles_for
+from ..sites import SITES, SiteProfile, profiles_for, web_address
 from ..sites.adhoc import adhoc_profile, is_adhoc
 from ..store import Archive, StorageError
 from ..store.query import QueryError, parse_day
@@ -68,11 +69,13 @@ class NewsSpider(scrapy.Spider):
                 f"no site given: -a site=KEY (one of {', '.join(SITES)}), or -a url=https://... for a site"
                 " without a profile"
             )
-        profiles = profiles_for(keys)
+        self.profiles: dict[str, SiteProfile] = {p.key: p for p in profiles_for(keys)}
         for address in (url or "").split(","):
             if address.strip():
-                profiles.append(adhoc_profile(address))
-        self.profiles: dict[str, SiteProfile] = {p.key: p for p in profiles}
+                profile = adhoc_profile(address)
+                if (same := self.profiles.get(profile.key)) is not None:  # one host on two ports: both served
+                    profile = replace(same, homes=tuple(dict.fromkeys(same.homes + profile.homes)))
+                self.profiles[profile.key] = profile
         self.allowed_domains = [d for p in self.profiles.values() for d in p.domains]
         try:
             self.since = parse_day(since) if since else None
@@ -301,7 +304,11 @@ class NewsSpider(scrapy.Spider):
         profile = self.profiles[site]
         chosen: list[Entry] = []
         for entry in entries:
-            url = entry.url
+            # one spelling per address (no default port, trailing dot or fragment): ":443" or "#top" in a
+            # sitemap must not make a second request, or a second article where the page names no canonical
+            address = web_address(entry.url)
+            url = address.normal() if address is not None and not address.userinfo else entry.url
+            entry = replace(entry, url=url)
             if not in_window(entry, self.since, self.until):
                 self._count("skipped", "outside the date window", site)
                 continue
