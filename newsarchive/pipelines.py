@@ -11,6 +11,9 @@ from .ingest import extract_page
 from .spiders.items import PageItem
 from .store import Archive, FetchedPage, StorageError
 
+#: a fetched page whose article the archive already holds under its canonical address
+ALIAS = "another address of an article already in the archive"
+
 
 class ArchivePipeline:
     """Extracts each page and stores the articles (with their raw pages) through the spider's archive.
@@ -60,20 +63,36 @@ class ArchivePipeline:
         if not self.pending:
             return None
         batch, self.pending = self.pending, []
-        before = self.archive.write_counts.copy()
+        spider = self.crawler.spider
+        # A crawl that discovers asks only for addresses the archive does not know; a page whose canonical
+        # address names an article it holds (an AMP copy, an alias, or what a concurrent crawl just stored)
+        # is that article seen again, not a new version of it. Versions come from fetching an article's own
+        # address again: --revisit and --refresh.
+        only_new = not (getattr(spider, "refresh", False) or getattr(spider, "revisit", False))
         try:
-            self.archive.store_many([(article, page) for article, page, _ in batch], batch_size=len(batch))
+            written = self.archive.store_many(
+                [(article, page) for article, page, _ in batch], batch_size=len(batch), only_new=only_new
+            )
         except StorageError as error:
             self._write_failed(error, pages=len(batch))
             return error
         stats = self.crawler.stats
-        for _, _, site in batch:
+        for done, (article, page, site) in zip(written, batch, strict=True):
+            if done.kind in ("known", "superseded"):
+                stats.inc_value("newsarchive/skipped")
+                stats.inc_value(f"newsarchive/skipped/{ALIAS}")
+                stats.inc_value(f"newsarchive/site/{site}/skipped")
+                try:  # kept under the address asked for, so that it is not asked for again
+                    self.archive.store_page(page, f"{ALIAS}: {article.url}")
+                except StorageError as error:
+                    self._write_failed(error, pages=1)
+                    return error
+                continue
             stats.inc_value("newsarchive/stored")
             stats.inc_value(f"newsarchive/site/{site}/stored")
-        # a page fetched again is a new version only if its content really changed
-        for kind in ("changed", "unchanged"):
-            if self.archive.write_counts[kind] > before[kind]:
-                stats.inc_value(f"newsarchive/{kind}", self.archive.write_counts[kind] - before[kind])
+            # a page fetched again is a new version only if its content really changed
+            if done.kind in ("changed", "unchanged"):
+                stats.inc_value(f"newsarchive/{done.kind}")
         return None
 
     def _write_failed(self, error: StorageError, pages: int) -> None:

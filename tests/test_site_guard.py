@@ -343,3 +343,38 @@ def test_one_host_given_on_two_ports_is_one_site_served_on_both() -> None:
     assert off_site("http://www.example.co.il:8000/a", [profile]) is None
     assert off_site("http://www.example.co.il:9000/a", [profile]) is None
     assert off_site("http://www.example.co.il:8001/a", [profile]) == "off the site (www.example.co.il:8001)"
+
+
+def test_an_amp_copy_whose_canonical_is_the_article_makes_no_version_and_is_not_asked_for_again(
+    tmp_path: Path,
+) -> None:
+    """A feed listing an article and its AMP copy (whose canonical names the article): the copy, read
+    differently, became the article's version 2 and `changes` reported a rewrite; crawled first, it was the
+    article, and the real page became version 2. Either way round, one article, no version, and the copy is
+    kept under its own address so that the next crawl does not ask for it again."""
+    real = f"{YNET}/news/article/amp1"
+    amp = f"{YNET}/news/article/amp1/amp"
+    amp_page = ynet_article("amp1", "כותרת אחרת בעמוד המואץ").replace(
+        "(יוסי כהן)", "גרסה מקוצרת של הכתבה לטלפונים"
+    )
+    for order in ([real, amp], [amp, real]):
+        db = tmp_path / f"{order[0].rsplit('/', 1)[1]}.db"
+        with SiteFarm() as farm:
+            farm.add(
+                f"{YNET}/Integration/StoryRss2.xml",
+                rss([(u, "Wed, 15 May 2024 07:33:00 +0300") for u in order]),
+            )
+            farm.add(real, ynet_article("amp1", "הכותרת האמיתית של הכתבה"))
+            farm.add(amp, amp_page)
+            code, summary, err = run_crawl(farm, ["ynet"], db, settings={"ARCHIVE_BATCH_SIZE": 1})
+            assert code == 0, err
+            before = len(farm.hits())
+            code, again, err = run_crawl(farm, ["ynet"], db)
+            assert code == 0, err
+            refetched = [h for h in farm.hits()[before:] if h.startswith("/news/")]
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT url FROM articles").fetchall() == [(real,)]
+            assert conn.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
+        assert summary[0]["stored"] == 1
+        assert summary[0]["skipped"]["another address of an article already in the archive"] == 1
+        assert refetched == [] and again[0]["skipped"]["already in the archive"] == 2
