@@ -762,3 +762,20 @@ def test_a_site_whose_every_source_or_every_article_fails_fails_the_crawl(tmp_pa
         farm.add(f"{WALLA}/break/992", "gone", status=410)
         code, _, err = run_crawl(farm, ["walla"], db, "--since", "2024-07-01")
     assert code == 0 and err == "stored 1 article from 1 site\n", err  # some failures: the crawl did its work
+
+
+def test_a_listed_address_that_redirects_is_not_asked_for_again(tmp_path: Path) -> None:
+    """The page was kept under the redirect's target, so the address the sitemap lists was never known:
+    every later crawl fetched it, and its target, again."""
+    db = tmp_path / "a.db"
+    with SiteFarm() as farm:
+        walla_site(farm, [1700, 1701])
+        farm.add(f"{WALLA}/break/1701", status=301, headers={"Location": f"{WALLA}/break/17010"})
+        farm.add(f"{WALLA}/break/17010", walla_article(17010))
+        code, _, err = run_crawl(farm, ["walla"], db, "--since", "2024-07-01")
+        assert code == 0 and err == "stored 2 articles from 1 site\n", err
+        before = len(farm.hits())
+        code, summary, err = run_crawl(farm, ["walla"], db, "--since", "2024-07-01")
+        again = [h for h in farm.hits()[before:] if h.startswith("/break/")]
+    assert code == 0, err
+    assert again == [] and summary[0]["skipped"] == {"already in the archive": 2}

@@ -344,9 +344,14 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response, site: str) -> Iterator[PageItem]:
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        # the address asked for: after redirects, the first of the chain (the page is kept under it, so that
+        # the next crawl knows it; the redirect's target was kept before, and the address asked for again)
+        asked = response.meta.get("redirect_urls") or [
+            response.request.url if response.request else response.url
+        ]
         yield PageItem(
             url=response.url,
-            requested_url=response.request.url if response.request else response.url,
+            requested_url=asked[0],
             site=site,
             body=response.body,
             status=response.status,
