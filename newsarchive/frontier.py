@@ -33,6 +33,7 @@ LOCK_NAME = "lock"
 BUSY_TIMEOUT_MS = 30_000
 #: how a finished or abandoned address is marked; pending ones have no outcome
 FAILED = "failed"
+DONE = "done"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS generation (
@@ -143,6 +144,12 @@ class Frontier:
             self.conn.executemany(
                 "INSERT OR IGNORE INTO urls (url, site, discovered, queued_at) VALUES (?, ?, ?, ?)", rows
             )
+
+    def done(self, urls: Iterable[str]) -> None:
+        """Addresses whose pages the archive now holds: what a resumed --refresh crawl (for which the archive
+        knows every address already) does not fetch again."""
+        with self._writing(), self.conn:
+            self.conn.executemany("UPDATE urls SET outcome = ? WHERE url = ?", [(DONE, url) for url in urls])
 
     def failed(self, url: str, reason: str) -> None:
         """An address that ended in an error: a resumed run of this generation does not ask for it again

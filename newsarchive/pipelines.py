@@ -7,6 +7,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from .article import Article
+from .frontier import FrontierError
 from .ingest import extract_page
 from .spiders.items import PageItem
 from .store import Archive, FetchedPage, StorageError
@@ -51,6 +52,8 @@ class ArchivePipeline:
                 self.archive.store_page(page, outcome.reason or "not an article")
             except StorageError as error:
                 self._write_failed(error, pages=1)
+            else:
+                self._done([page])
             raise DropItem(f"not an article: {outcome.reason}", log_level="INFO")
         self.pending.append((outcome.article, page, item.site))
         if len(self.pending) >= self.batch_size and (error := self.flush()):
@@ -93,7 +96,19 @@ class ArchivePipeline:
             # a page fetched again is a new version only if its content really changed
             if done.kind in ("changed", "unchanged"):
                 stats.inc_value(f"newsarchive/{done.kind}")
+        self._done([page for _, page, _ in batch])
         return None
+
+    def _done(self, pages: list[FetchedPage]) -> None:
+        """Tell a resumable crawl's frontier that these addresses are in the archive now (it is asked only
+        by a resumed --refresh crawl: otherwise the archive itself says what is done)."""
+        frontier = getattr(self.crawler.spider, "frontier", None)
+        if frontier is None:
+            return
+        try:
+            frontier.done(page.requested_url or page.url for page in pages)
+        except FrontierError as error:  # fetched once more by a resumed run: nothing lost
+            self.crawler.spider.logger.error("%s", error)
 
     def _write_failed(self, error: StorageError, pages: int) -> None:
         self.crawler.stats.inc_value("newsarchive/errors/archive write failed", pages)

@@ -175,3 +175,64 @@ def test_a_crawl_stopped_by_sigterm_says_so_in_one_line_and_the_next_run_complet
         assert again.returncode == 0, again.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (301, 301)
+
+
+def _killed_after(command: list[str], env: dict[str, str], farm: SiteFarm, pages: int) -> None:
+    """Run a crawl and SIGKILL it once it has asked for ``pages`` more article pages."""
+    target = article_hits(farm) + pages
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 60
+    while article_hits(farm) < target and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.kill()
+    process.communicate(timeout=30)
+
+
+def test_a_resumed_refresh_fetches_what_the_killed_refresh_had_not(tmp_path: Path) -> None:
+    """A --refresh --resume crawl killed midway, run again, fetched nothing more: the archive knows every
+    address of a refresh, so every queued one looked done."""
+    env = {**os.environ, "NEWSARCHIVE_JOBS": str(tmp_path / "jobs")}
+    db = tmp_path / "a.db"
+    ids = list(range(41000, 41300))
+    with SiteFarm() as farm:
+        walla_site(farm, ids)
+        for n in ids:
+            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.01)
+        command = crawl_command(db, tmp_path / "a.log", farm)
+        assert subprocess.run(command, capture_output=True, env=env, timeout=120, check=False).returncode == 0
+        first = article_hits(farm)
+        refresh = [*command, "--refresh"]
+        _killed_after(refresh, env, farm, 100)
+        killed_run = article_hits(farm) - first
+        again = subprocess.run(refresh, capture_output=True, text=True, env=env, timeout=120, check=False)
+        assert again.returncode == 0, again.stderr
+        refreshed = [p for _, _, p, _ in farm.log if p.startswith("/break/")][first:]
+    assert 100 <= killed_run < 250
+    assert set(refreshed) == {f"/break/{n}" for n in [*ids, 1]}  # every article looked at again
+    assert len(refreshed) - len(set(refreshed)) <= BATCH + 2 * CONCURRENCY  # the killed run's unwritten batch
+
+
+def test_a_resumed_crawl_keeps_to_the_date_window_it_is_given(tmp_path: Path) -> None:
+    """The addresses an interrupted crawl queued were fetched whatever window the resumed run was given."""
+    env = {**os.environ, "NEWSARCHIVE_JOBS": str(tmp_path / "jobs")}
+    db = tmp_path / "a.db"
+    ids = list(range(42000, 42300))
+    with SiteFarm() as farm:
+        walla_site(farm, ids)  # every article of the news sitemap is of 2024-07-21
+        for n in ids:
+            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.01)
+        command = crawl_command(db, tmp_path / "a.log", farm)
+        _killed_after([*command, "--since", "2024-07-01"], env, farm, 60)
+        before = article_hits(farm)
+        later = subprocess.run(
+            [*command, "--since", "2024-07-22"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        fetched = article_hits(farm) - before
+    assert fetched == 0, later.stderr
+    summary = json.loads(later.stdout)[0]
+    assert summary["skipped"]["outside the date window"] >= len(ids) - 60 - BATCH

@@ -211,7 +211,14 @@ class NewsSpider(scrapy.Spider):
             return
         resumed = 0
         for item in self.frontier.pending():
-            if item.site not in self.profiles or (self.archive is not None and self.archive.knows(item.url)):
+            if item.site not in self.profiles:
+                continue
+            # what the archive holds is done (a --refresh crawl fetches known pages again: the frontier says
+            # which of them it has fetched, and pending() leaves those out)
+            if not self.refresh and self.archive is not None and self.archive.knows(item.url):
+                continue
+            if not in_window(Entry(item.url, published=item.discovered), self.since, self.until):
+                self._count("skipped", "outside the date window", item.site)  # --since changed since
                 continue
             resumed += 1
             self.queued_here += 1
