@@ -15,6 +15,9 @@ DAYS_BY_DAY = 120
 DAYS_BY_WEEK = 3 * 365
 #: small multiples: this many panels side by side
 COLUMNS = 4
+#: the most panels drawn: the largest sites, and one panel for all the others (an --all-hebrew import holds
+#: thousands of domains: 1,500 panels took matplotlib more than 15 minutes)
+MAX_PANELS = 24
 #: characters of the title per inch of the figure (one narrow panel cut a one-line title at both ends)
 TITLE_CHARS_PER_INCH = 10
 
@@ -53,6 +56,16 @@ def per_period(stats: Stats) -> tuple[str, list[date], dict[str, list[int]]]:
     return unit, periods, counts
 
 
+def largest_sites(counts: dict[str, list[int]]) -> dict[str, list[int]]:
+    """At most MAX_PANELS series: the largest sites by articles, and the others summed as "N other sites"."""
+    if len(counts) <= MAX_PANELS:
+        return counts
+    ranked = sorted(counts, key=lambda site: (-sum(counts[site]), site))
+    kept, others = ranked[: MAX_PANELS - 1], ranked[MAX_PANELS - 1 :]
+    summed = [sum(column) for column in zip(*(counts[site] for site in others), strict=True)]
+    return {site: counts[site] for site in kept} | {f"{len(others):,} other sites": summed}
+
+
 def plot_per_period(stats: Stats, path: Path) -> str:
     """Articles per site over time, one small panel per site (readable in print for twenty sites: no colours
     to tell apart, no legend over the data), whole-number counts, per day over short spans and per week or
@@ -65,6 +78,7 @@ def plot_per_period(stats: Stats, path: Path) -> str:
     from matplotlib.ticker import MaxNLocator
 
     unit, periods, counts = per_period(stats)
+    counts = largest_sites(counts)
     sites = [site for site in counts if sum(counts[site])]
     columns = max(1, min(COLUMNS, len(sites)))
     rows = max(1, math.ceil(len(sites) / columns))

@@ -333,3 +333,19 @@ def test_a_file_name_of_undecodable_bytes_is_imported(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM pages").fetchone() == (2,)
+
+
+def test_the_per_day_table_of_many_sites_shows_the_largest_and_the_others(tmp_path: Path) -> None:
+    """A column a site: 1,500 domains made a table of nothing but borders, the day squeezed to '2024…'."""
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_many(
+            Article(url=f"https://s{n}.example.co.il/a", site=f"s{n}.example.co.il", headline="כותרת",
+                    paragraphs=["גוף"], published=datetime(2024, 1, 1 + n % 28, 12, tzinfo=UTC))
+            for n in range(30)
+        )  # fmt: skip
+    result = run_newsarchive("stats", env={"NEWSARCHIVE_DB": str(tmp_path / "a.db")})
+    assert result.returncode == 0, result.stderr
+    per_day = result.stdout.split("articles per day")[1]
+    top_border = per_day.splitlines()[1]
+    assert top_border.count("┳") == 24  # the day, the 23 largest sites (here, the first 23 by name), 7 others
+    assert "2024-01-28" in per_day and "…" not in per_day

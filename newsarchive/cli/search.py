@@ -34,6 +34,9 @@ from .options import (
     warn_unknown_sites,
 )
 
+#: site columns of the per-day table: the largest sites, and one for the others (thousands of columns, from
+#: an --all-hebrew import of many domains, made the table unreadable)
+PER_DAY_SITES = 24
 #: what can only be a mistyped option, never a query (an excluded word is "-" and a word: -קורונה, -covid)
 _OPTION_LIKE = re.compile(r"--[A-Za-z][\w-]*(?:=.*)?|-[A-Za-z]")
 
@@ -227,13 +230,19 @@ def stats(
         )
     console.print(table)
     shown_days = sorted(result.per_day)[-days:]
-    site_names = [s.site for s in result.sites]
+    site_names = [s.site for s in result.sites]  # the largest first
+    others = site_names[PER_DAY_SITES - 1 :] if len(site_names) > PER_DAY_SITES else []
+    site_names = site_names[: len(site_names) - len(others)]
     per_day = Table(title=f"articles per day (last {len(shown_days)} days with articles)")
-    per_day.add_column("day")
+    per_day.add_column("day", no_wrap=True, min_width=10)  # squeezed, it showed "2024…"
     for name in site_names:
-        per_day.add_column(name, justify="right")
+        per_day.add_column(name, justify="right", overflow="fold")  # a long name on lines, never cut
+    if others:
+        per_day.add_column(f"{len(others):,} other sites", justify="right", overflow="fold")
     for day in shown_days:
-        per_day.add_row(day, *[str(result.per_day[day].get(name, "")) for name in site_names])
+        counts = result.per_day[day]
+        rest = [str(sum(counts.get(name, 0) for name in others) or "")] if others else []
+        per_day.add_row(day, *[str(counts.get(name, "")) for name in site_names], *rest)
     console.print(per_day)
     if plot is not None:
         console.print(f"plot of articles per {unit} and site written to {plot}")
