@@ -314,10 +314,13 @@ def _fruitless(summary: SiteSummary, stats: dict[str, Any], *, revisit: bool) ->
         return f"nothing could be discovered ({_reasons(reasons) or 'no sitemap or feed found'})"
     article_errors = {k.removeprefix("newsarchive/errors/"): v for k, v in stats.items()
                       if k.startswith("newsarchive/errors/")}  # fmt: skip
-    if summary.queued and sum(article_errors.values()) >= summary.queued:
-        return (
-            f"none of the {summary.queued} articles asked for could be fetched ({_reasons(article_errors)})"
-        )
+    # a site whose articles all failed, and that gave no article this run, not even one the archive holds
+    # (a site that only lists a few broken addresses besides archived ones is working)
+    known = summary.skipped.get("already in the archive", 0)
+    if summary.queued and not known and sum(article_errors.values()) >= summary.queued:
+        which = "the one article" if summary.queued == 1 else f"none of the {summary.queued} articles"
+        could = "could not" if summary.queued == 1 else "could"
+        return f"{which} asked for {could} be fetched ({_reasons(article_errors)})"
     return ""
 
 

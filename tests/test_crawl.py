@@ -761,7 +761,10 @@ def test_a_site_whose_every_source_or_every_article_fails_fails_the_crawl(tmp_pa
         walla_site(farm, [991, 992])
         farm.add(f"{WALLA}/break/992", "gone", status=410)
         code, _, err = run_crawl(farm, ["walla"], db, "--since", "2024-07-01")
-    assert code == 0 and err == "stored 1 article from 1 site\n", err  # some failures: the crawl did its work
+        assert code == 0 and err == "stored 1 article from 1 site\n", err  # some failures: it did its work
+        # the next crawl asks only for the broken one again: the site still works (the rest is archived)
+        code, _, err = run_crawl(farm, ["walla"], db, "--since", "2024-07-01")
+    assert code == 0 and err == "no new articles: the article found is already in the archive\n", err
 
 
 def test_a_listed_address_that_redirects_is_not_asked_for_again(tmp_path: Path) -> None:

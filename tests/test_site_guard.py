@@ -6,10 +6,16 @@ And provenance: a page of one site never takes over another site's article throu
 from __future__ import annotations
 
 import gzip
+import json
 import sqlite3
+import subprocess
+import sys
+import threading
 import time
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import BinaryIO
 
@@ -378,3 +384,100 @@ def test_an_amp_copy_whose_canonical_is_the_article_makes_no_version_and_is_not_
         assert summary[0]["stored"] == 1
         assert summary[0]["skipped"]["another address of an article already in the archive"] == 1
         assert refetched == [] and again[0]["skipped"]["already in the archive"] == 2
+
+
+class _PortServer:
+    """A plain HTTP server on 127.0.0.1 answering ``routes(port, path) -> (status, headers, body) | None``:
+    for crawls through the real HTTP handler, no replay, where only the port tells two servers apart."""
+
+    def __init__(self, routes: Callable[[int, str], tuple[int, dict[str, str], bytes] | None]) -> None:
+        self.hits: list[str] = []
+        hits = self.hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                answer = routes(self.server.server_address[1], self.path) or (404, {}, b"")
+                self.send_response(answer[0])
+                for name, value in answer[1].items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer[2])))
+                self.end_headers()
+                self.wfile.write(answer[2])
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _plain_article(n: int, head: str = "") -> bytes:
+    prose = "טקסט של פסקה ארוכה מספיק כדי להיות גוף של כתבה אמיתית, עם עוד כמה מילים. " * 4
+    return (
+        f'<html lang="he"><head><meta charset="utf-8">{head}<title>כתבה {n}</title>'
+        '<meta property="og:type" content="article"><meta property="article:published_time"'
+        ' content="2024-07-21T06:00:00+03:00"></head><body><article><h1>שריפה גדולה פרצה ביער הכרמל'
+        f" מספר {n}</h1><p>{prose}</p><p>{prose}</p></article></body></html>"
+    ).encode()
+
+
+def test_an_unprofiled_site_on_a_port_is_held_to_that_port_over_real_http(tmp_path: Path) -> None:
+    """`crawl --url http://127.0.0.1:PORT/` through the real HTTP handler (no replay: only the port tells the
+    site from the other server on the same host): robots.txt naming sitemaps on the other port and on
+    localhost, sitemap entries on the other port, with a user name, or that a browser reads as another
+    address, a redirect and a meta refresh to the other port, a canonical naming it. Given with and without
+    its trailing slash. Nothing reaches the other server; every refusal is counted."""
+    other = _PortServer(lambda port, path: (200, {"Content-Type": "text/html"}, _plain_article(666)))
+
+    def site_routes(port: int, path: str) -> tuple[int, dict[str, str], bytes] | None:
+        site, away = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{other.port}"
+        entries = [f"{site}/news/{n}" for n in range(1, 6)] + [
+            f"{away}/news/9",
+            f"http://someone:secret@127.0.0.1:{port}/news/10",
+            f"http://127.0.0.1:{port}\\@127.0.0.1:{other.port}/news/11",  # a browser asks the site for /@...
+            f"https://127.0.0.1:{port}/news/12",
+        ]
+        answers = {
+            "/robots.txt": f"Sitemap: {site}/sm.xml\nSitemap: {away}/sm.xml\nSitemap: http://localhost:{port}/sm.xml\n",
+            "/sm.xml": news_sitemap([(url, WHEN) for url in entries]),
+            "/news/2": (302, {"Location": f"{away}/x"}, b""),
+            "/news/3": (302, {"Location": f"http://localhost:{port}/news/1"}, b""),
+            "/news/4": f'<html><head><meta http-equiv="refresh" content="0;url={away}/r"></head></html>',
+            "/news/5": _plain_article(5, f'<link rel="canonical" href="{away}/news/5">'),
+        }
+        answer = answers.get(
+            path, _plain_article(int(path.rsplit("/", 1)[1])) if path.startswith("/news/") else None
+        )
+        if answer is None or isinstance(answer, tuple):
+            return answer
+        return (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            answer.encode() if isinstance(answer, str) else answer,
+        )
+
+    site = _PortServer(site_routes)
+    db = tmp_path / "a.db"
+    try:
+        for given in (f"http://127.0.0.1:{site.port}/", f"http://127.0.0.1:{site.port}"):
+            result = subprocess.run(
+                [sys.executable, "-m", "newsarchive.cli", "crawl", "--url", given, "--db", str(db),
+                 "--format", "json", "--log-file", str(tmp_path / "a.log"), "--set", "DOWNLOAD_DELAY=0",
+                 "--set", "AUTOTHROTTLE_ENABLED=0", "--set", "RETRY_TIMES=0", "--set", "DOWNLOAD_TIMEOUT=5"],
+                capture_output=True, text=True, timeout=120, check=False,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+    finally:
+        site.close()
+        other.close()
+    (summary,) = json.loads(result.stdout)
+    assert other.hits == []
+    assert summary["skipped"] == {"already in the archive": 2, "not on the site": 3}
+    assert summary["errors"] == {"off the site": 2, "redirected off-site": 3, "HTTP 404": 2}
+    assert stored_urls(db) == [f"http://127.0.0.1:{site.port}/news/{n}" for n in (1, 5)]

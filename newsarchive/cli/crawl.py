@@ -221,7 +221,8 @@ def _outcome(summaries: list[SiteSummary], revisit: bool) -> str:
     if stored:
         return f"stored {_count(stored, 'article')} from {_count(len(summaries), 'site')}"
     if known:
-        return f"no new articles: the {_count(known, 'article')} found are already in the archive"
+        found = "the article found is" if known == 1 else f"the {_count(known, 'article')} found are"
+        return f"no new articles: {found} already in the archive"
     return "no articles stored: see the summary for what was skipped and why"
 
 

@@ -109,9 +109,12 @@ def web_address(url: str, *, unambiguous: bool = False) -> WebAddress | None:
         return None
     host = read.hostname.lower().rstrip(".")
     raw_host = (raw.hostname or "").lower().rstrip(".")
-    if unambiguous and (
-        (raw_host != host and _idna(raw_host) != host) or raw_port != port or raw.username != read.username
-    ):
+    # urllib alone reads its host, port or user otherwise ("https://evil.com\\@www.ynet.co.il/": urllib's
+    # host is ynet, a browser's evil.com)
+    agree = (
+        (raw_host == host or _idna(raw_host) == host) and raw_port == port and raw.username == read.username
+    )
+    if unambiguous and not agree:
         return None
     if not host or port == 0:
         return None
@@ -121,8 +124,8 @@ def web_address(url: str, *, unambiguous: bool = False) -> WebAddress | None:
         port=port or DEFAULT_PORTS[scheme],
         userinfo=read.username is not None or read.password is not None,
         # as the address gave them (a Hebrew path stays Hebrew), unless urllib read the rest otherwise
-        path=raw.path if raw_host == host or _idna(raw_host) == host else read.path,
-        query=raw.query if raw_host == host or _idna(raw_host) == host else read.query,
+        path=raw.path if agree else read.path,
+        query=raw.query if agree else read.query,
     )
 
 
