@@ -659,6 +659,17 @@ def test_check_sites_on_the_samples_is_healthy_and_refuses_unknown_sites(tmp_pat
         [*command, "nosuchsite"], capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path
     )
     assert result.returncode == 2 and "unknown site nosuchsite" in result.stderr
+    (tmp_path / "afile").write_text("a file where --keep's folder should be")
+    result = subprocess.run(  # it was "newsarchive: File exists: afile", exit 1
+        [*command, "ynet", "--keep", "afile/kept.db"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("--keep afile/kept.db: cannot make its folder: ")
 
 
 CLOUDFLARE_CHALLENGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>

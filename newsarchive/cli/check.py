@@ -75,7 +75,13 @@ def check_sites_command(
         stderr.print(f"[red]{keep} exists[/red]: --keep writes a new file")
         sys.exit(2)
     if keep is not None:
-        keep.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file where the folder should be, no permission...
+            stderr.print(
+                f"[red]--keep {escape(str(keep))}: cannot make its folder: {escape(str(error))}[/red]"
+            )
+            sys.exit(2)
     settings, log_path = scrapy_settings(load_config(config_path), overrides, log_file)
     options = CrawlOptions(sites=chosen, db=Path("unused.db"), replay=replay, settings=settings)
     report = with_progress(
