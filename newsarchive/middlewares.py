@@ -136,6 +136,12 @@ def _bounded_protocol(base: type) -> type:
         _counted_parser: object = None
         _head_bytes = 0
 
+        def request(self, request: Any) -> Any:
+            answer = super().request(request)
+            if self._parser is not None:  # a new parser for each response (Scrapy swaps its class too)
+                self._parser.__class__ = _bounded_parser(type(self._parser))
+            return answer
+
         def dataReceived(self, data: bytes) -> None:
             parser = self._parser
             if parser is not None and parser.state in (STATUS, HEADER):
@@ -149,6 +155,16 @@ def _bounded_protocol(base: type) -> type:
             super().dataReceived(data)
 
     return BoundedHeadProtocol
+
+
+@lru_cache(maxsize=4)
+def _bounded_parser(base: type) -> type:
+    class BoundedLineParser(base):  # type: ignore[misc, valid-type]
+        def lineLengthExceeded(self, line: bytes) -> None:
+            # Twisted drops the connection without a word; raised here, the request fails with the reason
+            raise ResponseHeadTooLarge(f"a header line longer than {self.MAX_LENGTH} bytes")
+
+    return BoundedLineParser
 
 
 class ReplayDownloadHandler(BaseDownloadHandler):

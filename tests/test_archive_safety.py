@@ -451,8 +451,8 @@ def test_import_onto_a_full_disk_stops_with_a_clear_message(tmp_path: Path, monk
 
     opened = cli_archive.open_archive
 
-    def nearly_full(db_path, *, readonly):
-        archive = opened(db_path, readonly=readonly)
+    def nearly_full(db_path, **options):
+        archive = opened(db_path, **options)
         _fill_limit(archive, spare_pages=2)
         return archive
 

@@ -248,6 +248,12 @@ def _endless_headers(out: BinaryIO) -> None:
         out.write(line * 64)
 
 
+def _one_huge_header_line(out: BinaryIO) -> None:
+    out.write(
+        b"HTTP/1.1 200 OK\r\nX-Huge: " + b"a" * (8 * 1024 * 1024) + b"\r\nContent-Length: 5\r\n\r\nhello"
+    )
+
+
 def _endless_chunked_body(out: BinaryIO) -> None:
     out.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n")
     chunk = b"10000\r\n" + b"<p>" * 21845 + b"a\r\n"
@@ -269,9 +275,9 @@ def _conflicting_lengths(out: BinaryIO) -> None:
 
 def test_hostile_http_answers_are_bounded_in_memory_and_named(tmp_path: Path) -> None:
     """Answers no honest server sends, each refused with its own reason while the crawl stays small: header
-    lines without end (Twisted bounds each line, not their number: 2.2 GB in 8 s before the bound), a chunked
-    body without end, deflate, zstd and gzip-in-gzip bombs, a page trickling forever, a Content-Length
-    given twice."""
+    lines without end (Twisted bounds each line, not their number: 2.2 GB in 8 s before the bound), one
+    header line of 8 MB, a chunked body without end, deflate, zstd and gzip-in-gzip bombs, a page trickling
+    forever, a Content-Length given twice."""
     mib = 1024 * 1024
     zeros = b"\0" * mib
     deflater = zlib.compressobj(9)
@@ -279,8 +285,10 @@ def test_hostile_http_answers_are_bounded_in_memory_and_named(tmp_path: Path) ->
     zstd_bomb = _zstd_compress(256, zeros)
     nested_bomb = gzip.compress(gzip.compress(zeros * 256, compresslevel=9))
     with SiteFarm() as farm:
-        walla_site(farm, list(range(850, 858)))
+        walla_site(farm, list(range(850, 859)))
         farm.add(f"{WALLA}/break/851", raw=_endless_headers)
+        # one 8 MB header line was "connection closed without an answer"
+        farm.add(f"{WALLA}/break/858", raw=_one_huge_header_line)
         farm.add(f"{WALLA}/break/852", raw=_endless_chunked_body)
         farm.add(f"{WALLA}/break/853", deflate_bomb, headers={"Content-Encoding": "deflate"})
         farm.add(f"{WALLA}/break/854", zstd_bomb, headers={"Content-Encoding": "zstd"})
@@ -300,7 +308,7 @@ def test_hostile_http_answers_are_bounded_in_memory_and_named(tmp_path: Path) ->
     assert code == 0, err
     assert usage["peak_rss_mb"] < 250, usage  # about 120 MB; the endless headers alone took 1.1 GB
     assert summary[0]["errors"] == {
-        "response headers too large": 1,
+        "response headers too large": 2,
         "larger than the download size limit": 1,
         "over the size limit once decompressed (a compression bomb?)": 3,
         "timeout": 1,
