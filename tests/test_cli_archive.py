@@ -110,6 +110,9 @@ def test_search_json(db: Path) -> None:
 def test_search_table_and_csv(db: Path) -> None:
     code, out, _ = run("search", "ממשלה", "--db", str(db))
     assert code == 0 and "hits for" in out
+    assert "«הממשלה»" in out or "«ממשלה»" in out  # piped, the hits are marked without colour
+    code, out, _ = run("search", "ממשל*", "--db", str(db))
+    assert code == 0 and ("«הממשלה»" in out or "«ממשלה»" in out)  # a prefix term's words too
     code, out, _ = run("search", "ממשלה", "--db", str(db), "--format", "csv", "--site", "walla")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows and {r["site"] for r in rows} == {"walla"}

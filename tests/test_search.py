@@ -360,6 +360,8 @@ def test_a_prefix_query_finds_words_the_index_splits(tmp_path: Path) -> None:
     assert set(keys(archive.search("ספ*"))) == {"n", "and_n", "book"}  # as ספר finds מספר
     assert set(keys(archive.search("headline:מספ*"))) == set()
     assert set(keys(archive.search("-מספ* אין"))) == {"other"}
+    snippets = {hit.url.rsplit("/", 1)[1]: hit.snippet for hit in archive.search("מספ*")}
+    assert snippets == {"n": "<mark>מספר</mark> האנשים עלה", "and_n": "<mark>ומספר</mark> המקרים ירד"}
 
 
 def test_a_prefix_query_matches_exactly_the_tokens_that_begin_so(tmp_path: Path) -> None:

@@ -9,7 +9,16 @@ import time
 import pytest
 
 from newsarchive.store.hebrew import tokens
-from newsarchive.store.snippets import _WORD, SCAN_CHARS, WINDOW_CHARS, _first_hit, _matches, snippet
+from newsarchive.store.query import parse_query
+from newsarchive.store.snippets import (
+    _WORD,
+    SCAN_CHARS,
+    WINDOW_CHARS,
+    _first_hit,
+    _matches,
+    _Wanted,
+    snippet,
+)
 
 WORDS = ["שלום", "ממשלה", "ירושלים", "בית", "ספר", "תשלום", "שלומות", "מדינה", "Google", "café", "2024"]
 PREFIXES = ["", "", "", "ה", "ו", "ב", "ל", "מ", "ש", "וה", "כש", "ת"]
@@ -28,15 +37,23 @@ def _text(rng: random.Random, words: int) -> str:
     return "".join(out)
 
 
-def _first_word_that_matches(text: str, wanted: set[str]) -> int | None:
+def _first_word_that_matches(text: str, wanted: _Wanted) -> int | None:
     """The plain way: every word of the text in turn."""
     return next((m.start() for m in _WORD.finditer(text) if _matches(m.group(0), wanted)), None)
 
 
-@pytest.mark.parametrize("query", ["שלום", "ממשלה", 'צה"ל', "google", "cafe", "ספר", "ג'ורג'", "בית ספר"])
+def _wanted(query: str) -> _Wanted:
+    parsed = parse_query(query)
+    return _Wanted({t for term in parsed.highlight_tokens() for t in term}, set(parsed.highlight_prefixes()))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["שלום", "ממשלה", 'צה"ל', "google", "cafe", "ספר", "ג'ורג'", '"בית ספר"', "ממשל*", "של*", "ספ* Goo*"],
+)
 def test_the_first_hit_is_the_first_word_that_matches(query: str) -> None:
     rng = random.Random(query)
-    wanted = set(tokens(query))
+    wanted = _wanted(query)
     for _ in range(300):
         text = _text(rng, rng.randint(1, 200))
         assert _first_hit(text, wanted) == _first_word_that_matches(text, wanted), text
@@ -48,6 +65,20 @@ def test_every_prefixed_form_is_marked_and_other_words_are_not() -> None:
     assert out.count("<mark>") == 3
     assert "<mark>שלום</mark>, <mark>ושלום</mark>" in out and "<mark>לשלום</mark>" in out
     assert "התשלום" in out and "<mark>התשלום" not in out
+
+
+def test_the_words_a_prefix_term_finds_are_marked_and_no_others() -> None:
+    text = "אתמול הודיעה הממשלה על צעד של ממשלת ישראל, והמשלחת ומספר השרים יצאו. ממש כך."
+    parsed = parse_query("ממשל* מספ*")
+    out = snippet(text, parsed.highlight_tokens(), prefixes=parsed.highlight_prefixes())
+    assert "<mark>הממשלה</mark>" in out and "<mark>ממשלת</mark>" in out and "<mark>ומספר</mark>" in out
+    assert out.count("<mark>") == 3  # המשלחת is ה+משלחת; ממש is shorter than the letters
+
+
+def test_a_negated_prefix_term_is_not_marked() -> None:
+    parsed = parse_query("ישראל -ממשל*")
+    out = snippet("ממשלת ישראל", parsed.highlight_tokens(), prefixes=parsed.highlight_prefixes())
+    assert out == "ממשלת <mark>ישראל</mark>"
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from itertools import pairwise
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -23,6 +22,7 @@ from .options import (
     site_option,
     stdout_console,
     warn_unknown_sites,
+    without_colour,
 )
 
 _FORMAT = click.option(
@@ -61,7 +61,7 @@ def history(url: str, db_path: Path | None, fmt: str) -> None:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     console = stdout_console()
-    marked = _without_colour(console)
+    marked = without_colour(console)
     noun = "version" if len(versions) == 1 else "versions"
     table = Table(title=f"{len(versions)} {noun} of {url}")
     for column in ("version", "fetched (UTC)", "headline", "words", "changed"):
@@ -77,11 +77,6 @@ def history(url: str, db_path: Path | None, fmt: str) -> None:
             old, new = getattr(before, name), getattr(after, name)
             if old != new:
                 console.print(Text(f"{name}: ", style="bold") + _diff_text(old, new, marked))
-
-
-def _without_colour(console: Console) -> bool:
-    """Whether the output shows no colour (NO_COLOR, a pipe, a dumb terminal): then a diff needs marks."""
-    return console.no_color or console.color_system is None
 
 
 def _diff_text(old: str, new: str, marked: bool) -> Text:
@@ -126,7 +121,7 @@ def changes(db_path: Path | None, since: str | None, sites: tuple[str, ...], fmt
     if not found:
         console.print("no headline changed" + (f" since {since}" if since else "") + " in the archive")
         return
-    marked = _without_colour(console)
+    marked = without_colour(console)
     table = Table(title=f"{len(found)} headline changes")
     for column in ("when (UTC)", "site", "version", "before → after", "url"):
         table.add_column(column, overflow="fold")

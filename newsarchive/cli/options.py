@@ -70,6 +70,12 @@ def stdout_console(piped_width: int = 200) -> Console:
     return _StdoutConsole(width=None if sys.stdout.isatty() else piped_width, markup=False, emoji=False)
 
 
+def without_colour(console: Console) -> bool:
+    """Whether the output shows no colour (NO_COLOR, a pipe, a dumb terminal): then what colour marks
+    (a search hit, a diff's words) needs marks of its own."""
+    return console.no_color or console.color_system is None
+
+
 def archive_path(db_path: Path | None) -> Path:
     """The archive a command works on: --db (or $NEWSARCHIVE_DB), else the config file's `db`
     (./newsarchive.toml), else data/archive.db — the same for every command, crawl included."""

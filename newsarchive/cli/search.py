@@ -32,6 +32,7 @@ from .options import (
     stdout_console,
     until_option,
     warn_unknown_sites,
+    without_colour,
 )
 
 #: site columns of the per-day table: the largest sites, and one for the others (thousands of columns, from
@@ -151,22 +152,31 @@ def search(
     table = Table(title=f"{len(hits)} {noun} for {query}", show_lines=True)
     for column in ("#", "published", "site", "headline", "snippet"):
         table.add_column(column, overflow="fold")
+    plain = without_colour(console)
     for n, hit in enumerate(hits, start=offset + 1):
         headline = shown_text(hit.headline or "")
         if not hit.exact:
             headline.append(" (prefixed form)", style="dim")
         headline.append_text(shown_text(f"\n{hit.url}", style="dim"))
         table.add_row(
-            str(n), (hit.published or "")[:16].replace("T", " "), hit.site, headline, _marked(hit.snippet)
+            str(n),
+            (hit.published or "")[:16].replace("T", " "),
+            hit.site,
+            headline,
+            _marked(hit.snippet, plain),
         )
     console.print(table)
 
 
-def _marked(snippet: str) -> Text:
-    """A snippet with its hits (between MARK[0] and MARK[1]) in bold yellow."""
+def _marked(snippet: str, plain: bool) -> Text:
+    """A snippet with its hits (between MARK[0] and MARK[1]) in bold yellow, or between « and » when the
+    output shows no colour (a pipe, NO_COLOR)."""
     text = Text()
     for n, part in enumerate(re.split(f"{re.escape(MARK[0])}|{re.escape(MARK[1])}", snippet)):
-        text.append_text(shown_text(part, style="bold yellow" if n % 2 else ""))
+        hit = n % 2 == 1
+        text.append_text(
+            shown_text(f"«{part}»" if hit and plain else part, style="bold yellow" if hit else "")
+        )
     return text
 
 

@@ -781,7 +781,11 @@ class Archive:
             published=_local_iso(row["published"], row["published_offset"]),
             authors=json.loads(row["authors"] or "[]"),
             section=row["section"],
-            snippet=snippet(row["body"] or row["subtitle"] or "", parsed.highlight_tokens()),
+            snippet=snippet(
+                row["body"] or row["subtitle"] or "",
+                parsed.highlight_tokens(),
+                prefixes=parsed.highlight_prefixes(),
+            ),
             score=score,
             exact=exact,
         )

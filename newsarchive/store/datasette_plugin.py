@@ -47,10 +47,12 @@ def hebrew_query_problem(query: object) -> str | None:
 
 def hebrew_snippet(text: object, query: object) -> str:
     try:
-        terms = parse_query(_as_text(query)).highlight_tokens()
+        parsed = parse_query(_as_text(query))
     except QueryError:
-        terms = []
-    return snippet(_as_text(text), terms, mark=("«", "»"))
+        return snippet(_as_text(text), [], mark=("«", "»"))
+    return snippet(
+        _as_text(text), parsed.highlight_tokens(), prefixes=parsed.highlight_prefixes(), mark=("«", "»")
+    )
 
 
 def _as_text(value: object) -> str:

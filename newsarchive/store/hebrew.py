@@ -20,14 +20,15 @@ from . import lexicon
 from .lexicon import plausible
 from .prefixes import PREFIXES
 
-# Niqqud, cantillation and invisible marks are deleted; maqaf and sof pasuq become spaces.
-_DELETED = re.compile("[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u200b-\u200f\u202a-\u202e"
-                      "\u2060-\u2069\u061c\ufeff\u00ad]+")  # fmt: skip
-_QUOTES = re.compile("[\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`]")
-# " ״ ' ׳ “ ” ’ and the like, between two letters or closing a word: part of the word, not punctuation.
-_INNER_QUOTES = re.compile(
-    "(?<=[\u05d0-\u05eaA-Za-z])[\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`]+(?=[\u05d0-\u05ea])"
-)
+#: niqqud and cantillation, and invisible and directional marks and the soft hyphen: deleted, so inside a word
+#: (maqaf and sof pasuq become spaces); character-class ranges, shared with the snippet maker
+NIQQUD_CHARS = "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"
+INVISIBLE_CHARS = "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff\u00ad"
+#: " ״ ' ׳ “ ” ’ and the like: between two letters or closing a word, part of the word, not punctuation
+QUOTE_CHARS = "\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`"
+_DELETED = re.compile(f"[{NIQQUD_CHARS}{INVISIBLE_CHARS}]+")
+_QUOTES = re.compile(f"[{QUOTE_CHARS}]")
+_INNER_QUOTES = re.compile(f"(?<=[\u05d0-\u05eaA-Za-z])[{QUOTE_CHARS}]+(?=[\u05d0-\u05ea])")
 _WORD_END_GERESH = re.compile("(?<=[\u05d0-\u05ea])[\u05f3'](?![\u05d0-\u05ea])")
 _ACCENTED_LATIN = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 _TOKEN = re.compile(r"[^\W_]+")

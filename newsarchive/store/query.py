@@ -101,7 +101,12 @@ class ParsedQuery:
         return expression
 
     def highlight_tokens(self) -> list[tuple[str, ...]]:
-        return [term.tokens for group in self.groups for term in group]
+        """The words a snippet marks, in any prefixed form (prefix terms apart: highlight_prefixes)."""
+        return [term.tokens for group in self.groups for term in group if not term.prefix]
+
+    def highlight_prefixes(self) -> list[str]:
+        """The letters of the prefix terms a snippet marks the words beginning with (not negated ones)."""
+        return list(dict.fromkeys(term.tokens[0] for group in self.groups for term in group if term.prefix))
 
 
 def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:

@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from itertools import islice
 
-from .hebrew import matches, normalize
+from .hebrew import INVISIBLE_CHARS, NIQQUD_CHARS, QUOTE_CHARS, begins_with, matches, normalize
 
 MARK = ("<mark>", "</mark>")
 WINDOW_WORDS = 30
@@ -34,12 +34,10 @@ MOST_MARK_RUNS = 5_000
 _LOOKBACK_CHARS = 40 * WINDOW_WORDS
 WINDOW_CHARS = 2 * _LOOKBACK_CHARS
 
-# Deleted by hebrew.normalize, so inside a word: niqqud and cantillation, accents, invisible and directional
-# marks, the soft hyphen; and quotes between letters (צה"ל, ג'ורג').
-_NIQQUD = "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u0300-\u036f"
-_INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff\u00ad"
-_IN_WORD = _NIQQUD + _INVISIBLE
-_QUOTES = "\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`"
+# Deleted by hebrew.normalize, so inside a word: niqqud, accents (combining), invisible marks; and quotes
+# between letters (צה"ל, ג'ורג').
+_IN_WORD = NIQQUD_CHARS + "\u0300-\u036f" + INVISIBLE_CHARS
+_QUOTES = QUOTE_CHARS
 _LETTERS_AND_MARKS = rf"(?:[^\W_]|[{_IN_WORD}])*"
 _WORD = re.compile(rf"[^\W_]{_LETTERS_AND_MARKS}(?:[{_QUOTES}]+[^\W_]{_LETTERS_AND_MARKS})*")
 _TOKEN = re.compile(r"[^\W_]+")
@@ -61,12 +59,20 @@ _UNACCENT = {
 
 
 def snippet(
-    text: str, terms: list[tuple[str, ...]], *, words: int = WINDOW_WORDS, mark: tuple[str, str] = MARK
+    text: str,
+    terms: list[tuple[str, ...]],
+    *,
+    prefixes: list[str] = (),  # type: ignore[assignment]
+    words: int = WINDOW_WORDS,
+    mark: tuple[str, str] = MARK,
 ) -> str:
     """About ``words`` words of ``text`` around the first word that matches a query term, in any prefixed
-    form; the matching words are wrapped in ``mark``."""
-    wanted = set(
-        islice(dict.fromkeys(t for term in terms for t in term if t and len(t) <= LONGEST_WORD), MOST_TERMS)
+    form, or begins with the letters of a prefix term (``prefixes``: ממשל for ממשל*); the matching words
+    are wrapped in ``mark``."""
+    every = (t for term in terms for t in term)
+    wanted = _Wanted(
+        set(islice(dict.fromkeys(t for t in every if t and len(t) <= LONGEST_WORD), MOST_TERMS)),
+        set(islice(dict.fromkeys(p for p in prefixes if p and len(p) <= LONGEST_WORD), MOST_TERMS)),
     )
     first = _first_hit(text, wanted) if wanted else None
     start = 0
@@ -92,7 +98,18 @@ def snippet(
     return ("…" if window[0].start() > 0 else "") + out + ("…" if more_after else "")
 
 
-def _first_hit(text: str, wanted: set[str]) -> int | None:
+class _Wanted:
+    """The whole words of a query and the letters its prefix terms begin with."""
+
+    def __init__(self, whole: set[str], starts: set[str]) -> None:
+        self.whole, self.starts = whole, starts
+        self.letters = whole | starts  # every matching word holds one of these
+
+    def __bool__(self) -> bool:
+        return bool(self.letters)
+
+
+def _first_hit(text: str, wanted: _Wanted) -> int | None:
     """Where the first word matching a query term starts. A substring search finds the words that hold a
     query word (the text is long and the terms few), in a copy of the text without niqqud and quotes, which
     split a word's letters; each run of letters is checked once."""
@@ -102,7 +119,7 @@ def _first_hit(text: str, wanted: set[str]) -> int | None:
     haystack = clean.lower()
     if len(haystack) != len(clean):  # a letter whose lower case is two letters: keep the positions
         haystack = clean
-    upcoming = {word: haystack.find(word) for word in wanted}
+    upcoming = {word: haystack.find(word) for word in wanted.letters}
     cursor = 0
     for _ in range(MOST_CANDIDATES):
         found = [position for position in upcoming.values() if position >= 0]
@@ -153,11 +170,15 @@ def _without_marks(text: str) -> tuple[str, Callable[[int], int]]:
     return "".join(pieces), raw_position
 
 
-def _matches(word: str, wanted: set[str]) -> bool:
+def _matches(word: str, wanted: _Wanted) -> bool:
     if not wanted:
         return False
     token = normalize(word)
     if len(token) > LONGEST_WORD:
         return False
-    held = [w for w in wanted if w in token]
-    return any(matches(t, w) for t in _TOKEN.findall(token) for w in held)
+    whole = [w for w in wanted.whole if w in token]
+    starts = [s for s in wanted.starts if s in token]
+    return any(
+        any(matches(t, w) for w in whole) or any(begins_with(t, s) for s in starts)
+        for t in _TOKEN.findall(token)
+    )
