@@ -21,7 +21,7 @@ from newsarchive.ingest import extract_page
 from newsarchive.store import Archive, FetchedPage
 from newsarchive.store.archive import rows_as_dicts
 
-from .sitefarm import SiteFarm, walla_article
+from .sitefarm import SiteFarm
 from .test_crawl import WALLA, walla_site
 
 ARTICLES = 2000
@@ -153,9 +153,7 @@ def test_a_crawl_stopped_by_sigterm_says_so_in_one_line_and_the_next_run_complet
     db = tmp_path / "a.db"
     ids = list(range(40000, 40300))
     with SiteFarm() as farm:
-        walla_site(farm, ids)
-        for n in ids:
-            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.02)
+        walla_site(farm, ids, delay=0.02)
         command = crawl_command(db, tmp_path / "a.log", farm)
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -195,9 +193,7 @@ def test_a_resumed_refresh_fetches_what_the_killed_refresh_had_not(tmp_path: Pat
     db = tmp_path / "a.db"
     ids = list(range(41000, 41300))
     with SiteFarm() as farm:
-        walla_site(farm, ids)
-        for n in ids:
-            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.01)
+        walla_site(farm, ids, delay=0.01)
         command = crawl_command(db, tmp_path / "a.log", farm)
         assert subprocess.run(command, capture_output=True, env=env, timeout=120, check=False).returncode == 0
         first = article_hits(farm)
@@ -218,9 +214,7 @@ def test_a_resumed_crawl_keeps_to_the_date_window_it_is_given(tmp_path: Path) ->
     db = tmp_path / "a.db"
     ids = list(range(42000, 42300))
     with SiteFarm() as farm:
-        walla_site(farm, ids)  # every article of the news sitemap is of 2024-07-21
-        for n in ids:
-            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.01)
+        walla_site(farm, ids, delay=0.01)  # every article of the news sitemap is of 2024-07-21
         command = crawl_command(db, tmp_path / "a.log", farm)
         _killed_after([*command, "--since", "2024-07-01"], env, farm, 60)
         before = article_hits(farm)

@@ -39,7 +39,8 @@ def stored_urls(db: Path) -> list[str]:
         return sorted(r[0] for r in conn.execute("SELECT url FROM articles"))
 
 
-def walla_site(farm: SiteFarm, ids: list[int], *, robots_extra: str = "") -> None:
+def walla_site(farm: SiteFarm, ids: list[int], *, robots_extra: str = "", delay: float = 0) -> None:
+    """A walla site listing ``ids`` in its news sitemap, each article answered after ``delay`` seconds."""
     farm.add(
         f"{WALLA}/robots.txt",
         f"User-agent: *\n{robots_extra}Sitemap: {WALLA}/sitemap-index.xml\n",
@@ -61,7 +62,7 @@ def walla_site(farm: SiteFarm, ids: list[int], *, robots_extra: str = "") -> Non
     farm.add(f"{WALLA}/sitemap-2019.xml", news_sitemap([(f"{WALLA}/break/1", "2019-06-01T10:00:00+03:00")]))
     farm.add(f"{WALLA}/break/1", walla_article(1, when="2019-06-01 10:00"))
     for n in ids:
-        farm.add(f"{WALLA}/break/{n}", walla_article(n))
+        farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=delay)
 
 
 def test_robots_sitemap_index_news_sitemap_articles(tmp_path: Path) -> None:
@@ -139,9 +140,7 @@ def test_one_request_at_a_time_per_site(tmp_path: Path) -> None:
     # Any download delay, even this small one, is what makes Scrapy 2.19 keep to one request per site: with a
     # delay of exactly 0 a slot's queue is released all at once. The shipped delay is 1 s.
     with SiteFarm() as farm:
-        walla_site(farm, list(range(400, 412)))
-        for n in range(400, 412):
-            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.05)
+        walla_site(farm, list(range(400, 412)), delay=0.05)
         settings = {"CONCURRENT_REQUESTS": 16, "DOWNLOAD_DELAY": 0.01}
         assert (
             run_crawl(farm, ["walla"], tmp_path / "a.db", "--since", "2024-07-01", settings=settings)[0] == 0
@@ -229,9 +228,7 @@ def test_resume_after_a_kill_misses_and_repeats_nothing(tmp_path: Path) -> None:
     db, jobs = tmp_path / "a.db", tmp_path / "jobs"
     ids = list(range(700, 730))
     with SiteFarm() as farm:
-        walla_site(farm, ids)
-        for n in ids:
-            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.15)
+        walla_site(farm, ids, delay=0.15)
         settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, **farm.replay_settings()}
         command = [
             sys.executable,
@@ -398,9 +395,7 @@ def test_a_crawl_state_that_cannot_be_kept_or_is_in_use_stops_the_crawl_before_i
     db = tmp_path / "a.db"
     ids = list(range(960, 1000))
     with SiteFarm() as farm:
-        walla_site(farm, ids)
-        for n in ids:
-            farm.add(f"{WALLA}/break/{n}", walla_article(n), delay=0.05)
+        walla_site(farm, ids, delay=0.05)
         settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, **farm.replay_settings()}
         command = [sys.executable, "-m", "newsarchive.cli", "crawl", "walla", "--resume", "--db", str(db),
                    "--since", "2024-07-01", "--log-file", str(tmp_path / "a.log"),
