@@ -364,6 +364,37 @@ def test_a_prefix_query_finds_words_the_index_splits(tmp_path: Path) -> None:
     assert snippets == {"n": "<mark>מספר</mark> האנשים עלה", "and_n": "<mark>ומספר</mark> המקרים ירד"}
 
 
+def test_the_datasette_search_finds_what_newsarchive_search_finds(tmp_path: Path) -> None:
+    """serve's canned search (hebrew_match) found only the words whose stem begins with a prefix term's
+    letters: מספ* missed מספר and ומספר, which the index holds as מ+ספר too."""
+    import json
+    import sqlite3
+
+    from newsarchive.store.archive import readonly_uri
+    from newsarchive.store.datasette_plugin import prepare_connection
+
+    texts = {"n": "מספר האנשים עלה", "and_n": "ומספר המקרים ירד", "book": "בספר החדש", **GOVERNMENT}
+    path = tmp_path / "a.db"
+    with Archive(path) as archive:
+        archive.store_many(
+            Article(url=f"https://x.co.il/{k}", site="x", headline="כותרת", paragraphs=[t])
+            for k, t in texts.items()
+        )
+    metadata = json.loads(
+        (Path(__file__).parents[1] / "newsarchive/store/datasette_metadata.json").read_text()
+    )
+    canned = metadata["databases"]["archive"]["queries"]["search"]["sql"]
+    conn = sqlite3.connect(readonly_uri(path), uri=True)
+    conn.row_factory = sqlite3.Row
+    prepare_connection(conn)
+    with Archive(path, readonly=True) as archive:
+        for query in ("מספ*", "ספ*", "ממשל*", "ממשלה", "ממשל* -ממשלת", "headline:מספ*"):
+            served = {row["url"] for row in conn.execute(canned, {"q": query})}
+            assert served == {hit.url for hit in archive.search(query, limit=100)}, query
+        assert {row["url"].rsplit("/", 1)[1] for row in conn.execute(canned, {"q": "מספ*"})} == {"n", "and_n"}
+    conn.close()
+
+
 def test_a_prefix_query_matches_exactly_the_tokens_that_begin_so(tmp_path: Path) -> None:
     # 300 articles of common words, many prefixed; each prefix query must return every article with a token
     # that begins with its letters, and otherwise exactly those with a token in which a word beginning
@@ -403,10 +434,10 @@ def test_a_prefix_query_matches_exactly_the_tokens_that_begin_so(tmp_path: Path)
 def test_a_prefix_query_that_reaches_too_many_forms_says_so(
     government: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsarchive.store.archive as archive_module
+    import newsarchive.store.vocabulary as vocabulary_module
 
     assert len(government.search("ממשל*")) == len(GOVERNMENT)  # ממשל is read as מ+משל too: one form
-    monkeypatch.setattr(archive_module, "MAX_PREFIX_FORMS", 0)
+    monkeypatch.setattr(vocabulary_module, "MAX_PREFIX_FORMS", 0)
     with pytest.raises(QueryError, match=r"ממשל\* matches too many words .* type more letters"):
         government.search("ממשל*")
     with pytest.raises(QueryError, match=r"=ממשל\* mixes"):
@@ -419,22 +450,22 @@ def test_the_prefix_terms_of_a_query_read_the_vocabulary_once_and_are_bounded_to
     """Each term whose letters are all prefix letters read the whole vocabulary (a second at 60,000
     articles): twenty such terms in one query took 17 s there, and 32 terms of 300 forms each would be
     9,600 prefix queries to rank."""
-    import newsarchive.store.archive as archive_module
+    import newsarchive.store.vocabulary as vocabulary_module
 
     read: list[str] = []
-    vocabulary = archive_module.Archive._vocabulary
+    vocabulary = vocabulary_module.vocabulary
 
-    def counted(self: Archive, beginning: str) -> Iterator[str]:
+    def counted(db: object, beginning: str) -> Iterator[str]:
         read.append(beginning)
-        return vocabulary(self, beginning)
+        return vocabulary(db, beginning)
 
-    monkeypatch.setattr(archive_module.Archive, "_vocabulary", counted)
+    monkeypatch.setattr(vocabulary_module, "vocabulary", counted)
     alone = {letters: government.search(f"{letters}*", limit=1000) for letters in ("של", "וה", "הממ")}
     read.clear()
     together = government.search("של* OR וה* OR הממ*", limit=1000)
     assert read.count("") == 1 and len(read) == len(set(read))
     assert {hit.url for hit in together} == {hit.url for hits in alone.values() for hit in hits}
-    monkeypatch.setattr(archive_module, "MAX_QUERY_PREFIX_FORMS", 0)
+    monkeypatch.setattr(vocabulary_module, "MAX_QUERY_PREFIX_FORMS", 0)
     with pytest.raises(QueryError, match="the query's prefix terms together match too many words"):
         government.search("הממ*")
 

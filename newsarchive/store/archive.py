@@ -25,7 +25,7 @@ from ..dates import ISRAEL, format_utc, parse_utc
 from ..encoding import charset_of, header
 from ..sites import site_key_for_url
 from .batches import chunks, insert_rows, overlapped, write_transaction
-from .hebrew import contains_phrase, index_token_source, prefix_query_form, prefix_query_splits, tokens
+from .hebrew import contains_phrase, index_token_source, tokens
 from .location import default_db_path
 from .query import ParsedQuery, QueryError, check_range, parse_day, parse_query
 from .revisions import (
@@ -40,6 +40,7 @@ from .revisions import (
 from .schema import SCHEMA_VERSION, VERSION_COLUMNS, is_current, migrate, state_of
 from .search_index import FTS_TABLE, index_columns
 from .snippets import snippet
+from .vocabulary import expand_prefixes
 
 BUSY_TIMEOUT_MS = 30_000
 #: bm25 weights of the FTS columns: headline, text (all the words; see search_index)
@@ -48,15 +49,8 @@ RANK_WEIGHTS = (5.0, 1.0)
 STORE_BATCH = 2000
 #: how many ranked candidates a phrase search checks in Python for each hit it returns
 PHRASE_CHECK_FACTOR = 20
-#: a prefix term (מס*) may reach at most this many index forms beyond the stems that begin with its
-#: letters (each is one more FTS5 prefix query: about 1-2 ms each at 100,000 articles)
-MAX_PREFIX_FORMS = 300
-#: and all the prefix terms of one query together (32 terms of 300 forms each took a minute to rank)
-MAX_QUERY_PREFIX_FORMS = 2 * MAX_PREFIX_FORMS
 #: the most hits a search may skip (paging): every one skipped is ranked first
 MAX_OFFSET = 100_000
-#: the index's vocabulary, as FTS5 lists it, for prefix terms (a temporary table of each connection)
-_VOCABULARY = "temp.articles_fts_vocabulary"
 
 
 #: what a search hit is made from (``a`` is the articles table)
@@ -655,7 +649,7 @@ class Archive:
         """
         parsed = parse_query(query, now=now)
         merge_options(parsed, site=site, since=since, until=until, author=author, now=now)
-        self._expand_prefixes(parsed)
+        expand_prefixes(parsed, self.db)
         if not 1 <= limit <= 1000:
             raise QueryError("limit must be between 1 and 1000")
         if not 0 <= offset <= MAX_OFFSET:  # each hit skipped is ranked first (and SQLite holds 64 bits)
@@ -667,53 +661,9 @@ class Archive:
     def matching_urls(self, query: str, *, now: datetime | None = None) -> list[str]:
         """Every article the query matches, best first (no limit): for evaluation and exports."""
         parsed = parse_query(query, now=now)
-        self._expand_prefixes(parsed)
+        expand_prefixes(parsed, self.db)
         where, params = filter_sql(parsed)
         return [row["url"] for row, _, _ in self._ranked(parsed, where, params, None)]
-
-    def _expand_prefixes(self, parsed: ParsedQuery) -> None:
-        """Find the index prefixes under which the words that begin with each prefix term's letters lie
-        although their stems do not (hebrew.prefix_query_splits): מספ* reaches מספר, indexed as "ספרxמ",
-        through "ספרxמ". Each range of the index's vocabulary is read once for the whole query, and each
-        (tail, rest) split judged once per index term, whatever the number of terms sharing it: a query of
-        many terms whose letters are all prefix letters (של* OR וה* OR ...) read the whole vocabulary once
-        per term, a second each at 60,000 articles. Past MAX_PREFIX_FORMS for a term, or
-        MAX_QUERY_PREFIX_FORMS for the query (each form is one more prefix query to rank), it is refused."""
-        letters_of_query = parsed.prefix_letters()
-        splits: dict[str, dict[str, list[str]]] = {}  # rest -> tail -> the letters split so
-        for letters in letters_of_query:
-            for tail, rest in prefix_query_splits(letters):
-                splits.setdefault(rest, {}).setdefault(tail, []).append(letters)
-        forms: dict[str, set[str]] = {letters: set() for letters in letters_of_query}
-        total = 0
-        for rest, tails in splits.items():
-            for term in self._vocabulary(rest):
-                for tail, owners in tails.items():
-                    form = prefix_query_form(term, tail, rest)
-                    for letters in owners if form is not None else ():
-                        if form in forms[letters]:
-                            continue
-                        forms[letters].add(form)
-                        total += 1
-                        _check_prefix_forms(letters, len(forms[letters]), total)
-        for letters in letters_of_query:
-            parsed.prefix_forms[letters] = tuple(sorted(forms[letters]))
-
-    def _vocabulary(self, beginning: str) -> Iterator[str]:
-        """The index terms that begin with ``beginning`` (every term when it is empty), from FTS5's own
-        sorted list of them (a range of it: 846 terms in 5 ms at 100,000 articles; all 300,000 in 0.8 s)."""
-        self.db.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCABULARY} USING fts5vocab(main, {FTS_TABLE}, 'row')"
-        )
-        if not beginning:
-            cursor = self.db.execute(f"SELECT term FROM {_VOCABULARY}")
-        else:
-            after = beginning[:-1] + chr(ord(beginning[-1]) + 1)
-            cursor = self.db.execute(
-                f"SELECT term FROM {_VOCABULARY} WHERE term >= ? AND term < ?", (beginning, after)
-            )
-        for (term,) in cursor:
-            yield term
 
     def _ranked(
         self, parsed: ParsedQuery, where: str, params: list[Any], wanted: int | None
@@ -961,18 +911,6 @@ def record_to_article(row: dict[str, Any]) -> Article:
         )
     except (TypeError, ValueError, AttributeError) as error:  # JSON that is not, or not of its shape
         raise DamagedArchive(f"the article {row.get('url')!r} is damaged in the archive ({error})") from None
-
-
-def _check_prefix_forms(letters: str, forms: int, total: int) -> None:
-    if forms > MAX_PREFIX_FORMS:
-        raise QueryError(
-            f"{letters}* matches too many words (more than {MAX_PREFIX_FORMS} forms): type more letters"
-        )
-    if total > MAX_QUERY_PREFIX_FORMS:
-        raise QueryError(
-            f"the query's prefix terms together match too many words (more than {MAX_QUERY_PREFIX_FORMS}"
-            " forms): type more letters, or fewer terms with *"
-        )
 
 
 def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery) -> bool:

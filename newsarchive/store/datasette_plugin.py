@@ -1,7 +1,8 @@
 """Datasette plugin: Hebrew-aware search inside Datasette.
 
 Registered through the `datasette` entry point, so it loads wherever newsarchive is installed:
-- SQL functions `hebrew_match(q)` (an FTS5 expression for articles_fts, prefix-insensitive) and
+- SQL functions `hebrew_match(q)` (an FTS5 expression for articles_fts, prefix-insensitive; on an
+  archive's connection its prefix terms reach the forms the index holds, as `newsarchive search` does) and
   `hebrew_snippet(text, q)` (a window of the text with the hits in «»), for canned queries;
 - a page, /-/hebrew-search?q=..., that runs the same search as `newsarchive search`.
 
@@ -23,26 +24,39 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from .archive import readonly_uri
-from .query import QueryError, parse_query
+from .query import ParsedQuery, QueryError, parse_query
 from .snippets import snippet
+from .vocabulary import expand_prefixes, has_index, open_vocabulary
 
 #: matches no document: what hebrew_match gives for a malformed query (the page shows the reason)
 _NOTHING = '"\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0"'
 
 
-def hebrew_match(query: object) -> str:
+def hebrew_match(query: object, index: sqlite3.Connection | None = None) -> str:
+    """The FTS5 expression for ``query``; with ``index`` (the archive's connection), prefix terms reach
+    every form the index holds their words under (מספ*: מספר, indexed as מ+ספר too)."""
     try:
-        return parse_query(_as_text(query)).match_expression()
+        return _parsed(query, index).match_expression()
     except QueryError:
         return _NOTHING
 
 
-def hebrew_query_problem(query: object) -> str | None:
+def hebrew_query_problem(query: object, index: sqlite3.Connection | None = None) -> str | None:
     try:
-        parse_query(_as_text(query))
+        _parsed(query, index)
     except QueryError as error:
         return str(error)
     return None
+
+
+def _parsed(query: object, index: sqlite3.Connection | None) -> ParsedQuery:
+    parsed = parse_query(_as_text(query))
+    if index is not None and parsed.prefix_letters():
+        try:
+            expand_prefixes(parsed, index)
+        except sqlite3.Error:  # the index unreadable here: the stems that begin so, as without it
+            parsed.prefix_forms.clear()
+    return parsed
 
 
 def hebrew_snippet(text: object, query: object) -> str:
@@ -66,8 +80,16 @@ def _as_text(value: object) -> str:
 
 @hookimpl
 def prepare_connection(conn) -> None:
-    conn.create_function("hebrew_match", 1, hebrew_match, deterministic=True)
-    conn.create_function("hebrew_query_problem", 1, hebrew_query_problem, deterministic=True)
+    index = conn if has_index(conn) else None
+    if index is not None:
+        try:  # made here, not while a query runs the function
+            open_vocabulary(conn)
+        except sqlite3.Error:
+            index = None
+    conn.create_function("hebrew_match", 1, lambda q: hebrew_match(q, index), deterministic=True)
+    conn.create_function(
+        "hebrew_query_problem", 1, lambda q: hebrew_query_problem(q, index), deterministic=True
+    )
     conn.create_function("hebrew_snippet", 2, hebrew_snippet, deterministic=True)
 
 
