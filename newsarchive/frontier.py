@@ -52,6 +52,9 @@ class Queued:
     url: str
     site: str
     discovered: datetime | None
+    #: whether a run of this crawl saw the archive take its page (what a resumed --refresh need not fetch
+    #: again, as long as the archive it crawls into holds it)
+    done: bool = False
 
 
 class FrontierError(RuntimeError):
@@ -125,12 +128,18 @@ class Frontier:
         return {row[0] for row in self.conn.execute("SELECT url FROM urls")}
 
     def pending(self) -> list[Queued]:
-        """The addresses queued and not failed for good, in the order they were queued; the caller skips
-        those the archive already holds."""
+        """The addresses queued and not failed for good, in the order they were queued, those marked done
+        included: done is what the archive a run wrote to took, and the archive of this run may not hold
+        it (deleted, replaced, another --db). The caller skips those the archive holds."""
         rows = self.conn.execute(
-            "SELECT url, site, discovered FROM urls WHERE outcome IS NULL ORDER BY rowid"
+            "SELECT url, site, discovered, outcome FROM urls WHERE outcome IS NULL OR outcome = ?"
+            " ORDER BY rowid",
+            (DONE,),
         ).fetchall()
-        return [Queued(url, site, parse_utc(discovered)) for url, site, discovered in rows]
+        return [
+            Queued(url, site, parse_utc(discovered), done=outcome == DONE)
+            for url, site, discovered, outcome in rows
+        ]
 
     def add(self, items: Iterable[Queued]) -> None:
         """Remember queued addresses, in one transaction (one commit per sitemap or feed read);

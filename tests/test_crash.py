@@ -230,3 +230,38 @@ def test_a_resumed_crawl_keeps_to_the_date_window_it_is_given(tmp_path: Path) ->
     assert fetched == 0, later.stderr
     summary = json.loads(later.stdout)[0]
     assert summary["skipped"]["outside the date window"] >= len(ids) - 60 - BATCH
+
+
+@pytest.mark.parametrize(("archive", "refresh"), [("deleted", False), ("another --db", True)])
+def test_a_resumed_crawl_into_an_archive_without_the_killed_runs_pages_fetches_them(
+    tmp_path: Path, archive: str, refresh: bool
+) -> None:
+    """The frontier marks what the killed run's archive took; when the archive of the resumed run does not
+    hold it (deleted, or another --db), only the archive says what is done. A 301-article crawl killed after
+    150 pages, its archive deleted, then resumed: stored 151, exit 0 'finished', 150 articles missing until
+    a later crawl."""
+    env = {**os.environ, "NEWSARCHIVE_JOBS": str(tmp_path / "jobs")}
+    ids = list(range(43000, 43300))
+    db = tmp_path / "a.db"
+    with SiteFarm() as farm:
+        walla_site(farm, ids, delay=0.005)
+        command = crawl_command(db, tmp_path / "a.log", farm)
+        extra = ["--refresh"] if refresh else []
+        if refresh:  # a first whole crawl, then a refresh of it is killed
+            assert subprocess.run(command, capture_output=True, env=env, timeout=120).returncode == 0
+        _killed_after([*command, *extra], env, farm, 150)
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] >= BATCH
+        if archive == "deleted":
+            for path in tmp_path.glob("a.db*"):
+                path.unlink()
+        else:
+            db = tmp_path / "b.db"
+            command = crawl_command(db, tmp_path / "b.log", farm)
+        again = subprocess.run(
+            [*command, *extra], capture_output=True, text=True, env=env, timeout=120, check=False
+        )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)[0]["finish_reason"] == "finished"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (301, 301)

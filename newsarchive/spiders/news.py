@@ -213,9 +213,10 @@ class NewsSpider(scrapy.Spider):
         for item in self.frontier.pending():
             if item.site not in self.profiles:
                 continue
-            # what the archive holds is done (a --refresh crawl fetches known pages again: the frontier says
-            # which of them it has fetched, and pending() leaves those out)
-            if not self.refresh and self.archive is not None and self.archive.knows(item.url):
+            # what the archive holds is done; a --refresh crawl fetches known pages again, so for it what the
+            # archive holds is done once the frontier says this crawl has fetched it. Never the frontier
+            # alone: the archive may have been deleted or replaced since, or this run writes to another one
+            if (not self.refresh or item.done) and self.archive is not None and self.archive.knows(item.url):
                 continue
             if not in_window(Entry(item.url, published=item.discovered), self.since, self.until):
                 self._count("skipped", "outside the date window", item.site)  # --since changed since
