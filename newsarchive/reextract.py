@@ -33,6 +33,12 @@ class ReextractReport:
     unchanged: int = 0
     #: pages that gave no article before and give one now
     recovered: int = 0
+    #: pages that now give an article the archive already holds (another address of it, such as an AMP copy,
+    #: or what a crawl stored meanwhile): left as the archive has it, never made its newest version
+    recovered_known: int = 0
+    #: articles fetched again while this ran (a --revisit or --refresh at the same time): the new fetch is
+    #: kept, not overwritten with a reading of the older page
+    fetched_again: int = 0
     #: pages whose article the current extractor rejects (the stored article is left as it was), by reason
     now_rejected: Counter[str] = field(default_factory=Counter)
     still_rejected: int = 0
@@ -75,7 +81,6 @@ def reextract(
             else:
                 report.now_rejected[outcome.reason_kind] += 1
         elif stored is None:
-            report.recovered += 1
             recovered.append((outcome.article, page))
         else:
             outcome.article.url = stored["url"]  # an article keeps its address, whatever the page says now
@@ -91,10 +96,12 @@ def reextract(
         if on_progress is not None:
             on_progress(report.pages, len(ids))
         if not dry_run and len(rewritten) + len(recovered) >= 200:
-            _store(archive, rewritten, recovered)
+            _store(archive, rewritten, recovered, report)
             rewritten, recovered = [], []
-    if not dry_run:
-        _store(archive, rewritten, recovered)
+    if dry_run:
+        report.recovered = len(recovered)
+    else:
+        _store(archive, rewritten, recovered, report)
     return report
 
 
@@ -106,8 +113,16 @@ def _store(
     archive: Archive,
     rewritten: list[tuple[Article, FetchedPage]],
     recovered: list[tuple[Article, FetchedPage]],
+    report: ReextractReport,
 ) -> None:
+    """Write a batch, counted from what the archive wrote. A rewrite in place is of the fetch that was read:
+    an article fetched again meanwhile keeps its new version. A recovered page is stored only as a new
+    article: an older copy, or another address of an article the archive holds, never becomes its newest
+    version (``changes`` would report a rewrite back to older text)."""
     if rewritten:
-        archive.store_many(rewritten, replace=True)
+        written = archive.store_many(rewritten, replace=True)
+        report.fetched_again += sum(not w.stored for w in written)
     if recovered:
-        archive.store_many(recovered)
+        written = archive.store_many(recovered, only_new=True)
+        report.recovered += sum(w.stored for w in written)
+        report.recovered_known += sum(not w.stored for w in written)

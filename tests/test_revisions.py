@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsarchive.dates import ISRAEL
-from newsarchive.store import Archive
+from newsarchive.ingest import extract_page
+from newsarchive.reextract import reextract
+from newsarchive.store import Archive, FetchedPage
 from newsarchive.store.revisions import changed_fields, is_due, revisit_interval, word_diff
 
 from .conftest import run_newsarchive
@@ -176,3 +178,64 @@ def test_reextract_reports_changed_fields_and_rewrites_in_place(tmp_path: Path) 
         assert archive.search("כותרת ישנה") == []
     again = json.loads(run_newsarchive("reextract", "--db", str(db), "--format", "json").stdout)
     assert again["changed"] == 0 and again["unchanged"] == 1
+
+
+def _walla_page(n: int, fetched_at: datetime, *, headline: str | None = None, url: str = "") -> FetchedPage:
+    body = walla_article(n)
+    if headline is not None:
+        body = body.replace("על אירוע חשוב", headline)
+    return FetchedPage(url=url or f"{WALLA}/break/{n}", body=body.encode(), fetched_at=fetched_at)
+
+
+def test_reextract_never_overwrites_a_version_fetched_while_it_ran(tmp_path: Path) -> None:
+    """reextract rewrites an article in place from the page it read; a --revisit that stored a new version
+    in between (another process, between reextract's read and its write) had that version rewritten with a
+    reading of the older page: the row said version 2, with version 1's headline, and the change was gone."""
+    db = tmp_path / "a.db"
+    first = datetime(2024, 7, 21, 4, 0, tzinfo=UTC)
+    with Archive(db) as archive:
+        page = _walla_page(7, first)
+        archive.store_many([(extract_page(page).article, page)])
+    with sqlite3.connect(db) as conn:  # read wrong by an older extractor: reextract rewrites it
+        conn.execute("UPDATE articles SET subtitle = 'קריאה של גרסה ישנה'")
+    revisited = _walla_page(7, first + timedelta(hours=1), headline="עודכן: האירוע הסתיים")
+
+    def revisit_meanwhile(done: int, total: int) -> None:
+        with Archive(db) as other:
+            assert [w.kind for w in other.store_many([(extract_page(revisited).article, revisited)])] == [
+                "changed"
+            ]
+
+    with Archive(db) as archive:
+        report = reextract(archive, on_progress=revisit_meanwhile)
+    assert report.fetched_again == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version, headline, fetched_at FROM articles").fetchall() == [
+            (2, "מבזק מספר 7 עודכן: האירוע הסתיים", "2024-07-21T05:00:00Z")
+        ]
+        assert conn.execute("SELECT version, headline FROM versions").fetchall() == [
+            (1, "מבזק מספר 7 על אירוע חשוב")
+        ]
+
+
+def test_a_recovered_copy_never_becomes_the_newest_version_of_a_stored_article(tmp_path: Path) -> None:
+    """A page once rejected (an AMP copy, an older fetch) that now gives an article whose address the archive
+    holds became that article's newest version: older text over the newer fetch, and `changes` reported a
+    rewrite back to it."""
+    db = tmp_path / "a.db"
+    first = datetime(2024, 7, 21, 4, 0, tzinfo=UTC)
+    copy = _walla_page(7, first, headline="כותרת ישנה", url=f"{WALLA}/break/7?amp=1")
+    current = _walla_page(7, first + timedelta(hours=1))
+    recoverable = _walla_page(8, first)
+    with Archive(db) as archive:
+        archive.store_page(copy, "not an article (an older extractor)")
+        archive.store_page(recoverable, "not an article (an older extractor)")
+        archive.store_many([(extract_page(current).article, current)])
+        report = reextract(archive)
+    assert (report.recovered, report.recovered_known) == (1, 1)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT url, version, headline FROM articles ORDER BY url").fetchall() == [
+            (f"{WALLA}/break/7", 1, "מבזק מספר 7 על אירוע חשוב"),
+            (f"{WALLA}/break/8", 1, "מבזק מספר 8 על אירוע חשוב"),
+        ]
+        assert conn.execute("SELECT count(*) FROM versions").fetchone()[0] == 0

@@ -389,6 +389,10 @@ class Archive:
                 item.record["version"] = twin["version"] or 1
                 if only_new:
                     kinds[url] = "known"
+                elif replace and twin["fetched_at"] != item.record["fetched_at"]:
+                    # fetched again since the page re-extracted was read (a --revisit while reextract ran):
+                    # the new version stays as it is, never rewritten with a reading of the older page
+                    kinds[url] = "superseded"
                 elif replace:
                     item.record["checked_at"] = twin["checked_at"]
                     kinds[url] = "replaced"
@@ -469,7 +473,8 @@ class Archive:
         for start in range(0, len(urls), 500):
             chunk = urls[start : start + 500]
             cursor = conn.execute(
-                "SELECT url, id, version, checked_at, headline, subtitle, body, authors, images FROM articles"
+                "SELECT url, id, version, checked_at, fetched_at, headline, subtitle, body, authors, images"
+                " FROM articles"
                 f" WHERE url IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
