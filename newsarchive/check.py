@@ -106,7 +106,7 @@ def assess(site: str, articles: list[Article], crawl: SiteSummary, *, min_words:
     for name, label in (
         ("headline", "headlines missing"),
         ("published", "dates missing"),
-        ("body", f"bodies under {min_words} words"),
+        ("body", f"bodies under {min_words:,} words"),
     ):
         if coverage[name] < BROKEN_BELOW:
             health.problems.append(f"{label} on {1 - coverage[name]:.0%} of articles")

@@ -259,6 +259,13 @@ def test_the_config_file_is_checked_for_every_command(tmp_path: Path) -> None:
     assert result.returncode == 2 and "is not UTF-8 text" in result.stderr
 
 
+def test_a_config_file_with_a_byte_order_mark_is_read(hostile: Path, tmp_path: Path) -> None:
+    """Windows Notepad writes UTF-8 with a byte-order mark: 'not valid TOML: Invalid statement'."""
+    (tmp_path / "newsarchive.toml").write_text(f'db = "{hostile}"\n', encoding="utf-8-sig")
+    result = run_newsarchive("stats", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0 and json.loads(result.stdout)["total"] == 1, result.stderr
+
+
 def test_a_lone_surrogate_in_a_page_does_not_stop_an_import(tmp_path: Path) -> None:
     """A page whose JSON-LD escapes a lone surrogate ("\\ud800") stopped the whole import (and `extract`)
     with a UnicodeEncodeError: no UTF-8 can hold it."""
@@ -349,3 +356,121 @@ def test_the_per_day_table_of_many_sites_shows_the_largest_and_the_others(tmp_pa
     top_border = per_day.splitlines()[1]
     assert top_border.count("┳") == 24  # the day, the 23 largest sites (here, the first 23 by name), 7 others
     assert "2024-01-28" in per_day and "…" not in per_day
+
+
+def run_on_a_terminal(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """The command with its stdout a terminal (a pseudo-terminal): its exit status, what it showed, and its
+    stderr."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsarchive.cli", *args],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            env=os.environ | env,
+        )
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                part = os.read(leader, 65536)
+            except OSError:  # the command ended and closed its side
+                break
+            if not part:
+                break
+            shown += part
+        _, err = process.communicate(timeout=60)
+        return process.returncode, shown.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    finally:
+        os.close(leader)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["search", "כותרת"], ["search", "כותרת", "--format", "csv"], ["stats"], ["sites"], ["changes"],
+     ["history", HOSTILE_URL], ["export"]],
+    ids=["search", "search csv", "stats", "sites", "changes", "history", "export"],
+)  # fmt: skip
+def test_an_output_whose_encoding_cannot_hold_hebrew_gets_all_of_it(hostile: Path, args: list[str]) -> None:
+    """LANG=C without UTF-8 (or PYTHONIOENCODING=ascii) stopped every command that printed a Hebrew word:
+    'internal error: UnicodeEncodeError'. A pipe or a file gets UTF-8, exact; a terminal, escapes."""
+    env = {"NEWSARCHIVE_DB": str(hostile), "PYTHONIOENCODING": "ascii"}
+    piped = run_newsarchive(*args, env=env)
+    assert piped.returncode == 0 and "internal error" not in piped.stderr, piped.stderr
+    if args[0] in ("search", "history", "export"):
+        assert "כותרת שנייה" in piped.stdout
+    status, shown, err = run_on_a_terminal(*args, env=env | {"COLUMNS": "300"})
+    assert status == 0 and "internal error" not in err, err
+    assert "\\u05db" in shown or args[0] in ("stats",)  # כ, escaped
+
+
+def test_a_closed_stdout_or_stderr_still_ends_with_the_right_status(hostile: Path) -> None:
+    """`newsarchive search x >&-` ended in 'internal error: AttributeError' (sys.stdout is None), and
+    `sites --format json >&-` exited 0 having shown nothing; with stderr closed, a usage mistake exited 1."""
+    env = os.environ | {"NEWSARCHIVE_DB": str(hostile)}
+    for args in (["search", "כותרת"], ["sites", "--format", "json"], ["export"], ["--help"]):
+        closed_stdout = subprocess.run(
+            [sys.executable, "-m", "newsarchive.cli", *args],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+            preexec_fn=lambda: os.close(1),
+        )
+        assert closed_stdout.returncode == 2, (args, closed_stdout.stderr)
+        assert closed_stdout.stderr == (
+            "newsarchive: standard output is closed, so nothing could be shown (to discard it, send it to"
+            " /dev/null)\n"
+        )
+    closed_stderr = subprocess.run(
+        [sys.executable, "-m", "newsarchive.cli", "stats", "--db", str(hostile.parent / "missing.db")],
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+        preexec_fn=lambda: os.close(2),
+    )
+    assert closed_stderr.returncode == 2 and closed_stderr.stdout == b""
+
+
+def test_bidi_overrides_given_or_stored_are_shown_escaped(tmp_path: Path) -> None:
+    """An RLO (U+202E) in a file name, a query or a stored headline reversed the rest of the line shown: a
+    message or a table said something else than what was there."""
+    result = run_newsarchive("extract", str(tmp_path / "lmth.\u202eevil.html"))
+    assert result.returncode == 2 and "\u202e" not in result.stderr and "\\u202e" in result.stderr
+    url = "https://x.co.il/bidi"
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store(Article(url=url, site="x", headline="כותרת \u202eהפוכה\u2066", paragraphs=["גוף שלום"]))
+    found = run_newsarchive("search", "\u202eשלום", env={"NEWSARCHIVE_DB": str(tmp_path / "a.db")})
+    assert found.returncode == 0, found.stderr
+    assert "\u202e" not in found.stdout and "\u2066" not in found.stdout
+    assert "\\u202eשלום" in found.stdout and "כותרת \\u202eהפוכה\\u2066" in found.stdout
+
+
+def test_a_narrow_terminal_shows_every_number(tmp_path: Path) -> None:
+    """At COLUMNS=20 the stats table squeezed its columns to nothing (no site, no count was shown), and at
+    100 it cut them: "israelh…", "2024-0…", "10…" for 100%."""
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store(
+            Article(url="https://www.israelhayom.co.il/news/1", site="israelhayom", headline="כותרת",
+                    paragraphs=["גוף"], published=datetime(2024, 1, 1, 12, tzinfo=UTC))
+        )  # fmt: skip
+    for width in ("20", "100"):
+        env = {"NEWSARCHIVE_DB": str(tmp_path / "a.db"), "COLUMNS": width}
+        status, shown, _ = run_on_a_terminal("stats", env=env)
+        assert status == 0
+        table = shown.split("articles per day")[0]
+        assert "israelhayom" in table and "100%" in table and "2024-01-01" in table, table
+
+
+def test_a_plot_beside_json_is_said_on_stderr(hostile: Path, tmp_path: Path) -> None:
+    """`stats --format json --plot p.png` drew the plot and never said so (stdout holds the JSON alone)."""
+    plot = tmp_path / "p.png"
+    result = run_newsarchive(
+        "stats", "--format", "json", "--plot", str(plot), env={"NEWSARCHIVE_DB": str(hostile)}
+    )
+    assert result.returncode == 0 and json.loads(result.stdout)["total"] == 1
+    assert result.stderr == f"plot of articles per day and site written to {plot}\n" and plot.stat().st_size

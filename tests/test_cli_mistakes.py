@@ -120,6 +120,8 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["check-sites", "nosuchsite"], 2),
     (["nosuchcommand"], 2),
     (["history"], 2),
+    (["history", ""], 2),  # "no article at  in the archive", exit 1
+    (["history", " \t"], 2),
     (["extract", "{dir}/page.html", "--url", "https://]x"], 3),
     # values that looked like markup, were too long, or empty; paths that are folders or devices
     (["search", "ממשלה", "--db", "{dir}/[/x].db"], 2),

@@ -109,6 +109,7 @@ class LazyGroup(click.Group):
         if terminating:  # SIGTERM ends a command as Ctrl-C does (serve and crawl take it themselves)
             signal.signal(signal.SIGTERM, _terminate)
         try:
+            _streams_for_hebrew()
             return super().main(args, prog_name, standalone_mode=False, **extra)
         except click.UsageError as error:
             where = error.ctx.command_path if error.ctx is not None else "newsarchive"
@@ -159,6 +160,36 @@ class LazyGroup(click.Group):
 def main() -> None:
     """Scrape and archive Hebrew-language news."""
     warnings.formatwarning = _warning_line
+
+
+def _streams_for_hebrew() -> None:
+    """Standard output and error as every command needs them. A closed stderr (`2>&-`) is /dev/null, so a
+    failure still ends with its status; a closed stdout (`>&-`) is refused at once (a file the command opens
+    would take its descriptor, and the command's output would be lost without a word). A stream whose
+    encoding cannot hold Hebrew (LANG=C without UTF-8, PYTHONIOENCODING=ascii, a Latin-1 terminal) stopped
+    every command that prints a Hebrew word with a UnicodeEncodeError: a file or a pipe gets UTF-8 (the
+    data exact, as JSON Lines and CSV readers expect), a terminal gets what it cannot show escaped."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the rest of the process
+    if sys.stdout is None:
+        raise CommandFailure(
+            "standard output is closed, so nothing could be shown (to discard it, send it to /dev/null)",
+            USED_WRONGLY,
+        )
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            HEBREW_SAMPLE.encode(getattr(stream, "encoding", None) or "utf-8")
+        except (UnicodeEncodeError, LookupError):
+            if not hasattr(stream, "reconfigure"):
+                continue
+            if stream is sys.stdout and not stream.isatty():
+                stream.reconfigure(encoding="utf-8")
+            else:
+                stream.reconfigure(errors="backslashreplace")
+
+
+#: what a stream must be able to write: Hebrew, and the marks the tables and messages use
+HEBREW_SAMPLE = "אבג…«»━│"
 
 
 def _fail(message: str, status: int) -> None:

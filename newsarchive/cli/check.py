@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ..check import CHECKED_FIELDS, SiteHealth, check_sites
 from ..crawl import CrawlOptions
 from ..sites import SITES
 from .config import load_config
-from .crawl import scrapy_settings, with_progress
-from .options import scrapy_options, stderr, stdout_console
+from .crawl import scrapy_settings, stop, with_progress
+from .messages import USED_WRONGLY, WORK_FAILED, shown
+from .options import scrapy_options, shown_text, stdout_console
 
 #: the shortest body that counts as found: a real article, and one of the saved sample pages (which are short)
 LIVE_MIN_WORDS = 50
@@ -72,16 +72,12 @@ def check_sites_command(
     if min_words is None:
         min_words = REPLAY_MIN_WORDS if replay is not None else LIVE_MIN_WORDS
     if keep is not None and keep.exists():
-        stderr.print(f"[red]{keep} exists[/red]: --keep writes a new file")
-        sys.exit(2)
+        stop(f"{shown(keep)} exists: --keep writes a new file", USED_WRONGLY)
     if keep is not None:
         try:
             keep.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:  # a file where the folder should be, no permission...
-            stderr.print(
-                f"[red]--keep {escape(str(keep))}: cannot make its folder: {escape(str(error))}[/red]"
-            )
-            sys.exit(2)
+            stop(f"--keep {shown(keep)}: cannot make its folder: {error}", USED_WRONGLY)
     settings, log_path = scrapy_settings(load_config(config_path), overrides, log_file)
     options = CrawlOptions(sites=chosen, db=Path("unused.db"), replay=replay, settings=settings)
     report = with_progress(
@@ -91,8 +87,10 @@ def check_sites_command(
         click.echo(json.dumps([h.to_dict() for h in report], ensure_ascii=False, indent=2))
     else:
         stdout_console(160).print(_table(report, log_path))
-    if any(h.problems for h in report):
-        sys.exit(1)
+    broken = [h for h in report if h.problems]
+    if broken:  # the table (or JSON) says it all; stderr says that the check failed, and where first
+        first = f"{broken[0].site}: {'; '.join(broken[0].problems)}"
+        stop(f"{len(broken)} of {len(report)} sites failed the check (first, {first})", WORK_FAILED)
 
 
 def _table(report: list[SiteHealth], log_path: Path) -> Table:
@@ -103,11 +101,11 @@ def _table(report: list[SiteHealth], log_path: Path) -> Table:
         colour = {"ok": "green", "broken": "red"}.get(health.status, "yellow")
         table.add_row(
             health.site,
-            f"[{colour}]{health.status}[/{colour}]",
+            Text(health.status, style=colour),
             f"{health.articles}" + (f"\n({health.paywalled} paywalled)" if health.paywalled else ""),
             *[f"{health.coverage[name]:.0%}" for name in CHECKED_FIELDS],
             "—" if health.layout is None else f"{health.layout:.0%}",
-            f"[red]{health.blocked}[/red]" if health.blocked else "0",
-            escape("\n".join(health.problems + health.warnings)),
+            Text(str(health.blocked), style="red") if health.blocked else "0",
+            shown_text("\n".join(health.problems + health.warnings)),
         )
     return table

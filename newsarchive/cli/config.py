@@ -30,7 +30,7 @@ def load_config(path: Path | None) -> dict[str, Any]:
             return {}
         path = DEFAULT_CONFIG
     try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
+        config = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad's byte-order mark too
     except OSError as error:
         fail(f"cannot read the config file {shown(path)}: {error.strerror or error}", USED_WRONGLY)
     except UnicodeDecodeError as error:

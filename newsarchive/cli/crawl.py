@@ -7,19 +7,20 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import click
 from rich.console import Console
 from rich.live import Live
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ..crawl import STOPPED_FROM_OUTSIDE, CrawlError, CrawlOptions, SiteSummary, run_crawl
 from ..sites import SITES
 from ..store import default_db_path
 from .config import load_config
-from .options import db_option, scrapy_options, stderr, stdout_console
+from .messages import USED_WRONGLY, WORK_FAILED, one_line, print_failure, shown, warn
+from .options import db_option, scrapy_options, shown_text, stdout_console
 
 T = TypeVar("T")
 
@@ -101,14 +102,10 @@ def crawl(
     """
     config = load_config(config_path)
     if all_sites and (sites or urls):
-        stderr.print("[red]--all crawls every profiled site: name no sites and give no --url with it[/red]")
-        sys.exit(2)
+        stop("--all crawls every profiled site: name no sites and give no --url with it", USED_WRONGLY)
     chosen = list(SITES) if all_sites else list(sites) or ([] if urls else config.get("sites", []))
     if not chosen and not urls:
-        stderr.print(
-            f"[red]name the sites to crawl[/red] (one of {', '.join(SITES)}), pass --all, or give --url"
-        )
-        sys.exit(2)
+        stop(f"name the sites to crawl (one of {', '.join(SITES)}), pass --all, or give --url", USED_WRONGLY)
     settings, log_path = scrapy_settings(config, overrides, log_file)
     if warc_dir is not None:
         settings["WARC_DIR"] = str(warc_dir)
@@ -141,20 +138,19 @@ def crawl(
         stdout_console(160).print(_summary(summaries, log_path))
     for s in summaries:
         for warning in s.warnings:
-            stderr.print(f"[yellow]newsarchive: warning: {escape(s.site)}: {escape(warning)}[/yellow]")
+            warn(f"{s.site}: {warning}")
     problems = [problem for s in summaries if (problem := _problem(s))]
     if problems:  # one line: what was done, and what went wrong with each site
         stored = sum(s.stored for s in summaries)
         done = f"stored {_count(stored, 'article')}, but " if stored else ""
-        stderr.print(f"[red]{done}the crawl failed: {escape('; '.join(problems))}[/red]")
-        sys.exit(1)
+        stop(f"{done}the crawl failed: {'; '.join(problems)}", WORK_FAILED)
     for s in summaries:
         if s.blocked:
-            stderr.print(
-                f"[yellow]{s.site}: {s.blocked} of {s.fetched} pages fetched were bot-protection or challenge"
-                " pages: the site is blocking this crawler[/yellow]"
+            say(
+                f"{s.site}: {s.blocked} of {s.fetched} pages fetched were bot-protection or challenge"
+                " pages: the site is blocking this crawler"
             )
-    stderr.print(_outcome(summaries, revisit))
+    say(_outcome(summaries, revisit))
 
 
 def _problem(summary: SiteSummary) -> str:
@@ -177,15 +173,13 @@ def scrapy_settings(
     for override in overrides:
         name, sep, value = override.partition("=")
         if not sep:
-            stderr.print(f"[red]--set needs NAME=VALUE, not {override!r}[/red]")
-            sys.exit(2)
+            stop(f"--set needs NAME=VALUE, not {shown(override)!r}", USED_WRONGLY)
         settings[name.strip()] = value
     log_path = log_file or Path("data") / "logs" / f"crawl-{time.strftime('%Y%m%d-%H%M%S')}.log"
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # a file where the folder should be, no permission...
-        stderr.print(f"[red]cannot write the crawl log {escape(str(log_path))}: {escape(str(error))}[/red]")
-        sys.exit(2)
+        stop(f"cannot write the crawl log {shown(log_path)}: {error}", USED_WRONGLY)
     settings.setdefault("LOG_FILE", str(log_path))
     return settings, log_path
 
@@ -201,11 +195,9 @@ def with_progress(run: Callable[[Callable[[list[SiteSummary]], None] | None], T]
         try:
             return run(tick if console.is_terminal else None)
         except ValueError as error:
-            stderr.print(f"[red]{escape(str(error))}[/red]")
-            sys.exit(2)
+            stop(str(error), USED_WRONGLY)
         except CrawlError as error:
-            stderr.print(f"[red]{escape(str(error))}[/red]")
-            sys.exit(1)
+            stop(str(error), WORK_FAILED)
 
 
 def _outcome(summaries: list[SiteSummary], revisit: bool) -> str:
@@ -224,6 +216,24 @@ def _outcome(summaries: list[SiteSummary], revisit: bool) -> str:
         found = "the article found is" if known == 1 else f"the {_count(known, 'article')} found are"
         return f"no new articles: {found} already in the archive"
     return "no articles stored: see the summary for what was skipped and why"
+
+
+def _reasons(counts: dict[str, int]) -> Text | str:
+    """Skips or errors, one reason a line, the most frequent first; a reason is shown as it is (the
+    table is never read as markup: "[/x]" in an address stays, and no backslash is added before "[")."""
+    lines = [f"{n} {reason}" for reason, n in sorted(counts.items(), key=lambda x: -x[1])]
+    return shown_text("\n".join(lines)) if lines else "0"
+
+
+def stop(message: str, status: int) -> NoReturn:
+    """End the command with ``message``, one line on stderr (markup-free, control characters escaped)."""
+    print_failure(message)
+    sys.exit(status)
+
+
+def say(sentence: str) -> None:
+    """A sentence for whoever runs the crawl, on stderr: what it did, or what they should know."""
+    click.echo(one_line(sentence), err=True)
 
 
 def _count(number: int, noun: str) -> str:
@@ -264,9 +274,9 @@ def _summary(summaries: list[SiteSummary], log_path: Path) -> Table:
             str(s.fetched),
             str(s.stored),
             f"{s.changed} ({s.unchanged} unchanged)" if s.changed or s.unchanged else "0",
-            f"[bold red]{s.blocked}[/bold red]" if s.blocked else "0",
-            "\n".join(f"{n} {escape(r)}" for r, n in sorted(s.skipped.items(), key=lambda x: -x[1])) or "0",
-            "\n".join(f"{n} {escape(r)}" for r, n in sorted(s.errors.items(), key=lambda x: -x[1])) or "0",
+            Text(str(s.blocked), style="bold red") if s.blocked else "0",
+            _reasons(s.skipped),
+            _reasons(s.errors),
             f"{s.pages_per_minute:.0f}",
             s.finish_reason,
         )

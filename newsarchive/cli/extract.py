@@ -15,7 +15,7 @@ from ..extract import extract_article
 from ..extract.page import canonical_url
 from ..saved import UnreadablePageFile, read_saved_page
 from ..settings import USER_AGENT
-from .messages import USED_WRONGLY, fail, shown
+from .messages import USED_WRONGLY, WORK_FAILED, fail, shown
 from .options import stdout_console
 
 #: Exit status for "this page is not an article".
@@ -53,8 +53,8 @@ def extract(source: str, url: str | None, fmt: str) -> None:
             data, charset = _fetch(source)
         except ValueError as error:  # an address urllib cannot read: "http://[::1"
             fail(f"cannot fetch {shown(source)}: not a valid address ({error})", USED_WRONGLY)
-        except OSError as error:
-            fail(f"cannot fetch {shown(source)}: {getattr(error, 'reason', None) or error}", USED_WRONGLY)
+        except OSError as error:  # no network, no such host, a refusal, an HTTP error: the work failed
+            fail(f"cannot fetch {shown(source)}: {getattr(error, 'reason', None) or error}", WORK_FAILED)
     else:
         path = Path(source)
         data = _read_page(path)

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..reextract import ReextractReport, reextract
 from ..store.revisions import word_diff
-from .messages import escaped_controls, fail, interruption, shown
+from .messages import USED_WRONGLY, escaped_controls, fail, interruption, shown
 from .options import (
     command_archive,
     db_option,
@@ -43,6 +43,8 @@ def history(url: str, db_path: Path | None, fmt: str) -> None:
       newsarchive history https://www.ynet.co.il/news/article/abc123
       newsarchive history https://www.ynet.co.il/news/article/abc123 --format json
     """
+    if not url.strip():
+        fail("give the article's address: newsarchive history https://…", USED_WRONGLY)
     with command_archive(db_path, readonly=True) as archive:
         versions = archive.versions(url)
     if not versions:

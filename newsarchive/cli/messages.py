@@ -25,7 +25,10 @@ TERMINATED = 143
 MAX_SHOWN = 200
 MAX_LINE = 2000
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: control characters, line separators, and the bidi embeddings, overrides and isolates (an RLO in a file
+#: name or a stored headline shows the rest of its line reversed: what is shown is not what is there)
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
 
@@ -72,7 +75,7 @@ def one_line(message: str) -> str:
 def print_failure(message: str) -> None:
     """``message`` on stderr as one line, in red on a terminal that shows colour."""
     line = one_line(message)
-    colour = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    colour = sys.stderr is not None and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     click.echo(click.style(line, fg="red") if colour else line, err=True)
 
 
@@ -81,7 +84,7 @@ def warn(message: str) -> None:
     click.echo(one_line(f"newsarchive: warning: {message}"), err=True)
 
 
-_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
 
 
 def escaped_controls(text: str) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -20,6 +21,7 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from rich.text import Text
 
 from ..store.location import DB_ENV, default_db_path
@@ -63,11 +65,30 @@ def shown_text(text: str, style: str = "") -> Text:
     return Text(escaped_controls(text), style=style)
 
 
+#: the narrowest a table is drawn: on a narrower terminal (COLUMNS=20) the columns of a crawl summary or of
+#: stats were squeezed to nothing and their numbers never shown; the terminal folds the wider lines instead
+MIN_TABLE_WIDTH = 80
+
+
 def stdout_console(piped_width: int = 200) -> Console:
-    """Where tables go: the terminal's width, or a fixed wide one when the output is piped to a file. Text
-    is shown as it is: a headline or an address holding "[/b]" or ":smile:" is never read as markup or an
-    emoji code (styles are given as rich Text)."""
-    return _StdoutConsole(width=None if sys.stdout.isatty() else piped_width, markup=False, emoji=False)
+    """Where tables go: the terminal's width (at least MIN_TABLE_WIDTH), or a fixed wide one when the output
+    is piped to a file. Text is shown as it is: a headline or an address holding "[/b]" or ":smile:" is
+    never read as markup or an emoji code (styles are given as rich Text)."""
+    console = _StdoutConsole(width=None if sys.stdout.isatty() else piped_width, markup=False, emoji=False)
+    console.width = max(console.width, MIN_TABLE_WIDTH)
+    return console
+
+
+def print_whole(console: Console, table: Table) -> None:
+    """A table of counts drawn at least as wide as its longest words: squeezed to a narrow terminal, its
+    columns were cut to "yn…" and "10…" (100%? 10%?); the terminal folds the longer lines instead."""
+    needed = Measurement.get(console, console.options.update_width(10_000), table).minimum
+    width = console.width
+    console.width = max(width, needed)  # print(width=...) is never wider than the console
+    try:
+        console.print(table)
+    finally:
+        console.width = width
 
 
 def without_colour(console: Console) -> bool:

@@ -26,6 +26,7 @@ from .options import (
     command_archive,
     db_option,
     output_path,
+    print_whole,
     shown_text,
     since_option,
     site_option,
@@ -207,8 +208,8 @@ def stats(
     if plot is not None:
         output_path(plot, "--plot")
         if plot.suffix.lower().lstrip(".") not in PLOT_FORMATS:
-            suffix = shown(plot.suffix) if plot.suffix else "no suffix"
-            fail(f"--plot {shown(plot)}: draws {', '.join(PLOT_FORMATS)}, not {suffix}", USED_WRONGLY)
+            endings = ", ".join(f".{name}" for name in PLOT_FORMATS)
+            fail(f"--plot {shown(plot)}: give a file name ending {endings} (its format)", USED_WRONGLY)
     with command_archive(db_path, readonly=True) as archive:
         result = archive.stats(since=since, until=until)
     unit = None
@@ -221,15 +222,19 @@ def stats(
             fail(f"cannot write {shown(plot)}: {error.strerror or error}")
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        if plot is not None:  # stdout holds the JSON alone
+            click.echo(f"plot of articles per {unit} and site written to {shown(plot)}", err=True)
         return
     console = stdout_console()
     table = Table(title=f"{result.total} articles")
-    table.add_column("site")
-    table.add_column("articles", justify="right")
-    table.add_column("first")
-    table.add_column("last")
+    # never squeezed below what a cell holds: on a narrow terminal "ynet" was "yn…" and 100% was "10…"
+    longest_site = max((len(site.site) for site in result.sites), default=4)
+    table.add_column("site", min_width=min(longest_site, 30), overflow="fold")
+    table.add_column("articles", justify="right", min_width=8)
+    table.add_column("first", min_width=10)
+    table.add_column("last", min_width=10)
     for name in COVERAGE_FIELDS:
-        table.add_column(f"with {name}", justify="right")
+        table.add_column(f"with {name}", justify="right", min_width=4)
     for site in result.sites:
         table.add_row(
             site.site,
@@ -238,7 +243,7 @@ def stats(
             (site.last or "")[:10],
             *[f"{site.coverage[name]:.0%}" for name in COVERAGE_FIELDS],
         )
-    console.print(table)
+    print_whole(console, table)
     shown_days = sorted(result.per_day)[-days:]
     site_names = [s.site for s in result.sites]  # the largest first
     others = site_names[PER_DAY_SITES - 1 :] if len(site_names) > PER_DAY_SITES else []
@@ -253,7 +258,7 @@ def stats(
         counts = result.per_day[day]
         rest = [str(sum(counts.get(name, 0) for name in others) or "")] if others else []
         per_day.add_row(day, *[str(counts.get(name, "")) for name in site_names], *rest)
-    console.print(per_day)
+    print_whole(console, per_day)
     if plot is not None:
         console.print(f"plot of articles per {unit} and site written to {plot}")
 
