@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 #: bumped whenever extraction output may change, so stored articles can be re-extracted
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 __all__ = ["EXTRACTOR_VERSION", "Article", "Image", "NotAnArticle", "__version__", "extract_article"]
 

@@ -48,6 +48,12 @@ BOILERPLATE_TEXT = re.compile(
     r"צילום\s*:|צילומים\s*:|קרדיט\s*:)",
     re.I,
 )
+# a line that is only a date and a time ("24/10/2014 08:12", "12.03.24 | 14:05"): the page's date line
+# inside the body's container, never article text
+DATE_LINE = re.compile(
+    r"^[\s|,\-–]*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:[\s|,\-–]*\d{1,2}:\d{2}(?::\d{2})?)?[\s|,\-–]*$"
+    r"|^\s*\d{1,2}:\d{2}[\s|,\-–]+\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s*$"
+)
 _BREAKING = BLOCK_TAGS | {"figcaption", "iframe", "video", "audio", "object", "embed", "canvas", "noscript"}
 _BR = "\x00"
 
@@ -164,7 +170,7 @@ def body_paragraphs(found: list[Block]) -> list[str]:
     seen: set[str] = set()
     for block in found:
         text = block.text
-        if is_boilerplate_text(text):
+        if is_boilerplate_text(text) or (len(text) <= 40 and DATE_LINE.match(text)):
             continue
         if block.link_density > 0.85 and len(text) < 200:
             continue  # a related-article link standing alone

@@ -154,7 +154,7 @@ def _extract(
     article.paywalled = bool(first("paywalled", layers))
     # the site's own article template (its layout found the body) vouches for the page as metadata does
     vouched = (
-        _declares_article(page)
+        bool(page.articles_in_jsonld())
         or bool(microdata.article or state.article)
         or (site_layer is not None and body_layer is site_layer)
     )
@@ -169,12 +169,18 @@ def _extract(
     while len(article.paragraphs) > 1 and fold_for_compare(article.paragraphs[0]) in title_block:
         article.paragraphs.pop(0)
 
-    article.authors = first("authors", layers) or []
-    if not article.authors and body_layer is not None and body_layer.body_byline:
-        article.authors = body_layer.body_byline
-        provenance["authors"] = body_layer.name + ":body"
+    # The site's own name as the author (JSON-LD "author": {"@type": "Person", "name": "סרוגים"}) is no
+    # answer: the next layer (the visible byline) is asked.
     own_names = _site_names(page, jsonld, profile)
-    article.authors = [name for name in article.authors if fold_for_compare(name) not in own_names]
+    for layer in layers:
+        names = [name for name in layer.authors() if fold_for_compare(name) not in own_names]
+        if names:
+            article.authors = names
+            provenance["authors"] = layer.name
+            break
+    if not article.authors and body_layer is not None and body_layer.body_byline:
+        article.authors = [n for n in body_layer.body_byline if fold_for_compare(n) not in own_names]
+        provenance["authors"] = body_layer.name + ":body"
 
     _dates(article, layers)
     # A layout that declares where its pictures are is believed even when it finds none.
@@ -367,22 +373,28 @@ def _check_is_article(
         raise NotAnArticle(f"empty body ({body_chars} characters of text)")
     if vouched:
         return
+    # og:type "article" alone vouches less: some sites print it on every page, tag pages included
+    og_article = og_type == "article"
     kinds = {str(obj.get("@type", "")).lower() for obj in page.jsonld}
     if kinds & _LISTING_TYPES:
         raise NotAnArticle(f"listing page (JSON-LD {', '.join(sorted(kinds & _LISTING_TYPES))})")
-    if generic.headline_element is None and (
-        len(article.paragraphs) < 3 or body_chars < _MIN_UNMARKED_BODY or generic.dominance() < 0.5
+    if (
+        not og_article
+        and generic.headline_element is None
+        and (len(article.paragraphs) < 3 or body_chars < _MIN_UNMARKED_BODY or generic.dominance() < 0.5)
     ):
         # no <h1> and no article metadata: only a substantial, dominant text makes this an article
         raise NotAnArticle("no visible headline, no article metadata and little text")
-    _check_section_front(page, generic)
+    if not og_article:
+        _check_section_front(page, generic)
     if body_layer is generic:
         container = generic.body_element
         teasers = len(page.select(_LINKED_HEADINGS, container)) if container is not None else 0
-        if teasers >= 3:
+        # a page only og:type vouches for: linked headlines that are as many as its paragraphs
+        if teasers >= 3 and (not og_article or 2 * teasers >= len(article.paragraphs)):
             raise NotAnArticle(f"listing page: {teasers} linked headlines in the main text block")
         dominance = generic.dominance()
-        if dominance < 0.3:
+        if dominance < 0.3 and not og_article:
             raise NotAnArticle(
                 f"listing page: the main text block holds only {dominance:.0%} of the page's paragraphs"
             )

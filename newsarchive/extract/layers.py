@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from ..sites.base import Layout, SiteProfile
 from ..text import clean, fold_for_compare
 from .blocks import (
     BOILERPLATE_MARKERS,
+    DATE_LINE,
     Block,
     blocks,
     body_paragraphs,
@@ -253,7 +254,10 @@ class JsonLdLayer(Layer):
         return _this_pages(self.page, self.page.articles_in_jsonld())
 
     def headline(self) -> str | None:
-        return jsonld_text(self.article.get("headline") or self.article.get("name")) or None
+        headline = jsonld_text(self.article.get("headline") or self.article.get("name")) or None
+        if headline and _one_other_visible_headline(self.page, headline):
+            return None  # a search-engine headline; the reader's is the page's own <h1>
+        return headline
 
     def subtitle(self) -> str | None:
         return jsonld_text(self.article.get("alternativeHeadline")) or None
@@ -264,7 +268,12 @@ class JsonLdLayer(Layer):
         texts = []
         for entry in entries[:20]:
             if isinstance(entry, dict):
-                name = jsonld_text(entry.get("name"))
+                # Yoast (WordPress) names the author by reference: {"@id": ".../#/schema/person/..."}
+                if not entry.get("name") and isinstance(entry.get("@id"), str):
+                    entry = self.page.jsonld_by_id.get(entry["@id"], entry)
+                name = jsonld_text(entry.get("name")) or clean(
+                    f"{jsonld_text(entry.get('givenName'))} {jsonld_text(entry.get('familyName'))}"
+                )
                 if str(entry.get("@type", "")).lower() == "organization" and not is_agency(name):
                     continue
                 texts.append(name)
@@ -273,10 +282,10 @@ class JsonLdLayer(Layer):
         return _names(texts)
 
     def published_text(self) -> str | None:
-        return jsonld_text(self.article.get("datePublished")) or None
+        return _jsonld_date(self.article.get("datePublished"))
 
     def updated_text(self) -> str | None:
-        return jsonld_text(self.article.get("dateModified")) or None
+        return _jsonld_date(self.article.get("dateModified"))
 
     def paragraphs(self) -> list[str]:
         body = self.article.get("articleBody")
@@ -343,6 +352,30 @@ class JsonLdLayer(Layer):
 
     def language(self) -> str | None:
         return _language_code(jsonld_text(self.article.get("inLanguage")))
+
+
+def _one_other_visible_headline(page: Page, headline: str) -> bool:
+    """The page shows one headline of several words (a single such <h1>) and it shares few words with
+    ``headline``: metadata written for search engines, not what a reader sees."""
+    h1s = [text for h1 in page.select("//h1") if len((text := text_of(h1)).split()) >= 4]
+    if len(h1s) != 1:
+        return False
+    visible, given = fold_for_compare(h1s[0]), fold_for_compare(headline)
+    if visible in given or given in visible:
+        return False
+    words = visible.split()
+    return sum(word in given.split() for word in words) < 0.6 * len(words)
+
+
+def _jsonld_date(value: object) -> str | None:
+    """A JSON-LD date: a string, or a Unix time in seconds or milliseconds (some CMSs print numbers)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 1e8:
+        seconds = value / 1000 if value > 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC).isoformat()
+        except (OverflowError, OSError, ValueError):
+            return None
+    return jsonld_text(value) or None
 
 
 def _this_pages(page: Page, found: list[dict], *, sure: bool = False) -> dict:
@@ -532,6 +565,17 @@ _LABELLED_DATE = re.compile(
     r"(?:פורסם|פורסמה|עודכן|published|posted)\s*:?\s*.{0,20}?\d{1,2}[./-]\d{1,2}[./-]\d{2}", re.I
 )
 _CREDIT_LINE = re.compile(r"credit", re.I)
+# where a byline or a date line sits between headline and body (<font> and <small> on 2000s table layouts)
+_HEADER_BLOCK_TAGS = frozenset(("div", "p", "span", "li", "font", "small", "time"))
+# a link to a writer's own page: /writer/12, /author/dana/, /misc/writers/WRITER-1.1, /ty-writer/0000-...
+_WRITER_HREF = re.compile(r"/(?:ty-)?writers?(?:/|-|\.|$)|/authors?/", re.I)
+# "עודכן: 13.03.24" - an update time, not the publication
+_UPDATE_FIRST = re.compile(r"^\s*(?:עודכן|עודכנה|עדכון(?:\s+אחרון)?|updated|last\s+updated|modified)\b", re.I)
+_UPDATE_WORDS = ("עודכן", "עודכנה", "עדכון אחרון", "Updated", "updated")
+# a byline and date line with no label and no class: "דנה לוי | 12.03.24 | 14:05"
+_DATE_LABEL_START = re.compile(
+    r"^\s*(?:פורסם|פורסמה|עודכן|עודכנה|עדכון|תאריך|יום|published|updated|posted)", re.I
+)
 _PICTURE_MARK = re.compile(r"image|img|photo|pic|figure|caption", re.I)
 _PHOTO_LABEL = re.compile(r"צילום|צלם|קרדיט|photo|credit\s*:", re.I)
 _BYLINE_LABEL_START = re.compile(r"^\s*(?:(?:מאת|by)\s*:?\s+|(?:כתב|כתבה|כתבו|מאתר)\s*:\s*)\S", re.I)
@@ -668,12 +712,31 @@ class GenericLayer(Layer):
             names = _names(texts)
             if names:
                 return names[:8]
+        if region is not None and (names := self._writer_links(region)):
+            return names
         self.paragraphs()
         from_body = [n for n in self.body_byline or [] if not is_desk(n)]
         if from_body:
             return from_body
         labelled = self._labelled_byline()
         return [n for n in parse_byline(labelled) if not is_desk(n)][:8] if labelled else []
+
+    def _writer_links(self, region: etree._Element) -> list[str]:
+        """Names in the article's own block that link to a writer's page (``/writer/``, ``/author/``,
+        Haaretz's ``/misc/writers/``) or stand in an ``<address>``, HTML's element for the author's
+        contact: bylines with no telling class."""
+        if "<address" not in self.page.source and not _WRITER_HREF.search(self.page.source):
+            return []
+        texts = []
+        for element in self.page.select(".//address | .//a[@href]", region):
+            if element.tag == "a" and not _WRITER_HREF.search(element.get("href") or ""):
+                continue
+            if self._in_foreign_block(element, region) or element in self._never_body:
+                continue
+            text = text_of(element)
+            if 2 <= len(text) <= 80:
+                texts.append(text)
+        return _names(texts)[:8]
 
     def _in_foreign_block(self, element: etree._Element, scope: etree._Element) -> bool:
         """Inside a comment, a related story or a teaser, and not in the block that holds the headline too
@@ -694,15 +757,21 @@ class GenericLayer(Layer):
         h1, body = self.headline_element, self._densest
         if h1 is None or self.region is None:
             return []
-        found, started = [], False
+        found, started, seen = [], False, 0
+        holds_h1 = body is not None and any(a is body for a in h1.iterancestors())
         for element in self.region.iter():
             if element is h1:
                 started = True
                 continue
             if element is body:
-                break
-            if started and isinstance(element.tag, str) and element.tag in ("div", "p", "span", "li"):
+                if started:
+                    break
+                continue  # a body block that holds the headline too (a table cell): read on past the h1
+            if started and isinstance(element.tag, str) and element.tag in _HEADER_BLOCK_TAGS:
+                seen += 1
                 text = text_of(element)
+                if holds_h1 and (seen > 40 or (len(text) > 300 and element.tag in ("div", "p"))):
+                    break  # the body's text has begun
                 if 4 <= len(text) <= 160 and not any(child.tag in ("div", "p") for child in element):
                     found.append(element)
         return found
@@ -714,6 +783,9 @@ class GenericLayer(Layer):
             text = text_of(element)
             if _BYLINE_LABEL_START.match(text):
                 return text
+            date = _NUMERIC_DATE.search(text)
+            if date and date.start() > 0 and not _DATE_LABEL_START.match(text) and parse_byline(text):
+                return text  # "דנה לוי | 12.03.24 | 14:05": parse_byline stops at the date
             marks = class_and_id(element)
             if (
                 _CREDIT_LINE.search(marks)
@@ -736,14 +808,14 @@ class GenericLayer(Layer):
                     and parse_date(raw, now=self.now) is not None
                 ):
                     return raw
-            for element in (
-                self.page.select(_DATE_ELEMENTS, scope)
-                if self.page.mentions("date", "time", "publish")
-                else []
-            ):
+            dated = self.page.mentions("date", "time", "publish")
+            elements = self.page.select(_DATE_ELEMENTS, scope) if dated else []
+            for element in elements:
                 text = text_of(element)
                 if not 6 <= len(text) <= 80 or _inside(element, _FOREIGN_CONTEXT, scope):
                     continue
+                if _UPDATE_FIRST.match(text) and element is not elements[-1]:
+                    continue  # "עודכן: ..." before "פורסם: ...": the next date element is the publication
                 if parse_date(text, now=self.now) is not None:
                     return text if has_time_of_day(text) else _with_nearby_clock(element, text)
         # "מאת: X | 15/05/2023 11:42": a full date and a clock in a short block between headline and body
@@ -751,6 +823,14 @@ class GenericLayer(Layer):
             text = text_of(element)
             if _NUMERIC_DATE.search(text) and _CLOCK.search(text) and parse_date(text, now=self.now):
                 return text
+        # a bare date line opening the body's own container (dropped from its paragraphs)
+        if (body := self._densest) is not None:
+            for index, element in enumerate(body.iterdescendants(*_HEADER_BLOCK_TAGS)):
+                text = text_of(element)
+                if index > 4 or len(text) > 300:
+                    break
+                if len(text) <= 40 and DATE_LINE.match(text) and parse_date(text, now=self.now):
+                    return text
         # "פורסם: 24.01.14 , 07:34" in a block with no telling class, near the headline
         h1 = self.headline_element
         near = [h1.getparent()] if h1 is not None and h1.getparent() is not None else []
@@ -777,6 +857,13 @@ class GenericLayer(Layer):
             raw = element.get("datetime") or element.get("content") or text_of(element)
             if parse_date(raw, now=self.now) is not None:
                 return raw
+        # "עודכן: 17.07.24, 11:20" in a date block (the page's text is searched first: it is cheaper)
+        source = self.page.source
+        if any(word in source for word in _UPDATE_WORDS) and self.page.mentions("date", "time", "publish"):
+            for element in self.page.select(_DATE_ELEMENTS, region):
+                text = text_of(element)
+                if len(text) <= 80 and _UPDATE_FIRST.match(text) and parse_date(text, now=self.now):
+                    return text
         # a second <time> introduced by "עודכן:" (published first, then updated)
         for element in self.page.select(".//time[@datetime]", region):
             previous = element.getprevious()
@@ -964,6 +1051,8 @@ def _has_like_sibling(element: etree._Element) -> bool:
     for sibling in parent:
         if sibling is element or sibling.tag != element.tag or sibling.get("class") != element.get("class"):
             continue
+        if not element.get("class") and (element.get("id") or sibling.get("id")):
+            continue  # classless blocks named by id ("top", "center", "text") are a page's parts, not alike
         if len(text_of(sibling)) >= 8:
             return True
     return False

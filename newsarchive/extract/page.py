@@ -24,6 +24,8 @@ _TRANSLATOR = HTMLTranslator()
 _HUGE_TAG = re.compile(r"<([a-zA-Z][\w:-]{0,30})\s[^<>]{20000,}>")
 _JSON_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _JSON_CONTROL = re.compile(r"[\x00-\x1f]")
+# WordPress themes wrap inline scripts in CDATA markers: //<![CDATA[ ... //]]>
+_CDATA = re.compile(r"^\s*(?://|/\*)?\s*<!\[CDATA\[\s*(?:\*/)?|(?://|/\*)?\s*\]\]>\s*(?:\*/)?\s*$")
 # Where archived copies keep the page's real address: a browser's "Save Page As" (<!-- saved from
 # url=(0052)https://... -->) and an HTTrack mirror (<!-- Mirrored from www.site.co.il/path by HTTrack ...).
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(https?://[^\s>]+?)\s*-->", re.I)
@@ -158,6 +160,12 @@ class Page:
             if value:
                 return value
         return None
+
+    @cached_property
+    def jsonld_by_id(self) -> dict[str, dict]:
+        """JSON-LD objects by their ``@id``: what a reference such as Yoast's ``"author": {"@id": ...}``
+        points at."""
+        return {obj["@id"]: obj for obj in self.jsonld if isinstance(obj.get("@id"), str)}
 
     def articles_in_jsonld(self) -> list[dict]:
         return [obj for obj in self.jsonld if _types(obj) & ARTICLE_TYPES]
@@ -305,15 +313,50 @@ def _read_jsonld(root: etree._Element) -> Iterator[dict]:
 
 
 def _loads(raw: str) -> object:
-    raw = raw.strip().removeprefix("<!--").removesuffix("-->").strip()
+    raw = _CDATA.sub("", raw.strip().removeprefix("<!--").removesuffix("-->")).strip()
     if not raw or len(raw) > 2_000_000:
         return None
-    for attempt in (raw, _JSON_TRAILING_COMMA.sub(r"\1", _JSON_CONTROL.sub(" ", raw))):
+    repairs = (
+        lambda text: _JSON_TRAILING_COMMA.sub(r"\1", _JSON_CONTROL.sub(" ", text)),
+        _escape_stray_quotes,
+    )
+    attempt = raw
+    for repair in (None, *repairs):  # each repair only when the text before it failed to parse
+        if repair is not None:
+            attempt = repair(attempt)
         try:
             return json.loads(attempt)
         except (ValueError, RecursionError):
             continue
     return None
+
+
+def _escape_stray_quotes(raw: str) -> str:
+    """Quotes inside a JSON string that its writer left unescaped: Hebrew gershayim (צה"ל, ארה"ב) and
+    quoted speech in headlines break many Israeli sites' JSON-LD. A quote closes a string only where JSON
+    can go on after one (``,`` ``:`` ``}`` ``]`` or the end); any other is the text's own, and escaped."""
+    out: list[str] = []
+    in_string = False
+    escaped = False
+    length = len(raw)
+    for index, char in enumerate(raw):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                following = index + 1
+                while following < length and raw[following] in " \t\r\n":
+                    following += 1
+                if following < length and raw[following] not in ",:}]":
+                    out.append('\\"')
+                    continue
+                in_string = False
+        elif char == '"':
+            in_string = True
+        out.append(char)
+    return "".join(out)
 
 
 def _flatten(data: object, depth: int) -> Iterator[dict]:
@@ -326,6 +369,10 @@ def _flatten(data: object, depth: int) -> Iterator[dict]:
         graph = data.get("@graph")
         if isinstance(graph, list):
             yield from _flatten(graph, depth + 1)
+        # a WebPage that holds its article as mainEntity ({"@type": "WebPage", "mainEntity": {NewsArticle}})
+        main_entity = data.get("mainEntity")
+        if isinstance(main_entity, dict | list):
+            yield from _flatten(main_entity, depth + 1)
         if "@type" in data:
             yield data
 

@@ -1,0 +1,103 @@
+"""Forms real Hebrew news pages take that the fixtures' pages do not all show (issue 15): JSON-LD as CMSs
+really print it, and bylines with no telling class. Each case is a small page written here."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from newsarchive import extract_article
+from newsarchive.extract.page import _loads
+
+PARAGRAPHS = "".join(
+    f"<p>{text}</p>"
+    for text in (
+        "ועדת התכנון אישרה אמש את הרחבת הכביש המרכזי בעיר, לאחר דיון ארוך שכלל הסתייגויות של תושבים.",
+        "לפי התוכנית, הכביש יורחב לשלושה נתיבים בכל כיוון, ולאורכו ייסלל שביל אופניים רציף.",
+        "נציגי התושבים טוענים כי ההרחבה תגביר את הרעש, ומתכננים לעתור לבית המשפט בימים הקרובים.",
+    )
+)
+HEADLINE = "הוועדה אישרה את הרחבת הכביש המרכזי בעיר"
+URL = "https://www.city-news.co.il/item/1234"
+
+
+def _page(head: str = "", byline: str = "") -> bytes:
+    return (
+        f'<!DOCTYPE html><html lang="he" dir="rtl"><head><meta charset="utf-8"><title>{HEADLINE}</title>'
+        f'{head}</head><body><nav><a href="/">ראשי</a></nav><main><article><h1>{HEADLINE}</h1>'
+        f'<div class="meta">{byline}</div><div class="text">{PARAGRAPHS}</div></article></main>'
+        "<footer><a href='/writers'>כל הכותבים</a></footer></body></html>"
+    ).encode()
+
+
+def _jsonld(obj: dict, wrap: str = "{}") -> str:
+    text = wrap.format(json.dumps(obj, ensure_ascii=False))
+    return f'<script type="application/ld+json">{text}</script>'
+
+
+ARTICLE = {"@type": "NewsArticle", "headline": HEADLINE, "datePublished": "2024-03-12T14:05:00+02:00"}
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    ["//<![CDATA[\n{}\n//]]>", "/*<![CDATA[*/{}/*]]>*/", "<!--{}-->"],
+    ids=["cdata-slashes", "cdata-comment", "html-comment"],
+)
+def test_jsonld_wrapped_in_cdata_markers_is_read(wrap: str) -> None:
+    page = _page(_jsonld({**ARTICLE, "author": {"@type": "Person", "name": "דנה לוי"}}, wrap))
+    article = extract_article(page, URL)
+    assert article.authors == ["דנה לוי"]
+    assert article.provenance["published"] == "jsonld"
+
+
+@pytest.mark.parametrize("stamp", [1710245100, 1710245100000], ids=["seconds", "milliseconds"])
+def test_a_unix_time_in_jsonld_is_the_publication_time(stamp: int) -> None:
+    page = _page(_jsonld({**ARTICLE, "datePublished": stamp, "author": "דנה לוי"}))
+    assert extract_article(page, URL).published == datetime.fromisoformat("2024-03-12T14:05:00+02:00")
+
+
+def test_a_jsonld_person_given_by_given_and_family_name() -> None:
+    person = {"@type": "Person", "givenName": "דנה", "familyName": "לוי"}
+    assert extract_article(_page(_jsonld({**ARTICLE, "author": person})), URL).authors == ["דנה לוי"]
+
+
+def test_stray_quotes_in_jsonld_strings_are_the_text_s_own() -> None:
+    raw = '{"headline": "צה"ל: "נמשיך"", "author": {"name": "ארה"ב"}, "n": [1, 2]}'
+    assert _loads(raw) == {"headline": 'צה"ל: "נמשיך"', "author": {"name": 'ארה"ב'}, "n": [1, 2]}
+    assert _loads('{"a": "x\\"y"}') == {"a": 'x"y'}  # quotes escaped properly stay as they are
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<a href="/writer/1234">גלעד ברזילי</a>',
+        '<a href="https://www.city-news.co.il/author/gilad-b/">גלעד ברזילי</a>',
+        "<address>גלעד ברזילי</address>",
+    ],
+    ids=["writer-link", "author-link", "address"],
+)
+def test_a_byline_with_no_class_is_found_by_its_link_or_address(byline: str) -> None:
+    head = '<meta property="article:published_time" content="2024-03-12T14:05:00+02:00">'
+    assert extract_article(_page(head, byline), URL).authors == ["גלעד ברזילי"]
+
+
+def test_writer_links_outside_the_article_are_no_byline() -> None:
+    """The footer's "all writers" link and a related story's writer are not this article's authors."""
+    head = '<meta property="article:published_time" content="2024-03-12T14:05:00+02:00">'
+    page = _page(head).replace(
+        b"</main>", '<section class="more"><a href="/writer/9">רון כהן</a></section></main>'.encode()
+    )
+    assert extract_article(page, URL).authors == []
+
+
+def test_a_date_line_inside_the_body_container_is_not_a_paragraph() -> None:
+    long_paragraph = "<p>" + "ועוד פרטים על התוכנית, על לוח הזמנים ועל עלותה. " * 12 + "</p>"
+    page = _page('<meta name="author" content="דנה לוי">').replace(
+        b'<div class="text">', f'<div class="text"><div>12.03.24 | 14:05</div>{long_paragraph}'.encode()
+    )
+    article = extract_article(page, URL)
+    assert "12.03.24 | 14:05" not in article.paragraphs
+    assert len(article.paragraphs) == 4
+    assert article.published == datetime.fromisoformat("2024-03-12T14:05:00+02:00")
