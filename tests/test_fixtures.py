@@ -47,6 +47,24 @@ def test_fixture(gold_path: Path) -> None:
     assert article.language == "he"
 
 
+ARTICLE_CASES = [p for p in CASES if json.loads(p.read_text(encoding="utf-8"))["article"]]
+
+
+@pytest.mark.parametrize(
+    "gold_path", ARTICLE_CASES, ids=[str(p.relative_to(FIXTURES)) for p in ARTICLE_CASES]
+)
+def test_the_generic_layers_alone_read_every_fixture(gold_path: Path) -> None:
+    """A site that redesigns leaves its profile's selectors behind: the generic layers (JSON-LD, meta tags,
+    heuristics) must still give headline, subtitle, byline, time and the body's first paragraph."""
+    html, gold = _load(gold_path)
+    article = extract_article(html, gold.get("fetched_as", gold["url"]), site_rules=False)
+    assert article.headline == gold["headline"]
+    assert article.subtitle == gold["subtitle"]
+    assert article.authors == gold["authors"]
+    assert article.published == datetime.fromisoformat(gold["published"])
+    assert article.paragraphs[:1] == gold["body_paragraphs"][:1]
+
+
 def test_every_site_profile_has_a_replay_snapshot() -> None:
     """Each profile's hosts in data/samples/sites: robots.txt or a feed, and at least two article pages
     (the crawl itself is tested in test_crawl.py)."""

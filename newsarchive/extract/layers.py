@@ -450,7 +450,7 @@ class MetaLayer(Layer):
             if fold_for_compare(text) in fold_for_compare(title) or (
                 len(words) >= 3 and sum(w in title_words for w in words) >= 0.6 * len(words)
             ):
-                return text
+                return _KICKER.sub("", text)  # "ניתוח || ...": the rubric label is not the headline
         if sum(len(text.split()) >= 4 for text in h1s) == 1:
             return None  # one visible headline that says otherwise (og:title kept an older one): it wins
         return _strip_site_suffix(title, self.page.meta_value("og:site_name"))
@@ -587,7 +587,7 @@ _BYLINE_BLOCKS = (
 # "רוח החג || " before a headline: a rubric label, not part of it
 _KICKER = re.compile(r"^[^|]{2,30}?\s*\|\|\s*(?=\S)")
 _SUBTITLE_MARKERS = re.compile(
-    r"sub-?title|subhead|sub_title|lead|dek|excerpt|summary|teaser|standfirst|intro", re.I
+    r"sub-?title|subhead|sub_title|lead|dek|excerpt|summary|teaser|standfirst|intro|description", re.I
 )
 _FOREIGN_CONTEXT = re.compile(r"comment|talkback|related|recommend|teaser|promo", re.I)
 
@@ -843,7 +843,8 @@ class GenericLayer(Layer):
     def _byline_block_date(self, region: etree._Element) -> str | None:
         """ "24.12.2013" and "11:33" in the byline block (a list of author, date, time), joined."""
         for element in self.page.select(_BYLINE_BLOCKS, region):
-            text = text_of(element)
+            # items joined with spaces: "<li>29.10.2013</li><li>18:05</li>" read as one string glue numbers
+            text = clean(" ".join(element.itertext()))
             date, clock = _NUMERIC_DATE.search(text), _CLOCK.search(text)
             if len(text) <= 250 and date and clock:
                 joined = f"{date.group(0)} {clock.group(0)}"
