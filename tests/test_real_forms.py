@@ -101,3 +101,17 @@ def test_a_date_line_inside_the_body_container_is_not_a_paragraph() -> None:
     assert "12.03.24 | 14:05" not in article.paragraphs
     assert len(article.paragraphs) == 4
     assert article.published == datetime.fromisoformat("2024-03-12T14:05:00+02:00")
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        '<div class="authors"><a href="/w/1">דנה לוי</a><a href="/w/2">יוסי כהן</a></div>',
+        '<div class="article-writers"><span>דנה לוי</span><span>יוסי כהן</span></div>',
+        '<div class="authors"><a href="/w/1">דנה לוי</a>, <a href="/w/2">יוסי כהן</a></div>',
+    ],
+    ids=["links", "spans", "comma"],
+)
+def test_one_element_per_name_with_nothing_between_is_two_names(byline: str) -> None:
+    head = '<meta property="article:published_time" content="2024-03-12T14:05:00+02:00">'
+    assert extract_article(_page(head, byline), URL).authors == ["דנה לוי", "יוסי כהן"]

@@ -127,6 +127,15 @@ def _groups_names(element: etree._Element, matched: list[etree._Element]) -> boo
     return covered >= 0.6 * len(text_of(element))
 
 
+def _unglued(element: etree._Element, text: str) -> list[str]:
+    """The names of a byline block that prints one link or span per name with nothing between them
+    (``<a>דנה לוי</a><a>יוסי כהן</a>``, read as one string "דנה לוייוסי כהן"); else its text."""
+    named = [child for child in element if isinstance(child.tag, str) and text_of(child)]
+    if len(named) < 2 or clean((element.text or "") + "".join(child.tail or "" for child in element)):
+        return [text]
+    return [text_of(child) for child in named]
+
+
 def _unique(texts: list[str]) -> list[str]:
     out: list[str] = []
     for text in texts:
@@ -168,7 +177,8 @@ class SiteLayer(Layer):
     def authors(self) -> list[str]:
         names: list[str] = []
         if self.layout.byline:
-            names = _names([text_of(e) for e in self.page.select(self.layout.byline)], self.profile.desks)
+            texts = [t for e in self.page.select(self.layout.byline) for t in _unglued(e, text_of(e))]
+            names = _names(texts, self.profile.desks)
         if not names:
             self.paragraphs()
             names = [n for n in self.body_byline or [] if not is_desk(n)]
@@ -708,7 +718,7 @@ class GenericLayer(Layer):
                 ):
                     text = text_of(name) or clean(name.get("content")) or text
                 if 2 <= len(text) <= 80:
-                    texts.append(text)
+                    texts += _unglued(element, text)
             names = _names(texts)
             if names:
                 return names[:8]
