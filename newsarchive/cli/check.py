@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 from rich.text import Text
 
-from ..check import CHECKED_FIELDS, SiteHealth, check_sites
-from ..crawl import CrawlOptions
-from ..sites import SITES
 from .config import load_config
 from .crawl import scrapy_settings, stop, with_progress
 from .messages import USED_WRONGLY, WORK_FAILED, shown
 from .options import scrapy_options, shown_text, stdout_console
+
+if TYPE_CHECKING:  # Scrapy and the site profiles load when the check runs: `check-sites --help` does not wait
+    from ..check import SiteHealth
 
 #: the shortest body that counts as found: a real article, and one of the saved sample pages (which are short)
 LIVE_MIN_WORDS = 50
@@ -68,6 +69,10 @@ def check_sites_command(
 
     Nothing is added to your archive (--keep FILE saves what was fetched).
     """
+    from ..check import check_sites
+    from ..crawl import CrawlOptions
+    from ..sites import SITES
+
     chosen = list(sites) or list(SITES)
     if min_words is None:
         min_words = REPLAY_MIN_WORDS if replay is not None else LIVE_MIN_WORDS
@@ -94,6 +99,8 @@ def check_sites_command(
 
 
 def _table(report: list[SiteHealth], log_path: Path) -> Table:
+    from ..check import CHECKED_FIELDS
+
     table = Table(title=f"extraction health per site (log: {log_path})", show_lines=True)
     for column in ("site", "status", "articles", *CHECKED_FIELDS, "layout", "blocked", "why"):
         table.add_column(column, overflow="fold")

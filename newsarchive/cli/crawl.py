@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -15,12 +15,13 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ..crawl import STOPPED_FROM_OUTSIDE, CrawlError, CrawlOptions, SiteSummary, run_crawl
-from ..sites import SITES
-from ..store import default_db_path
+from ..store.location import default_db_path
 from .config import load_config
 from .messages import USED_WRONGLY, WORK_FAILED, one_line, print_failure, shown, warn
 from .options import db_option, scrapy_options, shown_text, stdout_console
+
+if TYPE_CHECKING:  # Scrapy and the site profiles load when a crawl runs: `crawl --help` does not wait
+    from ..crawl import SiteSummary
 
 T = TypeVar("T")
 
@@ -100,6 +101,9 @@ def crawl(
     Pages already in the archive are not fetched again (--refresh fetches them). Progress shows while the
     crawl runs; a summary per site follows.
     """
+    from ..crawl import CrawlOptions, run_crawl
+    from ..sites import SITES
+
     config = load_config(config_path)
     if all_sites and (sites or urls):
         stop("--all crawls every profiled site: name no sites and give no --url with it", USED_WRONGLY)
@@ -156,6 +160,8 @@ def crawl(
 def _problem(summary: SiteSummary) -> str:
     """What went wrong with a site's crawl, or "": it could not start or failed (CrawlSummary.failure), was
     interrupted, or stopped early on an error (a full disk...)."""
+    from ..crawl import STOPPED_FROM_OUTSIDE
+
     if summary.failure:
         return f"{summary.site}: {summary.failure}"
     if summary.finish_reason in STOPPED_FROM_OUTSIDE:
@@ -186,6 +192,8 @@ def scrapy_settings(
 
 def with_progress(run: Callable[[Callable[[list[SiteSummary]], None] | None], T]) -> T:
     """Run a crawl with a live progress line on a terminal; a bad option is a clear error (exit 2)."""
+    from ..crawl import CrawlError
+
     console = Console(stderr=True)
     with Live(console=console, transient=True, refresh_per_second=2) as live:
 

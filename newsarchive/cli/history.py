@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 from rich.text import Text
 
-from ..reextract import ReextractReport, reextract
 from ..store.revisions import word_diff
 from .messages import USED_WRONGLY, escaped_controls, fail, interruption, shown
 from .options import (
@@ -24,6 +24,9 @@ from .options import (
     warn_unknown_sites,
     without_colour,
 )
+
+if TYPE_CHECKING:
+    from ..reextract import ReextractReport
 
 _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -151,6 +154,8 @@ def reextract_command(
       newsarchive reextract --dry-run
       newsarchive reextract --site ynet --since 2024-05-01
     """
+    from ..reextract import reextract  # the extractors load when it runs
+
     with command_archive(db_path, readonly=dry_run) as archive, progress_bar("re-extracting") as progress:
         task = progress.add_task("pages", total=None)
         try:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 
-from ..ingest import ALREADY_STORED, IngestReport, html_files, ingest, page_from_file, warc_pages
-from ..store import Archive, StorageError
-from ..warc import is_warc
 from .messages import USED_WRONGLY, fail, interruption, shown
 from .options import db_option, open_archive, progress_bar, stdout_console
+
+if TYPE_CHECKING:
+    from ..ingest import IngestReport
+    from ..store import Archive
 
 
 @click.command("import")
@@ -47,6 +49,11 @@ def import_command(
       newsarchive import crawl.warc.gz --all-hebrew            # any page that is mostly Hebrew
       newsarchive import later-copies/ --force                 # changed copies become new versions
     """
+    # extraction, the database and WARC reading load when an import runs (`import --help` does not wait)
+    from ..ingest import IngestReport, html_files
+    from ..store import StorageError
+    from ..warc import is_warc
+
     paths = tuple(dict.fromkeys(paths))  # a file or folder named twice is read once
     warcs = [p for p in paths if p.is_file() and is_warc(p)]
     files = html_files([p for p in paths if p not in warcs])
@@ -105,6 +112,8 @@ def _is_web_address(url: str) -> bool:
 
 
 def _import_files(archive: Archive, files: list[Path], url: str | None, force: bool) -> IngestReport:
+    from ..ingest import ingest, page_from_file
+
     with progress_bar("importing pages") as progress:
         task = progress.add_task("import", total=len(files))
         pages = (page_from_file(path, url) for path in files)
@@ -112,6 +121,8 @@ def _import_files(archive: Archive, files: list[Path], url: str | None, force: b
 
 
 def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool, force: bool) -> IngestReport:
+    from ..ingest import ingest, warc_pages
+
     """WARC files are streamed: counts are kept, not every page (a CC-NEWS file holds tens of thousands)."""
     total = sum(p.stat().st_size for p in warcs)
     with progress_bar("importing WARC", bytes_=True) as progress:
@@ -137,6 +148,8 @@ _DAMAGE_ROWS = 50
 
 
 def _print_report(report: IngestReport, fmt: str) -> None:
+    from ..ingest import ALREADY_STORED
+
     if fmt == "json":
         click.echo(
             json.dumps(

@@ -21,8 +21,6 @@ from types import FrameType
 
 import click
 
-from ..store import Archive
-from ..store.archive import readonly_uri
 from .messages import USED_WRONGLY, fail, shown
 from .options import archive_path, db_option
 
@@ -47,6 +45,9 @@ def datasette_metadata(database_name: str) -> dict:
 def archive_problem(db: Path) -> str | None:
     """Why ``db`` cannot be served (not SQLite, not a newsarchive archive, of a newer newsarchive...), or
     None. An archive of an older newsarchive is upgraded, as every reader does."""
+    from ..store import Archive  # the database library loads when serve runs (`serve --help` does not wait)
+    from ..store.archive import readonly_uri
+
     try:
         conn = sqlite3.connect(readonly_uri(db), uri=True)
         try:
@@ -127,6 +128,7 @@ def serve(db_path: Path | None, host: str, port: int) -> None:
 def _datasette_app(db: Path) -> ASGIApp:
     from datasette.app import Datasette
 
+    from ..store.archive import readonly_uri
     from ..store.hebrew import matches
 
     # on read-only media the archive is served immutable (a WAL archive cannot be opened there otherwise)
