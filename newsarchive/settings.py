@@ -57,6 +57,10 @@ REMOTE_CONTROL_ENABLED = False
 ITEM_PIPELINES = {"newsarchive.pipelines.ArchivePipeline": 300}
 ARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "data/archive.db")
 ARCHIVE_BATCH_SIZE = 50
+# The most sitemaps one crawl reads per site (robots.txt's, the profile's and every child of an index). A site
+# whose indexes list new indexes without end (a paging loop in a CMS, or a hostile server) was read for hours
+# with memory growing; the sitemap protocol allows an index 50,000 children, real sites list a few thousand.
+SITEMAPS_MAX = 20_000
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")

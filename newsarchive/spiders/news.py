@@ -12,7 +12,7 @@ profile also gets the feeds its home page announces.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +90,9 @@ class NewsSpider(scrapy.Spider):
         #: how many of those this run queued itself (the summary's "queued")
         self.queued_here = 0
         self.archive: Archive | None = None
+        #: the sitemaps asked for, per site (at most SITEMAPS_MAX each; each once, however often listed)
+        self.sitemaps_asked: dict[str, set[str]] = {}
+        self.sitemaps_over: set[str] = set()
         #: the resumable crawl's queue: given by `newsarchive crawl --resume` (which opens it first, to say
         #: what is wrong before anything runs), or opened from FRONTIER_DIR
         self.frontier: Frontier | None = frontier
@@ -184,8 +187,8 @@ class NewsSpider(scrapy.Spider):
                     dont_filter=True,
                     priority=30,
                 )
-            for url in profile.sitemaps:
-                yield self._sitemap_request(url, profile.key, depth=0)
+            for request in self._sitemap_requests(profile.sitemaps, profile.key, depth=0, source=None):
+                yield request
             for url in profile.feeds:
                 yield self._feed_request(url, profile.key)
 
@@ -241,8 +244,8 @@ class NewsSpider(scrapy.Spider):
     def parse_robots(self, response: Response, site: str) -> Iterator[scrapy.Request]:
         if self._blocked(response, site):
             return
-        for url in sitemaps_from_robots(response.text if response.status == 200 else "", response.url):
-            yield self._sitemap_request(url, site, depth=0)
+        urls = sitemaps_from_robots(response.text if response.status == 200 else "", response.url)
+        yield from self._sitemap_requests(urls, site, depth=0, source=response.url)
 
     def _blocked(self, response: Response, site: str) -> bool:
         """A discovery source (robots.txt, a sitemap, a feed) answered with a challenge page: counted as
@@ -268,6 +271,25 @@ class NewsSpider(scrapy.Spider):
             priority=10,
         )
 
+    def _sitemap_requests(
+        self, urls: Iterable[str], site: str, depth: int, source: str | None
+    ) -> Iterator[scrapy.Request]:
+        """Requests for sitemaps, within the site's budget (SITEMAPS_MAX a crawl); going past it is one
+        discovery error (naming the first sitemap whose children were left out). Past a --limit that is
+        reached, no more are read."""
+        most = self.crawler.settings.getint("SITEMAPS_MAX", 20_000)
+        if self.limit is not None and len(self.queued) >= self.limit:
+            return
+        asked = self.sitemaps_asked.setdefault(site, set())
+        new = [url for url in dict.fromkeys(urls) if url not in asked]
+        room = max(0, most - len(asked))
+        if len(new) > room and site not in self.sitemaps_over:
+            self.sitemaps_over.add(site)
+            self._count("discovery_errors", f"more than {most:,} sitemaps (SITEMAPS_MAX)", site, source)
+        for url in new[:room]:
+            asked.add(url)
+            yield self._sitemap_request(url, site, depth)
+
     def _sitemap_request(self, url: str, site: str, depth: int) -> scrapy.Request:
         return scrapy.Request(
             url,
@@ -289,10 +311,13 @@ class NewsSpider(scrapy.Spider):
             if depth >= MAX_SITEMAP_DEPTH:
                 self._count("discovery_errors", "sitemap index nested too deeply", site, response.url)
                 return
-            for entry in sitemap.entries:
-                # a child sitemap last modified before the window holds nothing new
-                if entry.lastmod is None or self.since is None or entry.lastmod >= self.since:
-                    yield self._sitemap_request(entry.url, site, depth + 1)
+            # a child sitemap last modified before the window holds nothing new
+            children = [
+                entry.url
+                for entry in sitemap.entries
+                if entry.lastmod is None or self.since is None or entry.lastmod >= self.since
+            ]
+            yield from self._sitemap_requests(children, site, depth + 1, source=response.url)
             return
         yield from self._articles(sitemap.entries, site)
 
