@@ -474,3 +474,14 @@ def test_a_plot_beside_json_is_said_on_stderr(hostile: Path, tmp_path: Path) -> 
     )
     assert result.returncode == 0 and json.loads(result.stdout)["total"] == 1
     assert result.stderr == f"plot of articles per day and site written to {plot}\n" and plot.stat().st_size
+
+
+def test_extract_reads_a_page_piped_in_as_dash() -> None:
+    """`curl -s ADDRESS | newsarchive extract -` said '-: no such file'."""
+    command = [sys.executable, "-m", "newsarchive.cli", "extract", "-", "--format", "json"]
+    page = (FIXTURES / "ynet" / "plus_paywalled.html").read_bytes()
+    piped = subprocess.run(command, input=page, capture_output=True, timeout=60, check=False)
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["url"] == "https://www.ynet.co.il/economy/article/hyplus77k"
+    empty = subprocess.run(command, input=b"", capture_output=True, timeout=60, check=False)
+    assert (empty.returncode, empty.stderr) == (3, b"newsarchive: not an article: empty page\n")

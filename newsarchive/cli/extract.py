@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import click
@@ -13,7 +15,7 @@ from rich.text import Text
 from ..article import Article, NotAnArticle
 from ..extract import extract_article
 from ..extract.page import canonical_url
-from ..saved import UnreadablePageFile, read_saved_page
+from ..saved import MAX_FILE_BYTES, UnreadablePageFile, read_saved_page
 from ..settings import USER_AGENT
 from .messages import USED_WRONGLY, WORK_FAILED, fail, shown
 from .options import stdout_console
@@ -43,6 +45,7 @@ def extract(source: str, url: str | None, fmt: str) -> None:
       newsarchive extract page.html --url https://www.ynet.co.il/news/article/abc123
       newsarchive extract https://news.walla.co.il/item/3640000 --format text
       newsarchive extract tests/fixtures/bhol/classic.html --format fixture   # a draft expected JSON
+      curl -s https://news.walla.co.il/item/3640000 | newsarchive extract - --url https://news.walla.co.il/item/3640000
 
     A page that is not an article prints the reason on stderr and exits with status 3.
     """
@@ -55,6 +58,12 @@ def extract(source: str, url: str | None, fmt: str) -> None:
             fail(f"cannot fetch {shown(source)}: not a valid address ({error})", USED_WRONGLY)
         except OSError as error:  # no network, no such host, a refusal, an HTTP error: the work failed
             fail(f"cannot fetch {shown(source)}: {getattr(error, 'reason', None) or error}", WORK_FAILED)
+    elif source == "-":  # `curl … | newsarchive extract -`: it said "-: no such file"
+        data = _read_standard_input()
+        if url is None:
+            with suppress(NotAnArticle):  # extraction below says what is wrong with the page
+                url = canonical_url(data)
+            url = url or "file:///dev/stdin"  # as a saved file without an address is read
     else:
         path = Path(source)
         data = _read_page(path)
@@ -84,6 +93,15 @@ def _read_page(path: Path) -> bytes:
         return read_saved_page(path)
     except UnreadablePageFile as error:
         fail(f"{shown(path)}: {error}", USED_WRONGLY)
+
+
+def _read_standard_input() -> bytes:
+    """A page piped in (as much of it as a saved page is read), or one line saying that none is."""
+    if sys.stdin is None or sys.stdin.isatty():
+        fail(
+            "extract -: pipe a page in (curl -s ADDRESS | newsarchive extract - --url ADDRESS)", USED_WRONGLY
+        )
+    return sys.stdin.buffer.read(MAX_FILE_BYTES)
 
 
 def fixture_draft(article: Article) -> dict[str, object]:
