@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from lxml import etree
+
 from ..article import Article, NotAnArticle
 from ..dates import is_zoned
 from ..sites import SiteProfile, profile_for_url, site_key_for_url
 from ..text import clean, fold_for_compare, hebrew_ratio
 from .blocked import page_reason
+from .blocks import blocks
 from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, MicrodataLayer, SiteLayer, StateLayer
 from .page import Page, text_of
 
@@ -43,6 +46,7 @@ _ERROR_BODY_CHARS = 400
 _FRONT_PAGE_PATHS = {"", "index.html", "index.htm", "index.php", "home", "default.aspx", "he", "en"}
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
 _MIN_UNMARKED_BODY = 200
+_HEADINGS = ".//h2 | .//h3 | .//h4"
 _LINKED_HEADINGS = ".//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4]"
 _VIDEO_TYPES = re.compile(r"video", re.I)
 # Fields whose first non-empty answer wins, in layer order.
@@ -154,7 +158,7 @@ def _extract(
     article.paywalled = bool(first("paywalled", layers))
     # the site's own article template (its layout found the body) vouches for the page as metadata does
     vouched = (
-        bool(page.articles_in_jsonld())
+        page.declares_itself_an_article
         or bool(microdata.article or state.article)
         or (site_layer is not None and body_layer is site_layer)
     )
@@ -338,7 +342,7 @@ def _check_error_page(page: Page, article: Article, title: str) -> None:
 
 
 def _declares_article(page: Page) -> bool:
-    return bool(page.articles_in_jsonld()) or (page.meta.get("og:type") or "").lower() == "article"
+    return page.declares_itself_an_article or (page.meta.get("og:type") or "").lower() == "article"
 
 
 def _check_front_page(address: str) -> None:
@@ -393,6 +397,20 @@ def _check_is_article(
         # a page only og:type vouches for: linked headlines that are as many as its paragraphs
         if teasers >= 3 and (not og_article or 2 * teasers >= len(article.paragraphs)):
             raise NotAnArticle(f"listing page: {teasers} linked headlines in the main text block")
+        # cards whose titles are links but not headings (<a><div class="title">...</div></a><p>summary</p>)
+        titles = teasers + _link_lines(container) if container is not None else 0
+        if titles >= 3 and 2 * titles >= len(article.paragraphs):
+            raise NotAnArticle(
+                f"listing page: {titles} linked titles beside {len(article.paragraphs)} paragraphs"
+            )
+        # a list of items, each a heading and its text, under a one- or two-word title ("מבזקים")
+        headings = len(page.select(_HEADINGS, container)) if container is not None else 0
+        if (
+            len((article.headline or "").split()) <= 2
+            and headings >= 5
+            and 3 * headings >= len(article.paragraphs)
+        ):
+            raise NotAnArticle(f"listing page: {headings} items under the title {article.headline!r}")
         dominance = generic.dominance()
         if dominance < 0.3 and not og_article:
             raise NotAnArticle(
@@ -400,11 +418,17 @@ def _check_is_article(
             )
 
 
+def _headline_words(generic: GenericLayer) -> int:
+    return len(text_of(generic.headline_element).split()) if generic.headline_element is not None else 0
+
+
+def _link_lines(container: etree._Element) -> int:
+    """Blocks of the container that are a link alone, long enough to be a story's title."""
+    return sum(1 for block in blocks(container) if block.link_density > 0.85 and 15 <= len(block.text) <= 200)
+
+
 def _check_section_front(page: Page, generic: GenericLayer) -> None:
-    headline_words = (
-        len(text_of(generic.headline_element).split()) if generic.headline_element is not None else 0
-    )
-    if headline_words <= 2 and (teaser_count := len(page.select(_LINKED_HEADINGS))) >= 2:
+    if _headline_words(generic) <= 2 and (teaser_count := len(page.select(_LINKED_HEADINGS))) >= 2:
         raise NotAnArticle(f"section or tag page: a one-word title over {teaser_count} linked headlines")
 
 

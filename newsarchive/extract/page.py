@@ -171,6 +171,15 @@ class Page:
         return [obj for obj in self.jsonld if _types(obj) & ARTICLE_TYPES]
 
     @cached_property
+    def declares_itself_an_article(self) -> bool:
+        """Its JSON-LD holds one article, or one of several that the page's own title names: a front page
+        listing its stories as NewsArticle objects declares none of them its own."""
+        found = self.articles_in_jsonld()
+        return len(found) == 1 or any(
+            self.names_this_page(obj.get("headline") or obj.get("name")) for obj in found
+        )
+
+    @cached_property
     def title_keys(self) -> list[str]:
         """The page's own titles (og:title, <title>, <h1>), folded: which of several article objects in its
         data is this page's, and not a related story's."""
