@@ -115,3 +115,14 @@ def test_a_date_line_inside_the_body_container_is_not_a_paragraph() -> None:
 def test_one_element_per_name_with_nothing_between_is_two_names(byline: str) -> None:
     head = '<meta property="article:published_time" content="2024-03-12T14:05:00+02:00">'
     assert extract_article(_page(head, byline), URL).authors == ["דנה לוי", "יוסי כהן"]
+
+
+def test_an_article_whose_body_ends_in_a_list_of_related_links_is_an_article() -> None:
+    """Cards are refused as a listing (generic/cards_listing); links one after another are not cards."""
+    related = "<p>עוד בנושא:</p><ul>" + "".join(
+        f'<li><a href="/item/{n}">כותרת של כתבה קשורה מספר {n} על נושא דומה</a></li>' for n in range(6)
+    )
+    page = _page('<meta name="author" content="דנה לוי">').replace(
+        b"</p></div>", f"</p>{related}</ul></div>".encode()
+    )
+    assert len(extract_article(page, URL).paragraphs) == 3

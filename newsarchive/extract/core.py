@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,7 +16,7 @@ from ..dates import is_zoned
 from ..sites import SiteProfile, profile_for_url, site_key_for_url
 from ..text import clean, fold_for_compare, hebrew_ratio
 from .blocked import page_reason
-from .blocks import blocks
+from .blocks import Block, blocks
 from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, MicrodataLayer, SiteLayer, StateLayer
 from .page import Page, text_of
 
@@ -423,8 +424,18 @@ def _headline_words(generic: GenericLayer) -> int:
 
 
 def _link_lines(container: etree._Element) -> int:
-    """Blocks of the container that are a link alone, long enough to be a story's title."""
-    return sum(1 for block in blocks(container) if block.link_density > 0.85 and 15 <= len(block.text) <= 200)
+    """Blocks of the container that are a link alone, long enough to be a story's title, each followed by a
+    line of plain text (its summary): cards. A list of related links (one link after another) is not."""
+    found = blocks(container)
+
+    def is_title(block: Block) -> bool:
+        return block.link_density > 0.85 and 15 <= len(block.text) <= 200
+
+    return sum(
+        1
+        for block, following in pairwise(found)
+        if is_title(block) and following.link_density < 0.5 and len(following.text) >= 40
+    )
 
 
 def _check_section_front(page: Page, generic: GenericLayer) -> None:
