@@ -485,3 +485,35 @@ def test_extract_reads_a_page_piped_in_as_dash() -> None:
     assert json.loads(piped.stdout)["url"] == "https://www.ynet.co.il/economy/article/hyplus77k"
     empty = subprocess.run(command, input=b"", capture_output=True, timeout=60, check=False)
     assert (empty.returncode, empty.stderr) == (3, b"newsarchive: not an article: empty page\n")
+
+
+@pytest.mark.parametrize(
+    "command", [["stats"], ["search", "x"], ["serve"], ["crawl", "ynet"], ["import", "p.html"]]
+)
+def test_an_archive_named_by_the_environment_or_the_config_says_so(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """$NEWSARCHIVE_DB naming a folder gave click's "Invalid value for '--db'" (no --db was typed) and serve
+    said "x is a folder (create one with ...)"; a missing archive named by the environment or the config
+    file was said without saying where its name came from."""
+    (tmp_path / "folder.db").mkdir()
+    (tmp_path / "p.html").write_text("<html></html>")
+    folder = run_newsarchive(*command, cwd=tmp_path, env={"NEWSARCHIVE_DB": str(tmp_path / "folder.db")})
+    assert folder.returncode == 2 and folder.stderr.count("\n") == 1, folder.stderr
+    assert f"the archive {tmp_path / 'folder.db'} (from $NEWSARCHIVE_DB) is a folder: give" in folder.stderr
+    if command[0] in ("crawl", "import"):
+        return  # they create a missing archive
+    missing = run_newsarchive(*command, cwd=tmp_path, env={"NEWSARCHIVE_DB": "nope.db"})
+    assert (
+        missing.returncode == 2 and "no archive at nope.db (from $NEWSARCHIVE_DB) (create" in missing.stderr
+    )
+    (tmp_path / "newsarchive.toml").write_text('db = "other.db"\n')
+    configured = run_newsarchive(*command, cwd=tmp_path)
+    assert configured.returncode == 2 and "no archive at other.db (the config file's db)" in configured.stderr
+
+
+def test_a_crawl_log_that_cannot_be_written_names_the_option_that_moves_it(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("a file where the log's folder would be")
+    result = run_newsarchive("crawl", "ynet", "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.endswith(": Not a directory (--log-file FILE puts it elsewhere)\n"), result.stderr

@@ -18,7 +18,7 @@ from rich.text import Text
 from ..store.location import default_db_path
 from .config import load_config
 from .messages import USED_WRONGLY, WORK_FAILED, one_line, print_failure, shown, warn
-from .options import db_option, scrapy_options, shown_text, stdout_console
+from .options import archive_origin, db_option, scrapy_options, shown_text, stdout_console
 
 if TYPE_CHECKING:  # Scrapy and the site profiles load when a crawl runs: `crawl --help` does not wait
     from ..crawl import SiteSummary
@@ -110,13 +110,19 @@ def crawl(
     chosen = list(SITES) if all_sites else list(sites) or ([] if urls else config.get("sites", []))
     if not chosen and not urls:
         stop(f"name the sites to crawl (one of {', '.join(SITES)}), pass --all, or give --url", USED_WRONGLY)
+    db = db_path or Path(config.get("db") or default_db_path())
+    if db.is_dir():
+        stop(
+            f"the archive {shown(db)}{archive_origin(db_path)} is a folder: give its file (--db FILE)",
+            USED_WRONGLY,
+        )
     settings, log_path = scrapy_settings(config, overrides, log_file)
     if warc_dir is not None:
         settings["WARC_DIR"] = str(warc_dir)
     options = CrawlOptions(
         sites=chosen,
         urls=list(urls),
-        db=db_path or Path(config.get("db") or default_db_path()),
+        db=db,
         since=since or config.get("since"),
         until=until,
         limit=limit,
@@ -185,7 +191,8 @@ def scrapy_settings(
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # a file where the folder should be, no permission...
-        stop(f"cannot write the crawl log {shown(log_path)}: {error}", USED_WRONGLY)
+        where = "" if log_file else " (--log-file FILE puts it elsewhere)"
+        stop(f"cannot write the crawl log {shown(log_path)}: {error.strerror or error}{where}", USED_WRONGLY)
     settings.setdefault("LOG_FILE", str(log_path))
     return settings, log_path
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.measure import Measurement
 from rich.progress import (
@@ -25,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..store.location import DB_ENV, default_db_path
+from .config import load_config
 from .messages import USED_WRONGLY, WORK_FAILED, escaped_controls, fail, shown, warn
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 db_option = click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a folder is said by open_archive, naming where its name came from
     envvar=DB_ENV,
     help=f"The archive file (default: ${DB_ENV} or data/archive.db).",
 )
@@ -102,10 +104,19 @@ def archive_path(db_path: Path | None) -> Path:
     (./newsarchive.toml), else data/archive.db — the same for every command, crawl included."""
     if db_path is not None:
         return db_path
-    from .config import load_config
-
     configured = load_config(None).get("db")
     return Path(configured) if configured else default_db_path()
+
+
+def archive_origin(db_path: Path | None) -> str:
+    """Where the archive's name came from when it was not typed (said beside it: "no archive at x.db" when
+    the user typed no x.db sends them looking), or ""."""
+    if db_path is None:
+        return " (the config file's db)" if load_config(None).get("db") else ""
+    context = click.get_current_context(silent=True)
+    if context is not None and context.get_parameter_source("db_path") is ParameterSource.ENVIRONMENT:
+        return f" (from ${DB_ENV})"
+    return ""
 
 
 def open_archive(db_path: Path | None, *, readonly: bool, create: bool = False) -> Archive:
@@ -114,15 +125,16 @@ def open_archive(db_path: Path | None, *, readonly: bool, create: bool = False) 
     from ..store import Archive, NotAnArchive  # the database library loads with the commands that use it
 
     path = archive_path(db_path)
+    named = f"{shown(path)}{archive_origin(db_path)}"
     try:
         exists, folder = path.exists(), path.is_dir()
     except OSError as error:  # a name too long, a loop of links...
-        fail(f"cannot use the archive {shown(path)}: {error.strerror or error}", USED_WRONGLY)
+        fail(f"cannot use the archive {named}: {error.strerror or error}", USED_WRONGLY)
     if folder:
-        fail(f"the archive {shown(path)} is a folder: give the archive's file (--db FILE)", USED_WRONGLY)
+        fail(f"the archive {named} is a folder: give the archive's file (--db FILE)", USED_WRONGLY)
     if not exists and (readonly or not create):
         fail(
-            f"no archive at {shown(path)} (create one with `newsarchive import` or `newsarchive crawl`)",
+            f"no archive at {named} (create one with `newsarchive import` or `newsarchive crawl`)",
             USED_WRONGLY,
         )
     try:

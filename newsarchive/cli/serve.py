@@ -22,7 +22,7 @@ from types import FrameType
 import click
 
 from .messages import USED_WRONGLY, fail, shown
-from .options import archive_path, db_option
+from .options import archive_origin, archive_path, db_option
 
 #: Datasette's settings: its time limit stops SQL between steps; newsarchive's SQL functions bound their
 #: own work (see store.datasette_plugin)
@@ -102,8 +102,13 @@ def serve(db_path: Path | None, host: str, port: int) -> None:
         fail("--host is empty: give an address to listen on (127.0.0.1; 0.0.0.0 for every one)", USED_WRONGLY)
     db = archive_path(db_path)
     if not db.is_file():
-        where = f"{shown(db)} is a folder" if db.is_dir() else f"no archive at {shown(db)}"
-        fail(f"{where} (create one with `newsarchive import` or `newsarchive crawl`)", USED_WRONGLY)
+        named = f"{shown(db)}{archive_origin(db_path)}"
+        if db.is_dir():
+            fail(f"the archive {named} is a folder: give the archive's file (--db FILE)", USED_WRONGLY)
+        fail(
+            f"no archive at {named} (create one with `newsarchive import` or `newsarchive crawl`)",
+            USED_WRONGLY,
+        )
     if set(db.name) & set("?#%"):  # Datasette opens "file:{path}": these would begin the URI's query
         fail(
             f"serve cannot open an archive whose file name holds ?, # or %: rename {shown(db)}", USED_WRONGLY
