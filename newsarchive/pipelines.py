@@ -9,11 +9,15 @@ from scrapy.utils.defer import deferred_from_coro
 from .article import Article
 from .frontier import FrontierError
 from .ingest import extract_page
+from .sites import web_address
 from .spiders.items import PageItem
 from .store import Archive, FetchedPage, StorageError
+from .store.archive import Written
 
 #: a fetched page whose article the archive already holds under its canonical address
 ALIAS = "another address of an article already in the archive"
+#: a page fetched again from one archived article's address whose canonical names another archived article
+CLAIMS_ANOTHER = "names another article of the archive as its canonical"
 
 
 class ArchivePipeline:
@@ -70,23 +74,26 @@ class ArchivePipeline:
         # A crawl that discovers asks only for addresses the archive does not know; a page whose canonical
         # address names an article it holds (an AMP copy, an alias, or what a concurrent crawl just stored)
         # is that article seen again, not a new version of it. Versions come from fetching an article's own
-        # address again: --revisit and --refresh.
-        only_new = not (getattr(spider, "refresh", False) or getattr(spider, "revisit", False))
+        # address again (--revisit and --refresh): a page fetched from one article's address whose canonical
+        # names another article (a CMS pointing every page at one story, a merged story) was made that
+        # article's newest version, its text over another's, and `changes` reported a rewrite never made.
+        again = getattr(spider, "refresh", False) or getattr(spider, "revisit", False)
+        claims = [again and self._names_another_article(article, page) for article, page, _ in batch]
+        own = [again and not claim for claim in claims]
         try:
-            written = self.archive.store_many(
-                [(article, page) for article, page, _ in batch], batch_size=len(batch), only_new=only_new
-            )
+            written = self._store(batch, own)
         except StorageError as error:
             self._write_failed(error, pages=len(batch))
             return error
         stats = self.crawler.stats
-        for done, (article, page, site) in zip(written, batch, strict=True):
+        for done, claim, (article, page, site) in zip(written, claims, batch, strict=True):
             if done.kind in ("known", "superseded"):
+                reason = CLAIMS_ANOTHER if claim else ALIAS
                 stats.inc_value("newsarchive/skipped")
-                stats.inc_value(f"newsarchive/skipped/{ALIAS}")
+                stats.inc_value(f"newsarchive/skipped/{reason}")
                 stats.inc_value(f"newsarchive/site/{site}/skipped")
                 try:  # kept under the address asked for, so that it is not asked for again
-                    self.archive.store_page(page, f"{ALIAS}: {article.url}")
+                    self.archive.store_page(page, f"{reason}: {article.url}")
                 except StorageError as error:
                     self._write_failed(error, pages=1)
                     return error
@@ -98,6 +105,28 @@ class ArchivePipeline:
                 stats.inc_value(f"newsarchive/{done.kind}")
         self._done([page for _, page, _ in batch])
         return None
+
+    def _store(self, batch: list[tuple[Article, FetchedPage, str]], own: list[bool]) -> list[Written]:
+        """Store a batch: the pages fetched from their article's own address may make new versions, the
+        others only new articles; what was written, in the batch's order."""
+        written: list[Written | None] = [None] * len(batch)
+        for versions in (True, False):
+            chosen = [i for i, mine in enumerate(own) if mine == versions]
+            if not chosen:
+                continue
+            done = self.archive.store_many(
+                [batch[i][:2] for i in chosen], batch_size=len(chosen), only_new=not versions
+            )
+            for i, what in zip(chosen, done, strict=True):
+                written[i] = what
+        return [what for what in written if what is not None]
+
+    def _names_another_article(self, article: Article, page: FetchedPage) -> bool:
+        """Whether the page was fetched from the address of an archived article other than the one its
+        canonical link names (spelled either way: http or https, a default port, a trailing dot)."""
+        mine = _spelling(article.url)
+        fetched = {page.url, page.requested_url or page.url}
+        return any(_spelling(url) != mine and self.archive.has_article(url) for url in fetched)
 
     def _done(self, pages: list[FetchedPage]) -> None:
         """Tell a resumable crawl's frontier that these addresses are in the archive now (it is asked only
@@ -119,3 +148,8 @@ class ArchivePipeline:
 
     def close_spider(self) -> None:
         self.flush()
+
+
+def _spelling(url: str) -> str:
+    address = web_address(url)
+    return address.normal().partition("://")[2] if address is not None else url

@@ -7,6 +7,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from newsarchive.dates import ISRAEL
 from newsarchive.ingest import extract_page
 from newsarchive.reextract import reextract
@@ -239,3 +241,34 @@ def test_a_recovered_copy_never_becomes_the_newest_version_of_a_stored_article(t
             (f"{WALLA}/break/8", 1, "מבזק מספר 8 על אירוע חשוב"),
         ]
         assert conn.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("again", ["--revisit", "--refresh"])
+def test_a_page_naming_another_article_as_its_canonical_makes_no_version_of_it(
+    tmp_path: Path, again: str
+) -> None:
+    """Fetched again, article 101's page named article 102 as its canonical (a CMS pointing pages at one
+    story, a merged story): 102 got version 2 with 101's headline, and `changes` reported 102 rewritten.
+    Versions come from an article's own address; a real change fetched in the same run still makes one."""
+    db = tmp_path / "a.db"
+    when = (datetime.now(ISRAEL) - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    with SiteFarm() as farm:
+        walla_site(farm, [101, 102, 103])
+        for n in (101, 102, 103):
+            farm.add(f"{WALLA}/break/{n}", walla_article(n, when=when))
+        code, _, err = run_crawl(farm, ["walla"], db)
+        assert code == 0, err
+        farm.add(f"{WALLA}/break/101", walla_article(101, when=when).replace("/break/101", "/break/102"))
+        farm.add(f"{WALLA}/break/103", walla_article(103, when=when).replace("על אירוע חשוב", "הסתיים"))
+        make_due(db)
+        code, summary, err = run_crawl(farm, ["walla"], db, again)
+        assert code == 0, err
+    assert summary[0]["changed"] == 1
+    assert summary[0]["skipped"]["names another article of the archive as its canonical"] == 1
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT url, version, headline FROM articles WHERE url LIKE '%/10_'").fetchall()
+    assert sorted(rows) == [
+        (f"{WALLA}/break/101", 1, "מבזק מספר 101 על אירוע חשוב"),
+        (f"{WALLA}/break/102", 1, "מבזק מספר 102 על אירוע חשוב"),
+        (f"{WALLA}/break/103", 2, "מבזק מספר 103 הסתיים"),
+    ]
