@@ -517,3 +517,21 @@ def test_a_crawl_log_that_cannot_be_written_names_the_option_that_moves_it(tmp_p
     result = run_newsarchive("crawl", "ynet", "--db", str(tmp_path / "a.db"), cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert result.stderr.endswith(": Not a directory (--log-file FILE puts it elsewhere)\n"), result.stderr
+
+
+def test_stats_of_no_articles_says_so_and_draws_no_empty_plot(hostile: Path, tmp_path: Path) -> None:
+    """An empty archive (or a span without articles) gave two empty tables, "0 articles", and an empty plot
+    announced as "written"; one article was titled "1 articles"."""
+    Archive(tmp_path / "empty.db").close()
+    plot = tmp_path / "p.png"
+    empty = run_newsarchive("stats", "--plot", str(plot), env={"NEWSARCHIVE_DB": str(tmp_path / "empty.db")})
+    assert (
+        empty.returncode == 0
+        and empty.stdout == f"no articles in the archive: no plot drawn ({plot} not written)\n"
+    )
+    assert not plot.exists()
+    env = {"NEWSARCHIVE_DB": str(hostile)}
+    later = run_newsarchive("stats", "--since", "2030-01-01", env=env)
+    assert later.returncode == 0 and later.stdout == "no articles in the archive in that span\n"
+    one = run_newsarchive("stats", env=env)
+    assert one.returncode == 0 and one.stdout.splitlines()[0].strip() == "1 article"

@@ -212,21 +212,29 @@ def stats(
             fail(f"--plot {shown(plot)}: give a file name ending {endings} (its format)", USED_WRONGLY)
     with command_archive(db_path, readonly=True) as archive:
         result = archive.stats(since=since, until=until)
-    unit = None
-    if plot is not None:
+    # an archive (or a span) without articles: said in a sentence, not as empty tables and an empty plot
+    empty = "" if result.total else "no articles in the archive" + (" in that span" if since or until else "")
+    plotted = None
+    if plot is not None and empty:
+        plotted = f"{empty}: no plot drawn ({shown(plot)} not written)"
+    elif plot is not None:
         from ..plots import plot_per_period
 
         try:
             unit = plot_per_period(result, plot)
         except OSError as error:
             fail(f"cannot write {shown(plot)}: {error.strerror or error}")
+        plotted = f"plot of articles per {unit} and site written to {shown(plot)}"
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-        if plot is not None:  # stdout holds the JSON alone
-            click.echo(f"plot of articles per {unit} and site written to {shown(plot)}", err=True)
+        if plotted:  # stdout holds the JSON alone
+            click.echo(plotted, err=True)
         return
     console = stdout_console()
-    table = Table(title=f"{result.total} articles")
+    if empty:
+        console.print(plotted or empty)
+        return
+    table = Table(title=f"{result.total:,} article{'' if result.total == 1 else 's'}")
     # never squeezed below what a cell holds: on a narrow terminal "ynet" was "yn…" and 100% was "10…"
     longest_site = max((len(site.site) for site in result.sites), default=4)
     table.add_column("site", min_width=min(longest_site, 30), overflow="fold")
@@ -259,8 +267,8 @@ def stats(
         rest = [str(sum(counts.get(name, 0) for name in others) or "")] if others else []
         per_day.add_row(day, *[str(counts.get(name, "")) for name in site_names], *rest)
     print_whole(console, per_day)
-    if plot is not None:
-        console.print(f"plot of articles per {unit} and site written to {plot}")
+    if plotted:
+        console.print(plotted)
 
 
 @click.command()
