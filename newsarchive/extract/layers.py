@@ -581,7 +581,6 @@ _HEADER_BLOCK_TAGS = frozenset(("div", "p", "span", "li", "font", "small", "time
 _WRITER_HREF = re.compile(r"/(?:ty-)?writers?(?:/|-|\.|$)|/authors?/", re.I)
 # "עודכן: 13.03.24" - an update time, not the publication
 _UPDATE_FIRST = re.compile(r"^\s*(?:עודכן|עודכנה|עדכון(?:\s+אחרון)?|updated|last\s+updated|modified)\b", re.I)
-_UPDATE_WORDS = ("עודכן", "עודכנה", "עדכון אחרון", "Updated", "updated")
 # a byline and date line with no label and no class: "דנה לוי | 12.03.24 | 14:05"
 _DATE_LABEL_START = re.compile(
     r"^\s*(?:פורסם|פורסמה|עודכן|עודכנה|עדכון|תאריך|יום|published|updated|posted)", re.I
@@ -868,9 +867,9 @@ class GenericLayer(Layer):
             raw = element.get("datetime") or element.get("content") or text_of(element)
             if parse_date(raw, now=self.now) is not None:
                 return raw
-        # "עודכן: 17.07.24, 11:20" in a date block (the page's text is searched first: it is cheaper)
+        # "עודכן: 17.07.24, 11:20" in a date block (the label looked for in the page's text first: cheaper)
         source = self.page.source
-        if any(word in source for word in _UPDATE_WORDS) and self.page.mentions("date", "time", "publish"):
+        if ("עודכן" in source or "pdated:" in source) and self.page.mentions("date", "time", "publish"):
             for element in self.page.select(_DATE_ELEMENTS, region):
                 text = text_of(element)
                 if len(text) <= 80 and _UPDATE_FIRST.match(text) and parse_date(text, now=self.now):

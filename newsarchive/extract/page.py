@@ -322,7 +322,10 @@ def _read_jsonld(root: etree._Element) -> Iterator[dict]:
 
 
 def _loads(raw: str) -> object:
-    raw = _CDATA.sub("", raw.strip().removeprefix("<!--").removesuffix("-->")).strip()
+    raw = raw.strip().removeprefix("<!--").removesuffix("-->")
+    if "CDATA" in raw:
+        raw = _CDATA.sub("", raw)
+    raw = raw.strip()
     if not raw or len(raw) > 2_000_000:
         return None
     repairs = (
