@@ -54,6 +54,7 @@ def xpath(css_or_xpath: str) -> etree.XPath:
     return etree.XPath(_TRANSLATOR.css_to_xpath(css_or_xpath, prefix="descendant-or-self::"))
 
 
+_SINGLE_CLASS = re.compile(r"\.([A-Za-z_][\w-]*)")
 _NEGATION = re.compile(r":not\([^)]*\)")
 _CLASS_OR_ID = re.compile(r"[.#]((?:[\w-]|\\.)+)")
 _ATTRIBUTE_TEST = re.compile(r"\[[^\]]*\]")
@@ -109,6 +110,7 @@ class Page:
         self.root = root
         self.source = text
         self._selected: dict[str, list[etree._Element]] = {}
+        self._names_seen: dict[str, bool] = {}
         self.meta = _read_meta(root)
         self.lang = clean(root.get("lang") or "") or None
         #: a canonical link or og:url naming another site: recorded, never used as the page's address
@@ -119,13 +121,37 @@ class Page:
         if context is None and selector in self._selected:
             return self._selected[selector]
         needs = required_names(selector)
-        if needs is not None and not any(all(name in self.source for name in names) for names in needs):
+        if needs is not None and not any(all(map(self._has_name, names)) for names in needs):
             return []  # no class or id the selector needs is anywhere in the page: skip the tree walk
+        if context is None and (single := _SINGLE_CLASS.fullmatch(selector)):
+            # ".art_body": one class, answered from an index built in one walk, not a scan of every element
+            found = list(self._class_index.get(single.group(1), ()))
+            self._selected[selector] = found
+            return found
         result = xpath(selector)(self.root if context is None else context)
         found = [e for e in result if isinstance(e, etree._Element)] if isinstance(result, list) else []
         if context is None:
             self._selected[selector] = found
         return found
+
+    def _has_name(self, name: str) -> bool:
+        """Whether a class or id name appears anywhere in the page's text (remembered: the profiles'
+        selectors share names, and each look is a scan of the whole page)."""
+        found = self._names_seen.get(name)
+        if found is None:
+            found = self._names_seen[name] = name in self.source
+        return found
+
+    @cached_property
+    def _class_index(self) -> dict[str, list[etree._Element]]:
+        """The page's elements by each of their class names, in document order."""
+        index: dict[str, list[etree._Element]] = {}
+        for element in self.root.iter():
+            classes = element.get("class") if isinstance(element.tag, str) else None
+            if classes:
+                for name in set(classes.split()):
+                    index.setdefault(name, []).append(element)
+        return index
 
     @cached_property
     def markers(self) -> str:
