@@ -7,7 +7,9 @@ transfer coding by then, so that header is kept under another name and Content-L
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import socket
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -17,8 +19,9 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -27,6 +30,8 @@ from .warc import request_target
 
 #: a WARC file is closed and the next one begun past this size (bytes), as in Heritrix and wget
 DEFAULT_ROTATE_BYTES = 1_000_000_000
+#: the reason a page is counted as lost, and the crawl's finish reason, when the WARC cannot be written
+WARC_WRITE_FAILED = "WARC write failed"
 
 
 class RotatingWarcWriter:
@@ -38,14 +43,17 @@ class RotatingWarcWriter:
         self.prefix = prefix
         self.rotate_bytes = rotate_bytes
         self.number = -1
+        self.path: Path | None = None
         self.file: IO[bytes] | None = None
         self.writer: WARCWriter | None = None
+        #: a write failed: the series ends there
+        self.broken = False
 
     def _open_next(self) -> WARCWriter:
         self.close()
         self.number += 1
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{self.prefix}-{self.number:05d}.warc.gz"
+        self.path = path = self.folder / f"{self.prefix}-{self.number:05d}.warc.gz"
         self.file = path.open("xb")
         self.writer = WARCWriter(self.file, gzip=True, warc_version="1.1")
         info = {
@@ -59,6 +67,35 @@ class RotatingWarcWriter:
         return self.writer
 
     def write(self, request: Request, response: Response, when: datetime) -> None:
+        """Write the response and its request; :class:`WarcWriteError` when they cannot be written whole (a
+        full disk): the file is then cut back to its last whole record, and nothing more is written."""
+        if self.broken:
+            raise WarcWriteError("an earlier write failed")
+        path, end = self.path, self.file.tell() if self.file is not None else 0
+        try:
+            self._write(request, response, when)
+        except OSError as error:
+            self.broken = True
+            self._cut_back(path, end)
+            raise WarcWriteError(f"{self.path or self.folder}: {error.strerror or error}") from None
+
+    def _cut_back(self, path: Path | None, end: int) -> None:
+        """After a failed write: close the file and cut off the half-written record (freeing its space), so
+        that the series ends with a whole record; a file begun by the failed write is removed."""
+        current, file = self.path, self.file
+        self.file = self.writer = None
+        if file is not None:
+            with contextlib.suppress(OSError):  # flushing fails again on a full disk; the descriptor closes
+                file.close()
+        if current is None or file is None:  # nothing was opened
+            return
+        with contextlib.suppress(OSError):
+            if current == path:
+                os.truncate(current, end)
+            else:
+                current.unlink()
+
+    def _write(self, request: Request, response: Response, when: datetime) -> None:
         writer = self.writer
         if writer is None or (self.file is not None and self.file.tell() >= self.rotate_bytes):
             writer = self._open_next()
@@ -87,6 +124,11 @@ class RotatingWarcWriter:
         if self.file is not None:
             self.file.close()
         self.file = self.writer = None
+
+
+class WarcWriteError(IgnoreRequest):
+    """A response that could not be written to the crawl's WARC file (a full disk, a folder that cannot be
+    made): the page is not stored, and the crawl stops, as when the archive cannot be written."""
 
 
 def _response_headers(response: Response) -> StatusAndHeaders:
@@ -130,6 +172,7 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self.folder = folder
         self.writer: RotatingWarcWriter | None = None
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -150,7 +193,14 @@ class WarcCaptureMiddleware:
                 self.folder, prefix, self.crawler.settings.getint("WARC_ROTATE_BYTES", DEFAULT_ROTATE_BYTES)
             )
         when = datetime.now(UTC)
-        self.writer.write(request, response, when)
+        try:
+            self.writer.write(request, response, when)
+        except WarcWriteError as error:
+            if not self.failed:  # said once, and the crawl stopped: every page from now on would be lost
+                self.failed = True
+                self.crawler.spider.logger.error("WARC capture failed, stopping the crawl: %s", error)
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=WARC_WRITE_FAILED))
+            raise
         request.meta["fetched_at"] = when  # the page's fetch time is the record's date, to the microsecond
         self.crawler.stats.inc_value("newsarchive/warc_records", 2)
         return response

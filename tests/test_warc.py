@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import json
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -224,3 +226,108 @@ def test_content_codings_are_undone_and_bombs_refused() -> None:
         decode_content(b"abc", "compress")
     with pytest.raises(ValueError, match="inflates past"):
         decode_content(gzip.compress(b"\0" * (21 * 1024 * 1024)), "gzip")
+
+
+class _FillingDisk(io.FileIO):
+    """A file on a disk with ``room`` bytes left: a write past them fails as on a full disk (ENOSPC), after
+    writing what fitted, as the system does."""
+
+    room = 0
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def]
+        if self.tell() + len(data) > self.room:
+            fits = max(0, self.room - self.tell())
+            super().write(bytes(data)[:fits])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(data)
+
+
+def test_a_warc_write_that_fills_the_disk_leaves_the_file_ending_with_a_whole_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk in the middle of a record left half a gzip member at the end of the WARC file, and every
+    later write added another broken piece; now the file is cut back to its last whole record and nothing
+    more is written to it."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsarchive.warc_capture import RotatingWarcWriter, WarcWriteError
+    from newsarchive.warc_reader import Damage, read_records
+
+    from .sitefarm import walla_article
+
+    _FillingDisk.room = 40_000
+    real_open = Path.open
+
+    def open_on_a_small_disk(path: Path, mode: str = "r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if path.suffix == ".gz" and "x" in mode:
+            return io.BufferedWriter(_FillingDisk(path, "xb"))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_on_a_small_disk)
+    writer = RotatingWarcWriter(tmp_path, "crawl")
+    written = 0
+    with pytest.raises(WarcWriteError, match="No space left on device"):
+        for n in range(100):
+            url = f"{WALLA}/break/{n}"
+            body = walla_article(n).encode() + bytes(range(256)) * 20  # gzip cannot shrink it much
+            writer.write(Request(url), HtmlResponse(url, body=body), datetime.now(UTC))
+            written += 1
+    with pytest.raises(WarcWriteError, match="an earlier write failed"):
+        writer.write(Request(WALLA), HtmlResponse(WALLA, body=b"<html></html>"), datetime.now(UTC))
+    writer.close()
+    monkeypatch.undo()
+    (warc,) = tmp_path.iterdir()
+    assert 0 < warc.stat().st_size <= _FillingDisk.room
+    with warc.open("rb") as stream:
+        records = list(read_records(stream, payloads=False))
+    assert not [r for r in records if isinstance(r, Damage)]
+    assert len(records) == 1 + 2 * written  # warcinfo, then a response and a request for each page
+
+
+def test_a_warc_capture_that_cannot_write_stops_the_crawl_and_the_resumed_crawl_gets_the_rest(
+    tmp_path: Path,
+) -> None:
+    """Once the WARC files could not be written (a full disk, here the next file of the series that cannot
+    be made), every later page failed as a bare 'OSError': 206 of 401 fetched and thrown away, exit 0
+    'finished' (on a 300 KB tmpfs), and a resumed crawl took them as failed on the site. Now the crawl
+    stops at once ('WARC write failed', exit 1) and a resumed one fetches and captures the rest."""
+    import os
+
+    db = tmp_path / "a.db"
+    warcs = tmp_path / "warc"
+    (warcs / "test-walla-00001.warc.gz").mkdir(parents=True)  # where the second file of the series goes
+    env = {**os.environ, "NEWSARCHIVE_JOBS": str(tmp_path / "jobs")}
+    ids = list(range(81000, 81400))
+    with SiteFarm() as farm:
+        walla_site(farm, ids)
+        command = [sys.executable, "-m", "newsarchive.cli", "crawl", "walla", "--db", str(db), "--resume",
+                   "--log-file", str(tmp_path / "crawl.log"), "--format", "json"]  # fmt: skip
+        settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "WARC_ROTATE_BYTES": 100_000,
+                    "CONCURRENT_REQUESTS_PER_DOMAIN": 4, **farm.replay_settings()}  # fmt: skip
+        options = [f"--set={name}={json.dumps(value)}" for name, value in settings.items()]
+        first = subprocess.run(
+            [*command, *options, "--set=CRAWL_ID=test", f"--set=WARC_DIR={warcs}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=env,
+        )
+        fetched = len([p for p in farm.hits() if p.startswith("/break/")])
+        again = subprocess.run(
+            [*command, *options, f"--set=WARC_DIR={tmp_path / 'warc2'}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=env,
+        )
+    assert first.returncode == 1, first.stderr
+    (summary,) = json.loads(first.stdout)
+    assert summary["finish_reason"] == "WARC write failed"
+    assert 0 < summary["errors"]["WARC write failed"] <= 20  # the pages in flight (CONCURRENT_REQUESTS 16)
+    assert fetched < 100  # stopped at once: no more pages fetched to be thrown away
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (401, 401)

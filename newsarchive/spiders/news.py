@@ -41,6 +41,7 @@ from ..sites import SITES, SiteProfile, profiles_for, web_address
 from ..sites.adhoc import adhoc_profile, is_adhoc
 from ..store import Archive, StorageError
 from ..store.query import QueryError, parse_day
+from ..warc_capture import WARC_WRITE_FAILED, WarcWriteError
 from .items import PageItem
 
 #: how deep sitemap indexes may nest
@@ -397,7 +398,9 @@ class NewsSpider(scrapy.Spider):
         site = request.cb_kwargs.get("site", "?") if request is not None else "?"
         reason = _failure_reason(failure)
         self._count("errors", reason, site, request.url if request is not None else None)
-        if self.frontier is not None and request is not None:
+        # a page lost on our side (its WARC record could not be written) has not failed on the site: a
+        # resumed run asks for it again
+        if self.frontier is not None and request is not None and reason != WARC_WRITE_FAILED:
             # the address that was asked for: redirects carry the first one in their chain
             asked = (request.meta.get("redirect_urls") or [request.url])[0]
             try:
@@ -436,6 +439,8 @@ def _failure_reason(failure: Failure) -> str:
     error = failure.value
     if failure.check(OffSite):
         return "redirected off-site" if error.redirected else error.reason.split(" (")[0]
+    if failure.check(WarcWriteError):
+        return WARC_WRITE_FAILED
     if failure.check(IgnoreRequest):
         message = str(error).lower()
         for needle, reason in (
