@@ -126,3 +126,18 @@ def test_an_article_whose_body_ends_in_a_list_of_related_links_is_an_article() -
         b"</p></div>", f"</p>{related}</ul></div>".encode()
     )
     assert len(extract_article(page, URL).paragraphs) == 3
+
+
+@pytest.mark.parametrize(
+    ("site_name", "title"),
+    [("מעריב אונליין", f"{HEADLINE} - מעריב"), ("הקריות היום", f"{HEADLINE} | הקריות היום")],
+    ids=["brand-and-a-word", "named-in-the-title"],
+)
+def test_the_site_s_own_name_in_jsonld_is_no_author(site_name: str, title: str) -> None:
+    """The site's own name (from the <title>'s last part, with or without a word after it) as the JSON-LD
+    author gives way to the visible byline."""
+    head = _jsonld({**ARTICLE, "author": {"@type": "Person", "name": site_name}})
+    page = _page(head, '<span class="author-name">קרן אריאלי</span>').replace(
+        f"<title>{HEADLINE}</title>".encode(), f"<title>{title}</title>".encode()
+    )
+    assert extract_article(page, URL).authors == ["קרן אריאלי"]

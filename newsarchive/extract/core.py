@@ -41,6 +41,7 @@ _ERROR_PHRASE = re.compile(
     r"(?:ה?דף|ה?עמוד)\s+(?:שחיפשת|שביקשת)|שגיאה\s+404|error\s+404|404\s+error",
     re.I,
 )
+_TITLE_SEPARATOR = re.compile(r"\s+[-|–—]\s+|\s*\|\s*")
 _TITLE_PARTS = re.compile(r"\s+[-|–—:]\s+|\s*\|\s*")
 #: an error page says a line or two; an article whose headline looks like an error has a body
 _ERROR_BODY_CHARS = 400
@@ -178,13 +179,13 @@ def _extract(
     # answer: the next layer (the visible byline) is asked.
     own_names = _site_names(page, jsonld, profile)
     for layer in layers:
-        names = [name for name in layer.authors() if fold_for_compare(name) not in own_names]
+        names = [name for name in layer.authors() if not _is_own_name(name, own_names)]
         if names:
             article.authors = names
             provenance["authors"] = layer.name
             break
     if not article.authors and body_layer is not None and body_layer.body_byline:
-        article.authors = [n for n in body_layer.body_byline if fold_for_compare(n) not in own_names]
+        article.authors = [n for n in body_layer.body_byline if not _is_own_name(n, own_names)]
         provenance["authors"] = body_layer.name + ":body"
 
     _dates(article, layers)
@@ -204,18 +205,30 @@ def _extract(
 
 def _site_names(page: Page, jsonld: JsonLdLayer, profile: SiteProfile | None) -> set[str]:
     """The site's own names (og:site_name, the JSON-LD publisher, the profile's name and desks, the
-    address's brand): never an author, on any site."""
+    address's brand, the last part of the <title> "headline - section - site"): never an author."""
     names = [
         page.meta_value("og:site_name") or "",
         *(profile.desks if profile else ()),
         profile.name if profile else "",
     ]
+    title_parts = _TITLE_SEPARATOR.split(text_of(page.first("//title")))
+    if len(title_parts) > 1 and len(title_parts[-1].split()) <= 3:
+        names.append(title_parts[-1])
     publisher = jsonld.article.get("publisher")
     if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
         names.append(publisher["name"])
     host = (urlsplit(page.canonical).hostname or "").removeprefix("www.")
     names.append(host.split(".")[0])
     return {fold_for_compare(clean(name)) for name in names if clean(name)}
+
+
+def _is_own_name(name: str, own_names: set[str]) -> bool:
+    """The site's own name, alone or with one word after it ("מעריב אונליין", "גלובס ספורט")."""
+    if fold_for_compare(name) in own_names:
+        return True
+    head, _, last = clean(name).rpartition(" ")
+    folded_head = fold_for_compare(head)
+    return bool(last) and len(folded_head) >= 3 and folded_head in own_names
 
 
 def _dates(article: Article, layers: list[Layer]) -> None:
