@@ -165,7 +165,10 @@ def _articles(db: Path) -> int:
 
 
 def test_an_export_to_a_device_writes_to_it(hostile: Path) -> None:
-    """/dev/null and /dev/full are written through, never replaced by a file (as root, a rename would)."""
+    """/dev/null and /dev/full are written through, never replaced by a file (as root, a rename would), and
+    need no --force ('/dev/null exists: pass --force to overwrite it')."""
+    discarded = run_newsarchive("export", "-o", "/dev/null", env={"NEWSARCHIVE_DB": str(hostile)})
+    assert discarded.returncode == 0 and discarded.stderr == "exported 1 article to /dev/null\n"
     result = run_newsarchive("export", "-o", "/dev/full", "--force", env={"NEWSARCHIVE_DB": str(hostile)})
     assert result.returncode == 1 and "No space left on device" in result.stderr
     for device in ("/dev/null", "/dev/full"):

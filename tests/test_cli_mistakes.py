@@ -139,6 +139,15 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["stats", "--since", "-5"], 2),
     (["stats", "--since", ""], 2),
     (["search", "ממשלה", "--author", ""], 2),
+    # empty values (a shell variable not set: --db "$DB"): the current folder, no limit, a setting named ""
+    (["search", "ממשלה", "--site", ""], 2),
+    (["export", "--site", " "], 2),
+    (["stats", "--plot", ""], 2),
+    (["crawl", "ynet", "--since", ""], 2),  # it crawled without a limit
+    (["crawl", "ynet", "--warc", ""], 2),  # it wrote WARC files into the current folder
+    (["crawl", "ynet", "--log-file", ""], 2),  # 'newsarchive: Is a directory', exit 1
+    (["crawl", "ynet", "--set", "=x"], 2),
+    (["check-sites", "ynet", "--keep", ""], 2),  # '. exists'
     (["export", "--since", "2024-05-01", "--until", "2020-01-01"], 2),
     (["search", "ממשלה since:2024-05-01 until:2020-01-01"], 2),
     # files that are no archive are refused, and left as they are

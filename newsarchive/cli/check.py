@@ -13,7 +13,7 @@ from rich.text import Text
 from .config import load_config
 from .crawl import scrapy_settings, stop, with_progress
 from .messages import USED_WRONGLY, WORK_FAILED, shown
-from .options import scrapy_options, shown_text, stdout_console
+from .options import GivenPath, scrapy_options, shown_text, stdout_console
 
 if TYPE_CHECKING:  # Scrapy and the site profiles load when the check runs: `check-sites --help` does not wait
     from ..check import SiteHealth
@@ -36,12 +36,12 @@ REPLAY_MIN_WORDS = 20
 )
 @click.option(
     "--replay",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=GivenPath(exists=True, file_okay=False, path_type=Path),
     help="Check a saved snapshot served on 127.0.0.1 instead of the live sites.",
 )
 @click.option(
     "--keep",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=GivenPath(dir_okay=False, path_type=Path),
     help="Save the fetched articles in this archive file for a closer look.",
 )
 @scrapy_options

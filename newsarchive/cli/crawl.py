@@ -18,7 +18,7 @@ from rich.text import Text
 from ..store.location import default_db_path
 from .config import load_config
 from .messages import USED_WRONGLY, WORK_FAILED, one_line, print_failure, shown, warn
-from .options import archive_origin, db_option, scrapy_options, shown_text, stdout_console
+from .options import GivenPath, archive_origin, db_option, scrapy_options, shown_text, stdout_console
 
 if TYPE_CHECKING:  # Scrapy and the site profiles load when a crawl runs: `crawl --help` does not wait
     from ..crawl import SiteSummary
@@ -56,14 +56,14 @@ T = TypeVar("T")
 )
 @click.option(
     "--replay",
-    type=click.Path(exists=True, path_type=Path),
+    type=GivenPath(exists=True, path_type=Path),
     help="Crawl a saved snapshot instead of the web: a folder (one folder per host) or a WARC file, served"
     " on 127.0.0.1.",
 )
 @click.option(
     "--warc",
     "warc_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=GivenPath(file_okay=False, path_type=Path),
     help="Also write every request and response to gzipped WARC 1.1 files in this folder (1 GB each).",
 )
 @scrapy_options
@@ -105,6 +105,9 @@ def crawl(
     from ..sites import SITES
 
     config = load_config(config_path)
+    for name, value in (("--since", since), ("--until", until)):
+        if value is not None and not value.strip():  # it was taken for no limit at all
+            stop(f"{name} is empty: give a day or time (2024-05-01, yesterday, '3 days ago')", USED_WRONGLY)
     if all_sites and (sites or urls):
         stop("--all crawls every profiled site: name no sites and give no --url with it", USED_WRONGLY)
     chosen = list(SITES) if all_sites else list(sites) or ([] if urls else config.get("sites", []))
@@ -184,7 +187,7 @@ def scrapy_settings(
     settings: dict[str, object] = dict(config.get("settings", {}))
     for override in overrides:
         name, sep, value = override.partition("=")
-        if not sep:
+        if not sep or not name.strip():
             stop(f"--set needs NAME=VALUE, not {shown(override)!r}", USED_WRONGLY)
         settings[name.strip()] = value
     log_path = log_file or Path("data") / "logs" / f"crawl-{time.strftime('%Y%m%d-%H%M%S')}.log"

@@ -32,15 +32,36 @@ from .messages import USED_WRONGLY, WORK_FAILED, escaped_controls, fail, shown, 
 if TYPE_CHECKING:
     from ..store import Archive
 
+
+class GivenPath(click.Path):
+    """A path option that refuses an empty value: `--db ""` (a shell variable not set: --db "$DB") was read as
+    the current folder, so `--warc ""` wrote WARC files there and `--log-file ""` said "Is a directory"."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty: give a path", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def _named_sites(ctx: click.Context, param: click.Parameter, sites: tuple[str, ...]) -> tuple[str, ...]:
+    if any(not site.strip() for site in sites):
+        raise click.BadParameter("is empty: name a site (ynet, walla...)", ctx, param)
+    return sites
+
+
 db_option = click.option(
     "--db",
     "db_path",
-    type=click.Path(path_type=Path),  # a folder is said by open_archive, naming where its name came from
+    type=GivenPath(path_type=Path),  # a folder is said by open_archive, naming where its name came from
     envvar=DB_ENV,
     help=f"The archive file (default: ${DB_ENV} or data/archive.db).",
 )
 site_option = click.option(
-    "--site", "sites", multiple=True, help="Only this site (repeatable): ynet, walla..."
+    "--site",
+    "sites",
+    multiple=True,
+    callback=_named_sites,
+    help="Only this site (repeatable): ynet, walla...",
 )
 since_option = click.option("--since", help="From this day or time: 2024-05-01, yesterday, '3 days ago'.")
 until_option = click.option("--until", help="Up to this day or time (a day counts whole).")
@@ -212,7 +233,7 @@ def scrapy_options(command: Callable[..., None]) -> Callable[..., None]:
             click.option(
                 "--config",
                 "config_path",
-                type=click.Path(dir_okay=False, path_type=Path),
+                type=GivenPath(dir_okay=False, path_type=Path),
                 help="A TOML config file (default: ./newsarchive.toml if present).",
             ),
             click.option(
@@ -224,7 +245,7 @@ def scrapy_options(command: Callable[..., None]) -> Callable[..., None]:
             ),
             click.option(
                 "--log-file",
-                type=click.Path(dir_okay=False, path_type=Path),
+                type=GivenPath(dir_okay=False, path_type=Path),
                 help="Where Scrapy's log goes (default: data/logs/crawl-<time>.log).",
             ),
             click.option(

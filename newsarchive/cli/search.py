@@ -22,6 +22,7 @@ from ..store.reports import export as write_export
 from ..store.snippets import MARK
 from .messages import USED_WRONGLY, fail, interruption, shown
 from .options import (
+    GivenPath,
     author_option,
     command_archive,
     db_option,
@@ -190,7 +191,7 @@ def _marked(snippet: str, plain: bool) -> Text:
 )
 @click.option(
     "--plot",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=GivenPath(dir_okay=False, path_type=Path),
     help="Draw articles per site over time to a PNG, PDF or SVG: per day, or per week or month over long"
     " spans (the title says which); one small panel per site.",
 )
@@ -303,7 +304,7 @@ def export(
         fail("parquet needs a file: pass --output FILE.parquet", USED_WRONGLY)
     if target is not None:
         output_path(target, "--output")
-        if target.exists() and not force:
+        if target.is_file() and not force:  # a device or a pipe (-o /dev/null) is written to, not over
             fail(f"{shown(target)} exists: pass --force to overwrite it", USED_WRONGLY)
     with command_archive(db_path, readonly=True) as archive:
         articles = iter_export(archive, sites=list(sites) or None, since=since, until=until, author=author)
