@@ -122,10 +122,12 @@ class Frontier:
         else:
             self.generation = row[0]
 
-    def queued(self) -> set[str]:
-        """Every address this generation has queued, whatever became of it (for --limit and for not
-        queueing an address twice)."""
-        return {row[0] for row in self.conn.execute("SELECT url FROM urls")}
+    def queued(self, sites: list[str]) -> set[str]:
+        """Every address this generation has queued for these sites, whatever became of it (for --limit and
+        for not queueing an address twice); a frontier holding another site's addresses (copied, or left by
+        another version) does not use up this crawl's --limit."""
+        marks = ", ".join("?" for _ in sites)
+        return {row[0] for row in self.conn.execute(f"SELECT url FROM urls WHERE site IN ({marks})", sites)}
 
     def pending(self) -> list[Queued]:
         """The addresses queued and not failed for good, in the order they were queued, those marked done

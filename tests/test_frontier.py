@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def test_a_damaged_crawl_state_is_set_aside_and_a_new_crawl_begins(
             frontier.set_aside.exists()
             and frontier.set_aside.with_name(frontier.set_aside.name + ".why").exists()
         )
-        assert not frontier.resumed and frontier.queued() == set() and frontier.pending() == []
+        assert not frontier.resumed and frontier.queued(["walla"]) == set() and frontier.pending() == []
         frontier.add([Queued("https://news.walla.co.il/break/1", "walla", None)])
     finally:
         frontier.close()
@@ -85,3 +86,47 @@ def test_one_run_at_a_time_holds_a_sites_crawl_state(tmp_path: Path) -> None:
         Frontier(tmp_path)
     first.close()
     Frontier(tmp_path).close()  # let go when the run ends
+
+
+@pytest.mark.parametrize("left", ["another site's addresses", "this site's, all archived"])
+def test_a_limited_resumed_crawl_still_reads_the_sites_sitemaps(tmp_path: Path, left: str) -> None:
+    """A frontier holding 100 addresses of another site (copied, or left by another version) used up a
+    resumed crawl's --limit 20: 'stored 0'. And when the queued addresses reached the --limit and were all
+    archived, the resumed run read no sitemap at all and failed with 'nothing could be discovered'."""
+    import json
+
+    from .sitefarm import SiteFarm
+    from .test_crash import crawl_command
+    from .test_crawl import WALLA, walla_site
+
+    env = {**os.environ, "NEWSARCHIVE_JOBS": str(tmp_path / "jobs")}
+    db = tmp_path / "a.db"
+    ids = list(range(90000, 90050))
+    with SiteFarm() as farm:
+        walla_site(farm, ids)
+        command = [*crawl_command(db, tmp_path / "a.log", farm), "--limit", "20"]
+        if left == "another site's addresses":
+            queued = [Queued(f"https://www.ynet.co.il/news/article/x{n}", "ynet", None) for n in range(100)]
+        else:  # a crawl that queued its 20 and stored them, killed before it could say it had finished
+            first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+            assert first.returncode == 0, first.stderr
+            (tmp_path / "jobs" / "walla" / FILE_NAME).unlink()
+            queued = [Queued(u, "walla", None) for u in _stored(db)]
+            assert len(queued) == 20
+        frontier = Frontier(tmp_path / "jobs" / "walla")
+        frontier.add(queued)
+        frontier.close()
+        run = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    (summary,) = json.loads(run.stdout)
+    if left == "another site's addresses":
+        assert summary["stored"] == 20 and summary["skipped"]["over the --limit"] == 31
+    else:  # the limit is reached: the sitemap index is read, not its children
+        assert summary["stored"] == 0 and summary["failure"] == ""
+    assert len(_stored(db)) == 20
+    assert all(url.startswith(WALLA) for url in _stored(db))
+
+
+def _stored(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [row[0] for row in conn.execute("SELECT url FROM articles")]

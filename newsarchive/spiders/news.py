@@ -113,7 +113,7 @@ class NewsSpider(scrapy.Spider):
         if spider.frontier is None and frontier_dir and not spider.revisit:
             spider.frontier = Frontier(Path(frontier_dir))
         if spider.frontier is not None:
-            spider.queued = spider.frontier.queued()
+            spider.queued = spider.frontier.queued(list(spider.profiles))
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
         return spider
@@ -277,10 +277,10 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request]:
         """Requests for sitemaps, within the site's budget (SITEMAPS_MAX a crawl); going past it is one
         discovery error (naming the first sitemap whose children were left out). Past a --limit that is
-        reached, no more are read."""
+        reached, no more children of an index are read."""
         most = self.crawler.settings.getint("SITEMAPS_MAX", 20_000)
-        if self.limit is not None and len(self.queued) >= self.limit:
-            return
+        if depth > 0 and self.limit is not None and len(self.queued) >= self.limit:
+            return  # the site's own sitemaps are still read: they say whether discovery works at all
         asked = self.sitemaps_asked.setdefault(site, set())
         new = [url for url in dict.fromkeys(urls) if url not in asked]
         room = max(0, most - len(asked))
