@@ -141,3 +141,26 @@ def test_the_site_s_own_name_in_jsonld_is_no_author(site_name: str, title: str) 
         f"<title>{HEADLINE}</title>".encode(), f"<title>{title}</title>".encode()
     )
     assert extract_article(page, URL).authors == ["קרן אריאלי"]
+
+
+CATEGORIES = (
+    '<span class="cat-links"><a href="/category/politics/" rel="category tag">פוליטי</a>, '
+    '<a href="/category/news/" rel="category tag">חדשות</a></span>'
+)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "section"),
+    [
+        (CATEGORIES, "", "פוליטי"),
+        ("", f"<footer>{CATEGORIES}</footer>", None),
+        ("", f'<aside class="related">{CATEGORIES}</aside>', None),
+    ],
+    ids=["in-the-post", "in-the-footer", "in-related-posts"],
+)
+def test_a_wordpress_post_s_first_category_is_its_section(
+    before: str, after: str, section: str | None
+) -> None:
+    page = _page('<meta name="author" content="דנה לוי">').replace(b"<h1>", f"{before}<h1>".encode())
+    page = page.replace(b"</main>", f"{after}</main>".encode())
+    assert extract_article(page, URL).section == section

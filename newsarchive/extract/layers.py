@@ -994,14 +994,33 @@ class GenericLayer(Layer):
         h1 = self.headline_element
         if h1 is None or not self.page.mentions("section", "channel", "category"):
             return []
-        labels = []
+        labels: list[str] = []
         for element in self.page.select(_SECTION_LABELS):
             if element.getparent() is None or _is_link_list(element) or element in self._never_body:
                 continue
             links = list(element.iter("a"))
             if len(links) == 1 and len(text_of(element)) <= 25 and _precedes(element, h1):
                 labels.append(text_of(element))
-        return _unique(labels) if len(labels) >= 2 else []
+        if len(labels) >= 2:
+            return _unique(labels)
+        return self._post_category()
+
+    def _post_category(self) -> list[str]:
+        """WordPress marks a post's categories rel="category tag" (the first is its primary one): in the
+        article's own block, not in a menu or a list of other posts."""
+        if "category" not in self.page.markers:
+            return []
+        scope = self.region if self.region is not None else self.page.root
+        for link in self.page.select(
+            ".//a[contains(concat(' ', normalize-space(@rel), ' '), ' category ')]", scope
+        ):
+            if any(ancestor in self._never_body for ancestor in link.iterancestors()):
+                continue
+            if self._in_foreign_block(link, scope):
+                continue
+            text = text_of(link)
+            return [text] if 2 <= len(text) <= 40 else []
+        return []
 
     def tags(self) -> list[str]:
         if not self.page.mentions("tag", "keyword"):
@@ -1070,6 +1089,7 @@ def _has_like_sibling(element: etree._Element) -> bool:
 
 # "/news/.premium-1.2198200", "/premium/...", "-premium-": a premium article's address, on news sites
 _PREMIUM_PATH = re.compile(r"(?:^|[/.\-])premium(?:[/.\-]|$)")
+_CATEGORY_LINKS = ".//a[contains(concat(' ', normalize-space(@rel), ' '), ' category ')]"
 _SECTION_LABELS = (
     "//*[contains(@class,'section-head') or contains(@class,'section-title')"
     " or contains(@class,'section-name') or contains(@class,'channel-name')"
