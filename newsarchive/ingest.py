@@ -14,7 +14,7 @@ from .encoding import charset_of, decode_html
 from .extract import extract_article
 from .extract.page import canonical_url
 from .saved import UnreadablePageFile, read_saved_page
-from .sites import profile_for_url
+from .sites import profile_for_url, web_address
 from .store import Archive, FetchedPage
 from .store.archive import Written
 from .warc import WarcResponse, iter_responses
@@ -141,9 +141,11 @@ def ingest(
             on_outcome(outcome)
 
     def store() -> None:
-        written = archive.store_many(batch, batch_size=batch_size, only_new=not replace_known)
-        for (article, _), what in zip(batch, written, strict=True):
-            settle(_stored_outcome(article, what))
+        claims = [replace_known and names_another_article(archive, *pair) for pair in batch]
+        written = store_pages(archive, batch, versions=[replace_known and not c for c in claims])
+        for (article, _), what, claim in zip(batch, written, claims, strict=True):
+            claimed = claim and not what.stored
+            settle(Outcome(article.url, reason=CLAIMS_ANOTHER) if claimed else _stored_outcome(article, what))
         batch.clear()
 
     for page in pages:
@@ -164,7 +166,39 @@ def ingest(
     return report
 
 
+def names_another_article(archive: Archive, article: Article, page: FetchedPage) -> bool:
+    """Whether the page was fetched from the address of an archived article other than the one its
+    canonical link names (either spelled either way: http or https, a default port, a trailing dot). Such a
+    page is never a new version of the article it names (a CMS pointing every page at one story, a merged
+    story): its text over another article's, and `changes` reporting a rewrite never made."""
+    mine = _spelling(article.url)
+    fetched = {page.url, page.requested_url or page.url}
+    return any(_spelling(url) != mine and archive.has_article(url) for url in fetched)
+
+
+def store_pages(
+    archive: Archive, batch: list[tuple[Article, FetchedPage]], versions: list[bool]
+) -> list[Written]:
+    """Store articles with their pages, in one transaction for those that may make new versions of stored
+    articles (``versions``) and one for those that may only be new; what was written, in the batch's order."""
+    written: list[Written | None] = [None] * len(batch)
+    for may in (True, False):
+        chosen = [i for i, v in enumerate(versions) if v == may]
+        if chosen:
+            done = archive.store_many([batch[i] for i in chosen], batch_size=len(chosen), only_new=not may)
+            for i, what in zip(chosen, done, strict=True):
+                written[i] = what
+    return [what for what in written if what is not None]
+
+
+def _spelling(url: str) -> str:
+    address = web_address(url)
+    return address.normal().partition("://")[2] if address is not None else url
+
+
 ALREADY_STORED = "already in the archive (--force stores it again as a new version)"
+#: a page fetched from one archived article's address whose canonical names another archived article
+CLAIMS_ANOTHER = "names another article of the archive as its canonical"
 UNCHANGED = "already in the archive, unchanged"
 SUPERSEDED = "a later copy of the same article in this import was stored instead"
 

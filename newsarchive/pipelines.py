@@ -8,16 +8,12 @@ from scrapy.utils.defer import deferred_from_coro
 
 from .article import Article
 from .frontier import FrontierError
-from .ingest import extract_page
-from .sites import web_address
+from .ingest import CLAIMS_ANOTHER, extract_page, names_another_article, store_pages
 from .spiders.items import PageItem
 from .store import Archive, FetchedPage, StorageError
-from .store.archive import Written
 
 #: a fetched page whose article the archive already holds under its canonical address
 ALIAS = "another address of an article already in the archive"
-#: a page fetched again from one archived article's address whose canonical names another archived article
-CLAIMS_ANOTHER = "names another article of the archive as its canonical"
 
 
 class ArchivePipeline:
@@ -78,10 +74,11 @@ class ArchivePipeline:
         # names another article (a CMS pointing every page at one story, a merged story) was made that
         # article's newest version, its text over another's, and `changes` reported a rewrite never made.
         again = getattr(spider, "refresh", False) or getattr(spider, "revisit", False)
-        claims = [again and self._names_another_article(article, page) for article, page, _ in batch]
-        own = [again and not claim for claim in claims]
+        claims = [again and names_another_article(self.archive, article, page) for article, page, _ in batch]
         try:
-            written = self._store(batch, own)
+            written = store_pages(
+                self.archive, [(a, p) for a, p, _ in batch], versions=[again and not c for c in claims]
+            )
         except StorageError as error:
             self._write_failed(error, pages=len(batch))
             return error
@@ -106,28 +103,6 @@ class ArchivePipeline:
         self._done([page for _, page, _ in batch])
         return None
 
-    def _store(self, batch: list[tuple[Article, FetchedPage, str]], own: list[bool]) -> list[Written]:
-        """Store a batch: the pages fetched from their article's own address may make new versions, the
-        others only new articles; what was written, in the batch's order."""
-        written: list[Written | None] = [None] * len(batch)
-        for versions in (True, False):
-            chosen = [i for i, mine in enumerate(own) if mine == versions]
-            if not chosen:
-                continue
-            done = self.archive.store_many(
-                [batch[i][:2] for i in chosen], batch_size=len(chosen), only_new=not versions
-            )
-            for i, what in zip(chosen, done, strict=True):
-                written[i] = what
-        return [what for what in written if what is not None]
-
-    def _names_another_article(self, article: Article, page: FetchedPage) -> bool:
-        """Whether the page was fetched from the address of an archived article other than the one its
-        canonical link names (spelled either way: http or https, a default port, a trailing dot)."""
-        mine = _spelling(article.url)
-        fetched = {page.url, page.requested_url or page.url}
-        return any(_spelling(url) != mine and self.archive.has_article(url) for url in fetched)
-
     def _done(self, pages: list[FetchedPage]) -> None:
         """Tell a resumable crawl's frontier that these addresses are in the archive now (it is asked only
         by a resumed --refresh crawl: otherwise the archive itself says what is done)."""
@@ -148,8 +123,3 @@ class ArchivePipeline:
 
     def close_spider(self) -> None:
         self.flush()
-
-
-def _spelling(url: str) -> str:
-    address = web_address(url)
-    return address.normal().partition("://")[2] if address is not None else url

@@ -272,3 +272,32 @@ def test_a_page_naming_another_article_as_its_canonical_makes_no_version_of_it(
         (f"{WALLA}/break/102", 1, "מבזק מספר 102 על אירוע חשוב"),
         (f"{WALLA}/break/103", 2, "מבזק מספר 103 הסתיים"),
     ]
+
+
+def test_an_import_with_force_makes_no_version_of_the_article_a_page_names(tmp_path: Path) -> None:
+    """`import --force` of a capture of article 101 whose page named 102 as its canonical made 102's version
+    2 with 101's headline, as a revisit did."""
+    from .hostile_warcs import article_record, article_url, http_response, member, warc_record
+
+    first, later = tmp_path / "first.warc.gz", tmp_path / "later.warc.gz"
+    first.write_bytes(member(article_record(101)) + member(article_record(102)))
+    renamed = walla_article(102).replace("/break/102", "/break/999").replace("102 על", "102 מעודכן על")
+    later.write_bytes(
+        member(
+            warc_record(article_url(101), http_response(walla_article(101).replace("/101", "/102").encode()))
+        )
+        + member(warc_record(article_url(102), http_response(renamed.encode())))
+    )
+    db = tmp_path / "a.db"
+    run_newsarchive("import", str(first), "--db", str(db))
+    result = run_newsarchive("import", str(later), "--db", str(db), "--force", "--format", "json")
+    report = json.loads(result.stdout)
+    # 101's page is 102's claim; 102's page names an address the archive does not hold: a new article there
+    assert report["skipped"] == {"names another article of the archive as its canonical": 1}
+    assert report["stored"] == {"walla": 1} and report["new_versions"] == {}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT url, version, headline FROM articles ORDER BY url").fetchall() == [
+            (f"{WALLA}/break/101", 1, "מבזק מספר 101 על אירוע חשוב"),
+            (f"{WALLA}/break/102", 1, "מבזק מספר 102 על אירוע חשוב"),
+            (f"{WALLA}/break/999", 1, "מבזק מספר 102 מעודכן על אירוע חשוב"),
+        ]
