@@ -164,3 +164,21 @@ def test_a_wordpress_post_s_first_category_is_its_section(
     page = _page('<meta name="author" content="דנה לוי">').replace(b"<h1>", f"{before}<h1>".encode())
     page = page.replace(b"</main>", f"{after}</main>".encode())
     assert extract_article(page, URL).section == section
+
+
+@pytest.mark.parametrize(
+    ("byline", "first_line"),
+    [
+        ("", "<p>מאת: גלעד ברזילי</p>"),
+        ("", "<p>מאת גלעד ברזילי</p>"),
+        ('<div class="journalist-name">גלעד ברזילי</div>', ""),
+        ('<div class="by-line">גלעד ברזילי</div>', ""),
+    ],
+    ids=["body-opens-with-label-colon", "body-opens-with-label", "journalist-class", "by-line-class"],
+)
+def test_bylines_old_templates_print(byline: str, first_line: str) -> None:
+    head = '<meta property="article:published_time" content="2024-03-12T14:05:00+02:00">'
+    page = _page(head, byline).replace(b'<div class="text">', f'<div class="text">{first_line}'.encode())
+    article = extract_article(page, URL)
+    assert article.authors == ["גלעד ברזילי"]
+    assert article.paragraphs[0].startswith("ועדת התכנון")

@@ -84,13 +84,19 @@ class Layer:
         return None
 
     def _finish_body(self, found: list[Block]) -> list[str]:
-        """Boilerplate out; a trailing "(name)" line is the byline, not body."""
+        """Boilerplate out; a trailing "(name)" line, or a first line "מאת: name", is the byline, not body."""
         paragraphs = body_paragraphs(found)
         if paragraphs:
             names = trailing_byline(paragraphs[-1])
             if names is not None:
                 paragraphs.pop()
                 self.body_byline = names
+        first = paragraphs[0] if len(paragraphs) > 1 else ""
+        if len(first) <= 60 and _BYLINE_LABEL_START.match(first) and not first.endswith("."):
+            names = parse_byline(first)
+            if names:
+                paragraphs.pop(0)
+                self.body_byline = self.body_byline or names
         return paragraphs
 
 
@@ -577,6 +583,8 @@ _LABELLED_DATE = re.compile(
 _CREDIT_LINE = re.compile(r"credit", re.I)
 # where a byline or a date line sits between headline and body (<font> and <small> on 2000s table layouts)
 _HEADER_BLOCK_TAGS = frozenset(("div", "p", "span", "li", "font", "small", "time"))
+# class words of a byline block
+_AUTHOR_WORDS = ("author", "byline", "by-line", "writer", "reporter", "autor", "journalist", "columnist")
 # a link to a writer's own page: /writer/12, /author/dana/, /misc/writers/WRITER-1.1, /ty-writer/0000-...
 _WRITER_HREF = re.compile(r"/(?:ty-)?writers?(?:/|-|\.|$)|/authors?/", re.I)
 # "עודכן: 13.03.24" - an update time, not the publication
@@ -692,10 +700,7 @@ class GenericLayer(Layer):
         region = self.region
         scopes = [region] if region is not None else []
         scopes.append(self.page.root)
-        if (
-            not self.page.mentions("author", "byline", "writer", "reporter", "autor")
-            and "uthor" not in self.page.source
-        ):
+        if not self.page.mentions(*_AUTHOR_WORDS) and "uthor" not in self.page.source:
             scopes = []
         for scope in scopes:
             texts = []
@@ -705,7 +710,8 @@ class GenericLayer(Layer):
                 " or contains(@class,'byline')"
                 " or contains(@class,'Author') or contains(@class,'Byline') or contains(@class,'writer')"
                 " or contains(@class,'Writer') or contains(@class,'autor')"
-                " or contains(@class,'reporter')]",
+                " or contains(@class,'reporter') or contains(@class,'by-line')"
+                " or contains(@class,'journalist') or contains(@class,'columnist')]",
                 scope,
             )
             for element in matched:
