@@ -538,3 +538,14 @@ def test_stats_of_no_articles_says_so_and_draws_no_empty_plot(hostile: Path, tmp
     assert later.returncode == 0 and later.stdout == "no articles in the archive in that span\n"
     one = run_newsarchive("stats", env=env)
     assert one.returncode == 0 and one.stdout.splitlines()[0].strip() == "1 article"
+
+
+def test_a_usage_mistake_names_its_command_and_no_command_lists_them() -> None:
+    missing = run_newsarchive("export", "-o")
+    assert missing.stderr.startswith("newsarchive export: Option '-o' requires an argument.")
+    since = run_newsarchive("search", "ממשלה", "--since")
+    assert since.stderr.startswith("newsarchive search: Option '--since' requires an argument.")
+    alone = run_newsarchive()
+    assert alone.returncode == 2 and alone.stderr.startswith(
+        "newsarchive: name a command: changes, check-sites,"
+    )

@@ -119,6 +119,9 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["crawl", "--url", "not a url"], 2),
     (["check-sites", "nosuchsite"], 2),
     (["nosuchcommand"], 2),
+    ([], 2),  # the whole help, flattened into one line of 1,500 characters
+    (["search", "ממשלה", "--since"], 2),  # "not a date: '--'"
+    (["export", "-o"], 2),  # said as "newsarchive: ...", naming no command
     (["history"], 2),
     (["history", ""], 2),  # "no article at  in the archive", exit 1
     (["history", " \t"], 2),

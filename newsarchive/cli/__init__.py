@@ -111,8 +111,14 @@ class LazyGroup(click.Group):
         try:
             _streams_for_hebrew()
             return super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:  # `newsarchive` alone: the help, flattened, was
+            where = error.ctx.command_path if error.ctx is not None else "newsarchive"  # one line of 1,500
+            commands = ", ".join(self.list_commands(error.ctx)) if error.ctx is not None else ""
+            _fail(f"{where}: name a command: {commands} ({where} --help says what each does)", USED_WRONGLY)
         except click.UsageError as error:
-            where = error.ctx.command_path if error.ctx is not None else "newsarchive"
+            where = getattr(error, "command_path", None) or (
+                error.ctx.command_path if error.ctx is not None else "newsarchive"
+            )
             _fail(f"{where}: {error.format_message()} (see {where} --help)", USED_WRONGLY)
         except click.ClickException as error:
             _fail(f"newsarchive: {error.format_message()}", error.exit_code)
@@ -133,7 +139,12 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         with _worded_interruptions():
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except click.UsageError as error:
+                if error.ctx is None and ctx.invoked_subcommand:  # "-o requires an argument" has no context
+                    error.command_path = f"{ctx.command_path} {ctx.invoked_subcommand}"  # type: ignore[attr-defined]
+                raise
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

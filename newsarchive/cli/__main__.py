@@ -1,3 +1,3 @@
 from . import main
 
-main()
+main(prog_name="newsarchive")  # messages and help name the command as it is installed

@@ -67,7 +67,9 @@ class QueryCommand(click.Command):
                 break
             if name in takes_value:
                 options.append(arg)
-                if takes_value[name] and "=" not in arg and position + 1 < len(args):
+                if takes_value[name] and "=" not in arg:
+                    if position + 1 == len(args):  # its value missing: click says so ("--" was taken)
+                        return super().parse_args(ctx, options)
                     position += 1
                     options.append(args[position])
             elif _OPTION_LIKE.fullmatch(arg):
