@@ -549,3 +549,13 @@ def test_a_usage_mistake_names_its_command_and_no_command_lists_them() -> None:
     assert alone.returncode == 2 and alone.stderr.startswith(
         "newsarchive: name a command: changes, check-sites,"
     )
+
+
+def test_extract_of_a_file_needs_no_crawl_settings() -> None:
+    """A malformed $NEWSARCHIVE_DOWNLOAD_DELAY stopped `extract page.html` with 'internal error: ValueError'
+    (the crawl settings were loaded for the user agent of a fetch that never happens)."""
+    env = {"NEWSARCHIVE_DOWNLOAD_DELAY": "abc"}
+    page = run_newsarchive("extract", str(FIXTURES / "ynet" / "plus_paywalled.html"), env=env)
+    assert page.returncode == 0, page.stderr
+    fetch = run_newsarchive("extract", "http://127.0.0.1:9/x", env=env)
+    assert fetch.returncode == 2 and fetch.stderr.startswith("newsarchive: the crawl settings cannot be read")

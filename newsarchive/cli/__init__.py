@@ -274,9 +274,11 @@ def _warning_line(message: Warning | str, category: type[Warning], *_: object, *
 
 
 def __getattr__(name: str) -> Any:
-    # the `extract` command's constants, without loading the extractors for every command
-    if name in ("EXIT_NOT_ARTICLE", "USER_AGENT"):
+    # the `extract` command's constants, without loading the extractors or crawl settings for every command
+    if name == "EXIT_NOT_ARTICLE":
         return getattr(importlib.import_module(f"{__name__}.extract"), name)
+    if name == "USER_AGENT":
+        return importlib.import_module(f"{__package__.rpartition('.')[0]}.settings").USER_AGENT
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -16,7 +16,6 @@ from ..article import Article, NotAnArticle
 from ..extract import extract_article
 from ..extract.page import canonical_url
 from ..saved import MAX_FILE_BYTES, UnreadablePageFile, read_saved_page
-from ..settings import USER_AGENT
 from .messages import USED_WRONGLY, WORK_FAILED, fail, shown
 from .options import stdout_console
 
@@ -123,6 +122,10 @@ def _fetch(url: str) -> tuple[bytes, str | None]:
     that sends a byte now and then is not waited for: the socket's timeout alone counts each wait)."""
     import urllib.request
 
+    try:  # the crawl settings load only to fetch: a bad $NEWSARCHIVE_DOWNLOAD_DELAY stopped extract of a file
+        from ..settings import USER_AGENT
+    except ValueError as error:
+        fail(f"the crawl settings cannot be read from the environment: {error}", USED_WRONGLY)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.5"})
     deadline = time.monotonic() + FETCH_TIMEOUT_S
     with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
