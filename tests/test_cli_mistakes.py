@@ -137,6 +137,7 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["export", "-o", "/dev/full", "--force"], 1),
     (["extract", "http://[::1"], 2),
     (["serve", "--host", ""], 2),
+    (["serve", "--host", "\u202e127.0.0.1", "--port", "0"], 1),  # 'internal error: TypeError'
     (["serve", "--db", "{dir}/a?b.db"], 2),  # Datasette would open another file
     # dates and filters that were quietly taken for something else, or for nothing
     (["stats", "--since", "-5"], 2),

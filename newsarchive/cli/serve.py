@@ -118,7 +118,8 @@ def serve(db_path: Path | None, host: str, port: int) -> None:
         fail(problem)
     try:
         sock = listening_socket(host, port)
-    except (OSError, UnicodeError) as error:  # UnicodeError: a host name the resolver cannot take
+    # UnicodeError, TypeError: a host name the resolver cannot take (TypeError: one IDNA refuses, as an RLO)
+    except (OSError, UnicodeError, TypeError) as error:
         in_use = isinstance(error, OSError) and error.errno == errno.EADDRINUSE
         hint = " (another server? --port chooses another)" if in_use else ""
         fail(f"cannot listen on {shown(host)}:{port}: {getattr(error, 'strerror', None) or error}{hint}")
