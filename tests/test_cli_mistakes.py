@@ -136,6 +136,7 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["export", "-o", "{dir}/empty-folder", "--force"], 2),
     (["export", "-o", "/dev/full", "--force"], 1),
     (["extract", "http://[::1"], 2),
+    (["extract", "http://exa mple.co.il/x"], 2),  # 'internal error: InvalidURL'
     (["serve", "--host", ""], 2),
     (["serve", "--host", "\u202e127.0.0.1", "--port", "0"], 1),  # 'internal error: TypeError'
     (["serve", "--db", "{dir}/a?b.db"], 2),  # Datasette would open another file

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from contextlib import suppress
+from http.client import InvalidURL
 from pathlib import Path
 
 import click
@@ -53,7 +54,8 @@ def extract(source: str, url: str | None, fmt: str) -> None:
         url = url or source
         try:
             data, charset = _fetch(source)
-        except ValueError as error:  # an address urllib cannot read: "http://[::1"
+        # an address urllib cannot read ("http://[::1"), or http.client refuses ("http://exa mple.com/")
+        except (ValueError, InvalidURL) as error:
             fail(f"cannot fetch {shown(source)}: not a valid address ({error})", USED_WRONGLY)
         except OSError as error:  # no network, no such host, a refusal, an HTTP error: the work failed
             fail(f"cannot fetch {shown(source)}: {getattr(error, 'reason', None) or error}", WORK_FAILED)
