@@ -102,13 +102,9 @@ def import_command(
 
 
 def _is_web_address(url: str) -> bool:
-    from urllib.parse import urlsplit
+    from ..sites import web_address  # the one reading of an address, as a crawl and the downloader read it
 
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return web_address(url) is not None
 
 
 def _import_files(archive: Archive, files: list[Path], url: str | None, force: bool) -> IngestReport:
