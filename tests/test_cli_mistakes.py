@@ -162,7 +162,7 @@ MISTAKES: list[tuple[list[str], int]] = [
     # nothing to do, gold that cannot be scored, an address that is none
     (["import", "{dir}/empty-folder"], 2),
     (["import", "{dir}/page.html", "--url", "not a url"], 2),
-    (["import", "{dir}/page.html", "--url", "https://x.co.il:99999/a"], 2),  # stored under a port that is none
+    (["import", "{dir}/page.html", "--url", "https://x.co.il:99999/a"], 2),  # it was stored so
     (["eval", "{dir}/empty-folder"], 2),
     (["eval", "{dir}/bad-gold"], 2),
     (["eval", "{dir}/gold-without-page"], 2),
