@@ -182,3 +182,13 @@ def test_bylines_old_templates_print(byline: str, first_line: str) -> None:
     article = extract_article(page, URL)
     assert article.authors == ["גלעד ברזילי"]
     assert article.paragraphs[0].startswith("ועדת התכנון")
+
+
+def test_an_itemprop_author_s_name_is_its_itemprop_name() -> None:
+    """The name element has no children (an lxml element without children is false: it was skipped)."""
+    byline = (
+        '<div itemprop="author" class="author-box"><img src="/a.jpg" alt="">'
+        '<span itemprop="name">גלעד ברזילי</span><span class="bio">עורך החדשות, מסקר את הכנסת</span></div>'
+    )
+    head = '<meta property="article:published_time" content="2024-03-12T14:05:00+02:00">'
+    assert extract_article(_page(head, byline), URL).authors == ["גלעד ברזילי"]

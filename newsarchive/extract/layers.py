@@ -718,11 +718,15 @@ class GenericLayer(Layer):
                 if self._in_foreign_block(element, scope) or _groups_names(element, matched):
                     continue
                 text = text_of(element) or clean(element.get("content"))
-                if element.get("itemprop") == "author" and (
-                    name := self.page.first(".//*[@itemprop='name']", element)
-                ):
+                # an itemprop=author item's own name element (tested against None: an lxml element's truth
+                # is whether it has children)
+                is_item = element.get("itemprop") == "author"
+                name = self.page.first(".//*[@itemprop='name']", element) if is_item else None
+                if name is not None:
                     text = text_of(name) or clean(name.get("content")) or text
-                if 2 <= len(text) <= 80:
+                    if 2 <= len(text) <= 80:
+                        texts.append(text)
+                elif 2 <= len(text) <= 80:
                     texts += _unglued(element, text)
             names = _names(texts)
             if names:
