@@ -117,6 +117,12 @@ def test_one_element_per_name_with_nothing_between_is_two_names(byline: str) -> 
     assert extract_article(_page(head, byline), URL).authors == ["דנה לוי", "יוסי כהן"]
 
 
+def test_one_word_per_element_is_one_name() -> None:
+    head = '<meta property="article:published_time" content="2024-03-12T14:05:00+02:00">'
+    byline = '<div class="author"><b>דנה</b><b>לוי</b></div>'
+    assert extract_article(_page(head, byline), URL).authors == ["דנה לוי"]
+
+
 def test_an_article_whose_body_ends_in_a_list_of_related_links_is_an_article() -> None:
     """Cards are refused as a listing (generic/cards_listing); links one after another are not cards."""
     related = "<p>עוד בנושא:</p><ul>" + "".join(

@@ -139,7 +139,10 @@ def _unglued(element: etree._Element, text: str) -> list[str]:
     named = [child for child in element if isinstance(child.tag, str) and text_of(child)]
     if len(named) < 2 or clean((element.text or "") + "".join(child.tail or "" for child in element)):
         return [text]
-    return [text_of(child) for child in named]
+    pieces = [text_of(child) for child in named]
+    if all(" " not in piece for piece in pieces):
+        return [" ".join(pieces)]  # "<b>דנה</b><b>לוי</b>": one name, its parts set apart by markup
+    return pieces
 
 
 def _unique(texts: list[str]) -> list[str]:
