@@ -426,7 +426,9 @@ def _check_is_article(
         ):
             raise NotAnArticle(f"listing page: {headings} items under the title {article.headline!r}")
         dominance = generic.dominance()
-        if dominance < 0.3 and not og_article:
+        # og:type "article" excuses a scattered body, but not under a one- or two-word title (a tag page)
+        title_words = _headline_words(generic) or len((article.headline or "").split())
+        if dominance < 0.3 and (not og_article or title_words <= 2):
             raise NotAnArticle(
                 f"listing page: the main text block holds only {dominance:.0%} of the page's paragraphs"
             )

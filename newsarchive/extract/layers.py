@@ -734,7 +734,7 @@ class GenericLayer(Layer):
             names = _names(texts)
             if names:
                 return names[:8]
-        if region is not None and (names := self._writer_links(region)):
+        if region is not None and (names := self._writer_links(region, self._header_blocks)):
             return names
         self.paragraphs()
         from_body = [n for n in self.body_byline or [] if not is_desk(n)]
@@ -743,14 +743,16 @@ class GenericLayer(Layer):
         labelled = self._labelled_byline()
         return [n for n in parse_byline(labelled) if not is_desk(n)][:8] if labelled else []
 
-    def _writer_links(self, region: etree._Element) -> list[str]:
+    def _writer_links(self, region: etree._Element, header: list[etree._Element]) -> list[str]:
         """Names in the article's own block that link to a writer's page (``/writer/``, ``/author/``,
         Haaretz's ``/misc/writers/``) or stand in an ``<address>``, HTML's element for the author's
         contact: bylines with no telling class."""
         if "<address" not in self.page.source and not _WRITER_HREF.search(self.page.source):
             return []
         texts = []
-        for element in self.page.select(".//address | .//a[@href]", region):
+        candidates = self.page.select(".//address | .//a[@href]", region)
+        candidates += [e for block in header for e in block.iter("address", "a") if e not in candidates]
+        for element in candidates:
             if element.tag == "a" and not _WRITER_HREF.search(element.get("href") or ""):
                 continue
             if self._in_foreign_block(element, region) or element in self._never_body:
@@ -781,7 +783,10 @@ class GenericLayer(Layer):
             return []
         found, started, seen = [], False, 0
         holds_h1 = body is not None and any(a is body for a in h1.iterancestors())
-        for element in self.region.iter():
+        # headline and body with nothing in common but <body> (the region is then the body alone): the
+        # blocks between them are read from the whole page
+        scope = self.region if any(a is self.region for a in h1.iterancestors()) else self.page.root
+        for element in scope.iter():
             if element is h1:
                 started = True
                 continue
