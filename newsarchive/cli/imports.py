@@ -104,7 +104,9 @@ def import_command(
 def _is_web_address(url: str) -> bool:
     from ..sites import web_address  # the one reading of an address, as a crawl and the downloader read it
 
-    return web_address(url) is not None
+    # bytes from a shell that are no UTF-8 (lone surrogates) are read as U+FFFD, as the archive stores them
+    readable = url.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return web_address(readable) is not None
 
 
 def _import_files(archive: Archive, files: list[Path], url: str | None, force: bool) -> IngestReport:
