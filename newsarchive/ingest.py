@@ -16,7 +16,7 @@ from .extract.page import canonical_url
 from .saved import UnreadablePageFile, read_saved_page
 from .sites import profile_for_url, web_address
 from .store import Archive, FetchedPage
-from .store.archive import Written
+from .store.archive import Written, other_scheme
 from .warc import WarcResponse, iter_responses
 from .warc_reader import Damage
 
@@ -141,6 +141,7 @@ def ingest(
             on_outcome(outcome)
 
     def store() -> None:
+        keep_own_addresses(archive, batch)
         claims = [replace_known and names_another_article(archive, *pair) for pair in batch]
         written = store_pages(archive, batch, versions=[replace_known and not c for c in claims])
         for (article, _), what, claim in zip(batch, written, claims, strict=True):
@@ -174,6 +175,70 @@ def names_another_article(archive: Archive, article: Article, page: FetchedPage)
     mine = _spelling(article.url)
     fetched = {page.url, page.requested_url or page.url}
     return any(_spelling(url) != mine and archive.has_article(url) for url in fetched)
+
+
+#: the share of the shorter text's word triples that the other must hold for two texts to be one story
+#: (an AMP copy, a shortened or lightly edited version holds most of them; another story on the same site,
+#: almost none: a few common phrases)
+SAME_STORY_SHARE = 0.5
+#: texts of fewer word triples than this are compared by their headlines instead
+_FEWEST_TRIPLES = 8
+
+
+def keep_own_addresses(archive: Archive, batch: list[tuple[Article, FetchedPage]]) -> None:
+    """Leave each article of the batch under its canonical address unless that address names another story.
+
+    A page's canonical link decides its address (an AMP copy, an alias and the article are one article).
+    But a CMS that names one story (or its front page's latest story) as the canonical of many pages would
+    have every page after the first counted as "another address" of that story and lost. So a page whose
+    canonical names an article already in the archive, or already taken by this batch, whose text is
+    another story, keeps the address it was fetched from, with a warning."""
+    taken: dict[str, Article] = {}
+    # a page fetched from its canonical address first: the address is its own, whatever came before it
+    for article, page in sorted(batch, key=lambda pair: names_another_address(*pair)):
+        own = own_address(page)
+        named = taken.get(_spelling(article.url)) or _archived(archive, article.url)
+        if _spelling(own) != _spelling(article.url) and named is not None and not same_story(named, article):
+            article.warnings.append(
+                f"the page names {article.url} as its address, another story: kept the fetched address"
+            )
+            article.provenance["canonical_claim"] = article.url
+            article.url = own
+        taken.setdefault(_spelling(article.url), article)
+
+
+def own_address(page: FetchedPage) -> str:
+    """The address the page was fetched from, in the archive's spelling."""
+    fetched = web_address(page.url)
+    return fetched.normal() if fetched is not None and not fetched.userinfo else page.url
+
+
+def names_another_address(article: Article, page: FetchedPage) -> bool:
+    """Whether the page's canonical link names an address other than the one it was fetched from."""
+    return _spelling(own_address(page)) != _spelling(article.url)
+
+
+def same_story(one: Article, other: Article) -> bool:
+    """Whether two extractions are one story: most word triples of the shorter text stand in the other, or,
+    for texts too short to tell, the same headline."""
+    mine, theirs = _triples(one.body), _triples(other.body)
+    if min(len(mine), len(theirs)) < _FEWEST_TRIPLES:
+        return (one.headline or "").strip() == (other.headline or "").strip()
+    shorter, longer = sorted((mine, theirs), key=len)
+    return len(shorter & longer) >= SAME_STORY_SHARE * len(shorter)
+
+
+def _triples(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def _archived(archive: Archive, url: str) -> Article | None:
+    """The archived article under the address (http and https count as one)."""
+    for form in dict.fromkeys([url, other_scheme(url)]):
+        if (article := archive.get(form)) is not None:
+            return article
+    return None
 
 
 def store_pages(

@@ -8,12 +8,24 @@ from scrapy.utils.defer import deferred_from_coro
 
 from .article import Article
 from .frontier import FrontierError
-from .ingest import CLAIMS_ANOTHER, extract_page, names_another_article, store_pages
+from .ingest import (
+    CLAIMS_ANOTHER,
+    extract_page,
+    keep_own_addresses,
+    names_another_address,
+    names_another_article,
+    store_pages,
+)
 from .spiders.items import PageItem
 from .store import Archive, FetchedPage, StorageError
 
 #: a fetched page whose article the archive already holds under its canonical address
 ALIAS = "another address of an article already in the archive"
+#: pages whose canonical link names an address that neither the archive nor this crawl holds yet, held back
+#: (at most this many) until the crawl ends: the page fetched from that address, if the crawl reaches it,
+#: is the one the address belongs to, whichever came first (a CMS naming one story as every page's
+#: canonical gave the address to whichever page came first, and the story itself was lost as an alias)
+MOST_HELD = 200
 
 
 class ArchivePipeline:
@@ -29,6 +41,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50)
         self.pending: list[tuple[Article, FetchedPage, str]] = []
+        self.held: list[tuple[Article, FetchedPage, str]] = []
         self.stopping = False
 
     @classmethod
@@ -55,7 +68,13 @@ class ArchivePipeline:
             else:
                 self._done([page])
             raise DropItem(f"not an article: {outcome.reason}", log_level="INFO")
-        self.pending.append((outcome.article, page, item.site))
+        entry = (outcome.article, page, item.site)
+        if names_another_address(outcome.article, page) and not self._taken(outcome.article.url):
+            self.held.append(entry)
+            if len(self.held) <= MOST_HELD:
+                return item
+            entry = self.held.pop(0)
+        self.pending.append(entry)
         if len(self.pending) >= self.batch_size and (error := self.flush()):
             raise DropItem(f"not stored: {error}")
         return item
@@ -74,6 +93,7 @@ class ArchivePipeline:
         # names another article (a CMS pointing every page at one story, a merged story) was made that
         # article's newest version, its text over another's, and `changes` reported a rewrite never made.
         again = getattr(spider, "refresh", False) or getattr(spider, "revisit", False)
+        keep_own_addresses(self.archive, [(article, page) for article, page, _ in batch])
         claims = [again and names_another_article(self.archive, article, page) for article, page, _ in batch]
         try:
             written = store_pages(
@@ -121,5 +141,14 @@ class ArchivePipeline:
             self.stopping = True
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive write failed"))
 
+    def _taken(self, url: str) -> bool:
+        """Whether the archive, or this crawl's pending batch, holds an article under the address."""
+        return any(article.url == url for article, _, _ in self.pending) or self.archive.has_article(url)
+
     def close_spider(self) -> None:
+        if self.stopping and self.held:  # the archive cannot be written: fetched again by the next crawl
+            self.crawler.stats.inc_value("newsarchive/errors/archive write failed", len(self.held))
+        else:
+            self.pending += self.held
+        self.held = []
         self.flush()

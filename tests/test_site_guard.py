@@ -394,6 +394,55 @@ def test_an_amp_copy_whose_canonical_is_the_article_makes_no_version_and_is_not_
         assert refetched == [] and again[0]["skipped"]["already in the archive"] == 2
 
 
+_WORDS = (
+    "הממשלה החליטה אתמול על תוכנית חדשה לשיקום הצפון ושרי האוצר והביטחון הציגו את עיקריה בפני ראשי הרשויות"
+    " המקומיות שביקשו תקציב נוסף לבתי הספר ולמרפאות ולכבישים שנפגעו במהלך החורף הקשה ובעקבות הסערות"
+).split()
+
+
+def _story(n: int) -> str:
+    """A paragraph of its own for article ``n``: the same words in an order of its own."""
+    import random
+
+    words = list(_WORDS)
+    random.Random(n).shuffle(words)
+    return " ".join(words) + "."
+
+
+def test_pages_whose_canonical_names_one_other_story_are_each_stored_under_their_own_address(
+    tmp_path: Path,
+) -> None:
+    """A CMS that names one story as the canonical of every page: every page after the first was counted as
+    'another address of an article already in the archive' and lost (kept as a page, never asked for
+    again), 1 of 20 stored. Now a page whose text is another story keeps its own address, with a warning;
+    a copy of the named story's text (its AMP copy) is still that story."""
+    named = f"{YNET}/news/article/top"
+    others = [f"{YNET}/news/article/s{n}" for n in range(20)]
+
+    def page(n: int, headline: str) -> str:
+        first = "פסקה ראשונה של\nהכתבה top, עם מספיק מילים כדי להיות גוף של כתבה אמיתית בעיתון."
+        assert first in ynet_article("top", headline)
+        return ynet_article("top", headline).replace(first, _story(n))
+
+    with SiteFarm() as farm:
+        farm.add(
+            f"{YNET}/Integration/StoryRss2.xml",
+            rss([(u, "Wed, 15 May 2024 07:33:00 +0300") for u in [named, *others, f"{named}/amp"]]),
+        )
+        farm.add(named, page(1000, "הסיפור הראשי"))
+        farm.add(f"{named}/amp", page(1000, "הסיפור הראשי בעמוד המואץ"))
+        for n, url in enumerate(others):
+            farm.add(url, page(n, f"סיפור מספר {n}"))
+        code, summary, err = run_crawl(farm, ["ynet"], tmp_path / "a.db", settings={"ARCHIVE_BATCH_SIZE": 7})
+    assert code == 0, err
+    with Archive(tmp_path / "a.db", readonly=True) as archive:
+        assert sorted(a.url for a in archive.iter_articles()) == sorted([named, *others])
+        assert archive.get(others[3]).headline == "סיפור מספר 3"
+        assert any("another story" in w for w in archive.get(others[3]).warnings)
+    assert summary[0]["stored"] == 21
+    assert summary[0]["skipped"] == {"another address of an article already in the archive": 1}
+
+
 class _PortServer:
     """A plain HTTP server on 127.0.0.1 answering ``routes(port, path) -> (status, headers, body) | None``:
     for crawls through the real HTTP handler, no replay, where only the port tells two servers apart."""

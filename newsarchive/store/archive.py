@@ -141,7 +141,7 @@ def _written(
     if latest.get(url) is item:
         return Written(ids[url], kinds[url])
     # a copy that was not taken: the copy of its URL that was (with only_new, maybe under the other scheme)
-    taken = url if url in latest else _other_scheme(url)
+    taken = url if url in latest else other_scheme(url)
     return Written(ids[taken], "known" if only_new else "superseded")
 
 
@@ -370,7 +370,7 @@ class Archive:
         with write_transaction(conn):
             lookup = list(latest)
             if only_new:
-                lookup += [_other_scheme(url) for url in latest if _other_scheme(url) != url]
+                lookup += [other_scheme(url) for url in latest if other_scheme(url) != url]
             existing = self._existing(conn, lookup)
             next_id = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
             ids: dict[str, int] = {}
@@ -378,7 +378,7 @@ class Archive:
             new, changed, unchanged = [], [], []
             for url, item in latest.items():
                 item.record["stored_at"] = stored_at
-                twin = existing.get(url) or (existing.get(_other_scheme(url)) if only_new else None)
+                twin = existing.get(url) or (existing.get(other_scheme(url)) if only_new else None)
                 if twin is None:
                     next_id += 1
                     ids[url] = next_id
@@ -561,7 +561,7 @@ class Archive:
         return self._has(url, "articles")
 
     def _has(self, url: str, *tables: str) -> bool:
-        forms = {url, _other_scheme(url)}
+        forms = {url, other_scheme(url)}
         marks = ", ".join("?" for _ in forms)
         union = " UNION ALL ".join(f"SELECT 1 FROM {table} WHERE url IN ({marks})" for table in tables)
         return self.db.execute(f"{union} LIMIT 1", [*forms] * len(tables)).fetchone() is not None
@@ -752,7 +752,7 @@ class Archive:
         address given with the other scheme (http:// for https://) or with spaces around it finds it too, as
         a crawl and an import count them one article."""
         url = url.strip()
-        return versions_of(self.db.conn, url) or versions_of(self.db.conn, _other_scheme(url))
+        return versions_of(self.db.conn, url) or versions_of(self.db.conn, other_scheme(url))
 
     def headline_changes(
         self, *, since: str | datetime | None = None, sites: list[str] | None = None
@@ -995,7 +995,8 @@ def filter_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
-def _other_scheme(url: str) -> str:
+def other_scheme(url: str) -> str:
+    """The address with the other web scheme (http for https): the archive counts both as one."""
     if url.startswith("https://"):
         return "http://" + url[len("https://") :]
     if url.startswith("http://"):
