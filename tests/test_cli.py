@@ -183,7 +183,18 @@ NOT_LOADED = {
     # a command's own --help (crawl --help took 0.9 s, check-sites 0.8 s, import 0.4 s: Scrapy, the database)
     **{
         (command, "--help"): {"scrapy", "twisted", "sqlite_utils", "lxml", "warcio", "datasette"}
-        for command in ("crawl", "check-sites", "import", "history", "changes", "reextract", "serve")
+        for command in (
+            "crawl",
+            "check-sites",
+            "import",
+            "history",
+            "changes",
+            "reextract",
+            "serve",
+            "search",
+            "stats",
+            "export",
+        )
     },
 }
 

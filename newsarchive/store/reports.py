@@ -9,11 +9,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..article import Article
-from .archive import Archive, filter_sql, merge_options
 from .query import ParsedQuery
+
+if TYPE_CHECKING:  # the archive (sqlite-utils, numpy) is loaded when a report is made, not for its names
+    from .archive import Archive
 
 COVERAGE_FIELDS = (
     "headline",
@@ -229,6 +231,8 @@ def _where(
     author: str | None = None,
     now: Any = None,
 ) -> tuple[str, list[Any]]:
+    from .archive import filter_sql, merge_options
+
     parsed = ParsedQuery()
     merge_options(parsed, site=sites or None, since=since, until=until, author=author, now=now)
     return filter_sql(parsed)
