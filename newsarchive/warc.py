@@ -330,15 +330,19 @@ class WarcReplayIndex:
                 if not host:  # no host (or an address urllib cannot split): nothing could ask for it
                     continue
                 self.offsets[(host, request_target(item.url))] = (item.offset, item.inner)
+        damage = ""
         if self.skipped:
             first = self.skipped[0]
-            warnings.warn(
-                f"{path}: {len(self.skipped)} damaged part(s) passed over, the first at byte {first.offset}"
-                f" ({first.reason}); the {len(self.offsets)} readable responses are served",
-                stacklevel=2,
+            damage = (
+                f"{len(self.skipped)} damaged part(s) passed over, the first at byte {first.offset}"
+                f" ({first.reason})"
             )
-        if not self.offsets:
-            raise ValueError(f"{path} holds no readable HTTP responses")
+        if not self.offsets:  # one line, the damage in it (it was a warning, then this)
+            raise ValueError(f"{path} holds no readable HTTP responses" + (f": {damage}" if damage else ""))
+        if damage:
+            warnings.warn(
+                f"{path}: {damage}; the {len(self.offsets)} readable responses are served", stacklevel=2
+            )
 
     @property
     def hosts(self) -> list[str]:

@@ -104,6 +104,8 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["import", "{dir}/junk.warc.gz"], 1),
     (["import", "{dir}/text.warc"], 1),
     (["import", "{dir}/cut.warc"], 1),
+    (["crawl", "--all", "--replay", "{dir}/junk.warc.gz"], 2),  # a warning line, then the error
+    (["crawl", "--all", "--replay", "{dir}/text.warc"], 2),
     # malformed queries
     (["search", '"בית ספר'], 2),
     (["search", "OR"], 2),

@@ -114,7 +114,9 @@ def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:
     if text is None or not text.strip():
         raise QueryError("the query is empty")
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is too long ({len(text)} characters; the limit is {MAX_QUERY_CHARS})")
+        raise QueryError(
+            f"the query is too long ({len(text):,} characters; the limit is {MAX_QUERY_CHARS:,})"
+        )
     if normalize_query(text).count('"') % 2:
         raise QueryError('unbalanced quotes: close the phrase with a second "')
     text = _CONTROL.sub(" ", normalize_query(text))
