@@ -23,7 +23,7 @@ from scrapy.utils.project import get_project_settings
 
 from .extract.blocked import BLOCKED
 from .frontier import Frontier, FrontierError
-from .sites import profile_for_url, profiles_for
+from .sites import profile_for_url, profiles_for, web_address
 from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
 from .store import Archive
@@ -140,6 +140,8 @@ def check_site_address(url: str) -> None:
         raise ValueError(f"--url {url}: the port must be a number from 1 to 65535")
     if "@" in parts.netloc:
         raise ValueError(f"--url {url}: an address with a user name or password is not a site's address")
+    if parts.scheme.lower() in ("http", "https") and web_address(url) is None:
+        raise ValueError(f"--url {url}: no web address a request can go to (its host is no host name)")
 
 
 def check_settings(overrides: dict[str, Any]) -> None:

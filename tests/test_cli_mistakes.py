@@ -119,6 +119,8 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["crawl", "nosuchsite"], 2),
     (["crawl", "--all", "ynet"], 2),
     (["crawl", "--url", "not a url"], 2),
+    (["crawl", "--url", "https://\u202eexample.co.il/"], 2),  # failed inside the crawl: UnicodeEncodeError
+    (["crawl", "--url", "https://news..example.co.il/"], 2),
     (["check-sites", "nosuchsite"], 2),
     (["nosuchcommand"], 2),
     ([], 2),  # the whole help, flattened into one line of 1,500 characters

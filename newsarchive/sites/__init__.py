@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,7 +118,7 @@ def web_address(url: str, *, unambiguous: bool = False) -> WebAddress | None:
     )
     if unambiguous and not agree:
         return None
-    if not host or port == 0:
+    if not _is_host(host) or port == 0:
         return None
     return WebAddress(
         scheme=scheme,
@@ -127,6 +129,23 @@ def web_address(url: str, *, unambiguous: bool = False) -> WebAddress | None:
         path=raw.path if agree else read.path,
         query=raw.query if agree else read.query,
     )
+
+
+#: a host name as the downloader can ask DNS for it: labels of letters, digits, hyphens (and the underscores
+#: some servers' names hold) between single dots; Unicode names arrive here in punycode
+_HOST_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*")
+
+
+def _is_host(host: str) -> bool:
+    """Whether ``host`` is a name or an IP address a request can go to ('a..b', a space or a bidi control
+    in it failed the request deep inside the crawl)."""
+    if _HOST_NAME.fullmatch(host):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _idna(host: str) -> str:
