@@ -1,22 +1,46 @@
 """Scrapy settings: a polite, identifiable crawler. Override any of them with `-s NAME=value`, the
 environment variables named below, or the config file (docs/crawling.md)."""
 
+import math
 import os
 
 from . import __version__
+
+
+def _header_value(name: str, default: str) -> str:
+    """An environment variable that goes into a request header: unset or empty, the default; a line break
+    (which would end the header and begin another) is refused, naming the variable."""
+    value = os.environ.get(name) or default
+    if any(c in value for c in "\r\n\0"):
+        raise ValueError(f"${name} holds a line break: it goes into every request's User-Agent header")
+    return value
+
+
+def _seconds(name: str, default: float) -> float:
+    """An environment variable that is a number of seconds, 0 or more (named when it is not)."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (0 <= seconds < math.inf):
+        raise ValueError(f"${name} = {value!r}: not a number of seconds (0 or more)")
+    return seconds
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
 NEWSPIDER_MODULE = "newsarchive.spiders"
 
-CONTACT_URL = os.environ.get("NEWSARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive")
-USER_AGENT = os.environ.get("NEWSARCHIVE_USER_AGENT", f"newsarchive/{__version__} (+{CONTACT_URL})")
+CONTACT_URL = _header_value("NEWSARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive")
+USER_AGENT = _header_value("NEWSARCHIVE_USER_AGENT", f"newsarchive/{__version__} (+{CONTACT_URL})")
 ROBOTSTXT_OBEY = True
 
 # One request at a time per site, a delay with jitter, and AutoThrottle backing off a slow server.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = float(os.environ.get("NEWSARCHIVE_DOWNLOAD_DELAY", "1.0"))
+DOWNLOAD_DELAY = _seconds("NEWSARCHIVE_DOWNLOAD_DELAY", 1.0)
 DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY

@@ -218,3 +218,28 @@ def test_success_that_did_nothing_says_so_and_a_site_not_in_the_archive_is_named
     for command in (["changes"], ["reextract", "--dry-run"]):  # as search and export do
         unknown = run_newsarchive(*command, "--site", "ynnet", cwd=place, env=env)
         assert unknown.returncode == 0 and "no articles of site 'ynnet'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("NEWSARCHIVE_DOWNLOAD_DELAY", "abc"),  # 'could not convert string to float', naming nothing
+        ("NEWSARCHIVE_DOWNLOAD_DELAY", "-3"),  # accepted
+        ("NEWSARCHIVE_DOWNLOAD_DELAY", "nan"),
+        ("NEWSARCHIVE_CONTACT", "https://example.org/\r\nX-Injected: 1"),  # a header of its own
+        ("NEWSARCHIVE_USER_AGENT", "bot\n"),
+    ],
+)
+def test_a_crawl_setting_from_the_environment_that_is_wrong_is_named(
+    place: Path, variable: str, value: str
+) -> None:
+    result = run_newsarchive(
+        "crawl",
+        "ynet",
+        "--limit",
+        "1",
+        cwd=place,
+        env={"NEWSARCHIVE_DB": str(place / "a.db"), variable: value},
+    )
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f"${variable}" in result.stderr and "Traceback" not in result.stderr
