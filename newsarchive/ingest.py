@@ -197,8 +197,12 @@ def keep_own_addresses(archive: Archive, batch: list[tuple[Article, FetchedPage]
     # a page fetched from its canonical address first: the address is its own, whatever came before it
     for article, page in sorted(batch, key=lambda pair: names_another_address(*pair)):
         own = own_address(page)
+        # a saved page's only address is the one it names (a file has none of its own)
+        if _spelling(own) == _spelling(article.url) or not own.startswith(("http://", "https://")):
+            taken.setdefault(_spelling(article.url), article)
+            continue
         named = taken.get(_spelling(article.url)) or _archived(archive, article.url)
-        if _spelling(own) != _spelling(article.url) and named is not None and not same_story(named, article):
+        if named is not None and not same_story(named, article):
             article.warnings.append(
                 f"the page names {article.url} as its address, another story: kept the fetched address"
             )
@@ -236,7 +240,11 @@ def _triples(text: str) -> set[tuple[str, ...]]:
 def _archived(archive: Archive, url: str) -> Article | None:
     """The archived article under the address (http and https count as one)."""
     for form in dict.fromkeys([url, other_scheme(url)]):
-        if (article := archive.get(form)) is not None:
+        try:
+            article = archive.get(form)
+        except UnicodeEncodeError:  # an address holding a lone surrogate: no archived article has it
+            return None
+        if article is not None:
             return article
     return None
 
