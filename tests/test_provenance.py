@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsarchive import extract_article
+from newsarchive import NotAnArticle, extract_article
 from newsarchive.extract.page import canonical_url
 
 PROSE = "טקסט של פסקה ארוכה מספיק כדי להיות גוף של כתבה אמיתית, עם עוד כמה מילים. " * 4
@@ -113,3 +113,15 @@ def test_an_idn_site_is_one_site_in_either_spelling() -> None:
     fetched = "https://xn--7dbee7eg.co.il/news/1"  # what the downloader fetches for חדשות.co.il
     article = extract_article(_page('<link rel="canonical" href="https://חדשות.co.il/news/1">'), fetched)
     assert article.url == fetched and "canonical_claim" not in article.provenance
+
+
+@pytest.mark.parametrize("root", ["https://www.ynet.co.il/", "/", "https://www.ynet.co.il/index.htm", "/he/"])
+def test_a_canonical_naming_the_front_page_leaves_an_article_its_own_address(root: str) -> None:
+    """A template that gives every page the site's root as its canonical: each article was refused as "the
+    site's front page" (its address read from the link, not the page). The page fetched from the root is
+    still the front page."""
+    page = _page(f'<link rel="canonical" href="{root}">')
+    article = extract_article(page, YNET)
+    assert article.url == YNET and article.site == "ynet"
+    with pytest.raises(NotAnArticle, match="front page"):
+        extract_article(page, "https://www.ynet.co.il/")

@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -18,7 +18,7 @@ from ..text import clean, fold_for_compare, hebrew_ratio
 from .blocked import page_reason
 from .blocks import Block, blocks
 from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, MicrodataLayer, SiteLayer, StateLayer
-from .page import Page, text_of
+from .page import Page, is_front_page_address, text_of
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,6 @@ _TITLE_SEPARATOR = re.compile(r"\s+[-|–—]\s+|\s*\|\s*")
 _TITLE_PARTS = re.compile(r"\s+[-|–—:]\s+|\s*\|\s*")
 #: an error page says a line or two; an article whose headline looks like an error has a body
 _ERROR_BODY_CHARS = 400
-_FRONT_PAGE_PATHS = {"", "index.html", "index.htm", "index.php", "home", "default.aspx", "he", "en"}
 _LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
 _MIN_UNMARKED_BODY = 200
 _HEADINGS = ".//h2 | .//h3 | .//h4"
@@ -361,11 +360,7 @@ def _declares_article(page: Page) -> bool:
 
 def _check_front_page(address: str) -> None:
     """A site's root address is its front page (asked first: reading a front page as an article is slow)."""
-    parts = urlsplit(address)
-    path = parts.path.strip("/").lower()
-    # "/?p=845612" (WordPress without pretty links) is a post, not the front page
-    names_an_item = any(value.isdigit() for _, value in parse_qsl(parts.query))
-    if parts.scheme in ("http", "https") and path in _FRONT_PAGE_PATHS and not names_an_item:
+    if is_front_page_address(address):
         raise NotAnArticle("the site's front page")
 
 

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cached_property, lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from cssselect import HTMLTranslator
 from lxml import etree
@@ -243,6 +243,11 @@ class Page:
             if not claim:
                 continue
             address = web_address(claim, unambiguous=True)
+            # a page fetched from another address that names the site's front page as its own (a template
+            # that gives every page the root as its canonical) is not the front page: its content decides
+            front = fetched and is_front_page_address(claim) and not is_front_page_address(self.url)
+            if front:
+                continue
             if address is not None and not address.userinfo and (not fetched or same_site(self.url, claim)):
                 return address.normal()
             self.canonical_claim = self.canonical_claim or claim
@@ -427,6 +432,21 @@ def jsonld_text(value: object) -> str:
     if "<" in value:
         value = re.sub(r"<[^>]{0,200}>", " ", value)
     return clean(value)
+
+
+_FRONT_PAGE_PATHS = {"", "index.html", "index.htm", "index.php", "home", "default.aspx", "he", "en"}
+
+
+def is_front_page_address(address: str) -> bool:
+    """Whether a web address is a site's root, its front page."""
+    try:
+        parts = urlsplit(address)
+    except ValueError:
+        return False
+    path = parts.path.strip("/").lower()
+    # "/?p=845612" (WordPress without pretty links) is a post, not the front page
+    names_an_item = any(value.isdigit() for _, value in parse_qsl(parts.query))
+    return parts.scheme in ("http", "https") and path in _FRONT_PAGE_PATHS and not names_an_item
 
 
 def canonical_url(body: bytes) -> str | None:
