@@ -14,7 +14,7 @@ from .encoding import charset_of, decode_html
 from .extract import extract_article
 from .extract.page import canonical_url
 from .saved import UnreadablePageFile, read_saved_page
-from .sites import profile_for_url, web_address
+from .sites import DEFAULT_PORTS, profile_for_url, web_address
 from .store import Archive, FetchedPage
 from .store.archive import Written, other_scheme
 from .warc import WarcResponse, iter_responses
@@ -320,9 +320,13 @@ def _warc_skip_reason(item: WarcResponse, all_hebrew: bool) -> str | None:
     kind = item.content_type.split(";")[0].strip().lower()
     if kind and kind not in ("text/html", "application/xhtml+xml"):
         return f"not HTML ({kind})"
-    if not item.url.startswith(("http://", "https://")):
+    address = web_address(item.url)
+    if address is None:
         return "not a web address"
-    if profile_for_url(item.url) is None:
+    if address.userinfo:
+        return "an address with a user name or password"
+    # a profiled host on another port is another server, as a crawl counts it (middlewares.off_site)
+    if profile_for_url(item.url) is None or address.port != DEFAULT_PORTS[address.scheme]:
         if not all_hebrew:
             return "not a known news site (--all-hebrew takes any Hebrew page)"
         if not mostly_hebrew(item.body, charset_of(item.content_type)):

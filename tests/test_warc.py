@@ -170,6 +170,9 @@ def test_warc_import_keeps_news_pages_and_counts_every_skip(tmp_path: Path) -> N
             writer, "https://www.ynet.co.il/logo.jpg", b"\xff\xd8\xff", **{"Content-Type": "image/jpeg"}
         )
         _response(writer, NEGEV_URL, negev)  # a Hebrew site with no profile
+        # a profiled host on another port, or with a user name: not the site (they were stored as walla's)
+        _response(writer, walla_url.replace("walla.co.il/", "walla.co.il:8443/"), walla)
+        _response(writer, walla_url.replace("https://", "https://user:pw@"), walla)
         _response(
             writer,
             "https://example.com/en",
@@ -202,7 +205,8 @@ def test_warc_import_keeps_news_pages_and_counts_every_skip(tmp_path: Path) -> N
     skipped = report["skipped"]
     assert skipped["HTTP status 404"] == 1
     assert skipped["not HTML"] == 1
-    assert skipped["not a known news site"] == 2  # negevnews and example.com
+    assert skipped["not a known news site"] == 3  # negevnews, example.com and walla on port 8443
+    assert skipped["an address with a user name or password"] == 1
     assert any(reason.startswith("cannot decode the gzip payload") for reason in skipped)
     assert skipped["HTTP status 410"] == 1  # the record after the headerless one was read
     assert skipped["HTTP status 451"] == 1  # and the record after the garbage
