@@ -243,6 +243,19 @@ def test_a_recovered_copy_never_becomes_the_newest_version_of_a_stored_article(t
         assert conn.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
 
 
+def test_reextract_says_what_it_left_as_the_archive_has_it(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    first = datetime(2024, 7, 21, 4, 0, tzinfo=UTC)
+    copy = _walla_page(7, first, headline="כותרת ישנה", url=f"{WALLA}/break/7?amp=1")
+    current = _walla_page(7, first + timedelta(hours=1))
+    with Archive(db) as archive:
+        archive.store_page(copy, "not an article (an older extractor)")
+        archive.store_many([(extract_page(current).article, current)])
+    result = run_newsarchive("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "already holds (left as it is): 1" in " ".join(result.stdout.split())
+
+
 @pytest.mark.parametrize("again", ["--revisit", "--refresh"])
 def test_a_page_naming_another_article_as_its_canonical_makes_no_version_of_it(
     tmp_path: Path, again: str

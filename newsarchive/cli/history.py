@@ -191,6 +191,13 @@ def reextract_command(
         f"unchanged {report.unchanged}; pages that now give an article {report.recovered}; still no article"
         f" {report.still_rejected}"
     )
+    if report.recovered_known:
+        console.print(
+            "pages that now give an article the archive already holds (left as it is):"
+            f" {report.recovered_known}"
+        )
+    if report.fetched_again:
+        console.print(f"articles fetched again while this ran (the newer fetch kept): {report.fetched_again}")
     for reason, count in report.now_rejected.most_common():
         console.print(Text(f"now rejected (stored article kept): {count} {reason}", style="yellow"))
     _fail_on_unreadable(report)
