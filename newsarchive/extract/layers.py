@@ -571,10 +571,14 @@ _TEXT_BLOCKS = (
     f" | {_LEAF_DIVS}[string-length(normalize-space()) > 40]"
 )
 _SHORT_TEXT_BLOCKS = f"//p | {_LEAF_DIVS}"
-_DATE_ELEMENTS = (
-    ".//*[contains(@class,'date') or contains(@class,'Date') or contains(@class,'time') or "
-    "contains(@class,'Time') or contains(@class,'publish')]"
-)
+#: class words of the elements that may print the article's time
+_DATE_CLASS_WORDS = ("date", "Date", "time", "Time", "publish")
+_AUTHOR_MARKED = ".//*[@rel='author' or @itemprop='author' or contains(@id,'uthor')]"
+#: class words of the elements that may print the article's byline
+_AUTHOR_CLASS_WORDS = (
+    "author", "Author", "byline", "Byline", "writer", "Writer", "autor", "reporter", "by-line", "journalist",
+    "columnist",
+)  # fmt: skip
 _CLOCK = re.compile(r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
 _UPDATED_ELEMENTS = (
     ".//*[@itemprop='dateModified'] | .//time[contains(@class,'updated') or contains(@class,'modified')]"
@@ -707,15 +711,10 @@ class GenericLayer(Layer):
             scopes = []
         for scope in scopes:
             texts = []
-            matched = self.page.select(
-                ".//*[@rel='author' or @itemprop='author' or contains(@class,'author')"
-                " or contains(@id,'uthor')"
-                " or contains(@class,'byline')"
-                " or contains(@class,'Author') or contains(@class,'Byline') or contains(@class,'writer')"
-                " or contains(@class,'Writer') or contains(@class,'autor')"
-                " or contains(@class,'reporter') or contains(@class,'by-line')"
-                " or contains(@class,'journalist') or contains(@class,'columnist')]",
+            matched = self.page.with_class_containing(
+                _AUTHOR_CLASS_WORDS,
                 scope,
+                also=".//*[@rel='author' or @itemprop='author' or contains(@id,'uthor')]",
             )
             for element in matched:
                 if self._in_foreign_block(element, scope) or _groups_names(element, matched):
@@ -836,7 +835,7 @@ class GenericLayer(Layer):
                 ):
                     return raw
             dated = self.page.mentions("date", "time", "publish")
-            elements = self.page.select(_DATE_ELEMENTS, scope) if dated else []
+            elements = self.page.with_class_containing(_DATE_CLASS_WORDS, scope) if dated else []
             for element in elements:
                 text = text_of(element)
                 if not 6 <= len(text) <= 80 or _inside(element, _FOREIGN_CONTEXT, scope):
@@ -888,7 +887,7 @@ class GenericLayer(Layer):
         # "עודכן: 17.07.24, 11:20" in a date block (the label looked for in the page's text first: cheaper)
         source = self.page.source
         if ("עודכן" in source or "pdated:" in source) and self.page.mentions("date", "time", "publish"):
-            for element in self.page.select(_DATE_ELEMENTS, region):
+            for element in self.page.with_class_containing(_DATE_CLASS_WORDS, region):
                 text = text_of(element)
                 if len(text) <= 80 and _UPDATE_FIRST.match(text) and parse_date(text, now=self.now):
                     return text
@@ -1043,10 +1042,7 @@ class GenericLayer(Layer):
     def tags(self) -> list[str]:
         if not self.page.mentions("tag", "keyword"):
             return []
-        for element in self.page.select(
-            "//*[contains(@class,'tags') or contains(@class,'Tags') or @rel='tag'"
-            " or contains(@class,'keywords')]"
-        ):
+        for element in self.page.with_class_containing(("tags", "Tags", "keywords"), also="//*[@rel='tag']"):
             items = _unique([text_of(a) for a in element.iter("a") if a.get("href") and len(text_of(a)) < 40])
             if items:
                 return items[:30]

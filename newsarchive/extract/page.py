@@ -111,6 +111,7 @@ class Page:
         self.source = text
         self._selected: dict[str, list[etree._Element]] = {}
         self._names_seen: dict[str, bool] = {}
+        self._holding: dict[tuple[str, ...], list[etree._Element]] = {}
         self.meta = _read_meta(root)
         self.lang = clean(root.get("lang") or "") or None
         #: a canonical link or og:url naming another site: recorded, never used as the page's address
@@ -143,26 +144,54 @@ class Page:
         return found
 
     @cached_property
-    def _class_index(self) -> dict[str, list[etree._Element]]:
-        """The page's elements by each of their class names, in document order."""
+    def _walked(self) -> tuple[dict[str, list[etree._Element]], dict[etree._Element, int], str]:
+        """One walk over the page: its elements by each of their class names (in document order), the place
+        in the document of each element that has attributes, and the markers (see :attr:`markers`)."""
         index: dict[str, list[etree._Element]] = {}
-        for element in self.root.iter():
-            classes = element.get("class") if isinstance(element.tag, str) else None
-            if classes:
+        order: dict[etree._Element, int] = {}
+        values: list[str] = []
+        for place, element in enumerate(self.root.iter()):
+            attributes = element.attrib if isinstance(element.tag, str) else None
+            if not attributes:  # what with_class_containing sorts has attributes
+                continue
+            order[element] = place
+            values += [value for name in _MARKER_ATTRIBUTES if (value := attributes.get(name))]
+            if classes := attributes.get("class"):
                 for name in set(classes.split()):
                     index.setdefault(name, []).append(element)
-        return index
+        return index, order, " ".join(values).lower()
 
-    @cached_property
+    @property
+    def _class_index(self) -> dict[str, list[etree._Element]]:
+        return self._walked[0]
+
+    @property
     def markers(self) -> str:
         """Every class, rel, itemprop and aria-label value of the page, lower-cased: whether a heuristic's
         class-based search can find anything at all, at the cost of one pass."""
-        values = []
-        for element in self.root.iter():  # one walk: faster than XPath's union of four attribute scans
-            attributes = element.attrib if isinstance(element.tag, str) else None
-            if attributes:
-                values += [value for name in _MARKER_ATTRIBUTES if (value := attributes.get(name))]
-        return " ".join(values).lower()
+        return self._walked[2]
+
+    def with_class_containing(
+        self, words: tuple[str, ...], scope: etree._Element | None = None, *, also: str | None = None
+    ) -> list[etree._Element]:
+        """What ``.//*[contains(@class, w1) or contains(@class, w2) ... or ALSO]`` finds in ``scope`` (the
+        page when None), in document order, without testing every element against every word: the words
+        are looked for in the page's class names (a class attribute holds a word only within one name)."""
+        index, order = self._class_index, self._walked[1]
+        holding = self._holding.get(words)
+        if holding is None:
+            pattern = re.compile("|".join(map(re.escape, words)))
+            holding = [element for name in index if pattern.search(name) for element in index[name]]
+            self._holding[words] = holding
+        found = set(holding)
+        if also is not None:
+            for element in self.select(also, scope):
+                found.add(element)
+        top = self.root if scope is None else scope
+        found.discard(top)  # .//* holds the scope's descendants, not the scope
+        if top is not self.root:
+            found = {e for e in found if any(a is top for a in e.iterancestors())}
+        return sorted(found, key=order.__getitem__)
 
     def mentions(self, *words: str) -> bool:
         return any(word in self.markers for word in words)
