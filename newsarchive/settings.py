@@ -29,6 +29,7 @@ def _seconds(name: str, default: float) -> float:
         raise ValueError(f"${name} = {value!r}: not a number of seconds (0 or more)")
     return seconds
 
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
 NEWSPIDER_MODULE = "newsarchive.spiders"
