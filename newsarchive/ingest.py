@@ -240,11 +240,7 @@ def _triples(text: str) -> set[tuple[str, ...]]:
 def _archived(archive: Archive, url: str) -> Article | None:
     """The archived article under the address (http and https count as one)."""
     for form in dict.fromkeys([url, other_scheme(url)]):
-        try:
-            article = archive.get(form)
-        except UnicodeEncodeError:  # an address holding a lone surrogate: no archived article has it
-            return None
-        if article is not None:
+        if (article := archive.get(form)) is not None:
             return article
     return None
 

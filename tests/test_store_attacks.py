@@ -160,6 +160,11 @@ def test_text_no_utf8_can_hold_is_stored_repaired(tmp_path: Path) -> None:
         stored = {article.url: article for article in iter_export(archive)}
     assert stored[url].headline == "שבור \ufffd" and stored[url].body == "\ufffd גוף"
     assert stored[url].tags == ["\ufffd"] and stored[url + "x"].headline == "שלם"
+    with Archive(tmp_path / "a.db") as archive:
+        # an address holding one is looked up as it was stored (the lookup raised UnicodeEncodeError)
+        lone = url + "/\udcff"
+        archive.store(Article(url=lone, site="ynet", headline="כתובת שבורה"))
+        assert archive.get(lone).headline == "כתובת שבורה" and archive.has_article(lone)
 
 
 def test_a_saved_page_is_read_from_a_regular_file_only_and_in_bounded_memory(tmp_path: Path) -> None:

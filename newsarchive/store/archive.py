@@ -549,7 +549,7 @@ class Archive:
     # -- reading ---------------------------------------------------------------------------------------
 
     def get(self, url: str) -> Article | None:
-        return next(self.iter_articles("WHERE url = ?", [url]), None)
+        return next(self.iter_articles("WHERE url = ?", [_storable(url)]), None)
 
     def knows(self, url: str) -> bool:
         """Whether the URL was fetched before: an article's URL, or a page kept under it (http and https
@@ -561,6 +561,7 @@ class Archive:
         return self._has(url, "articles")
 
     def _has(self, url: str, *tables: str) -> bool:
+        url = _storable(url)  # as it was stored: a lone surrogate made U+FFFD
         forms = {url, other_scheme(url)}
         marks = ", ".join("?" for _ in forms)
         union = " UNION ALL ".join(f"SELECT 1 FROM {table} WHERE url IN ({marks})" for table in tables)
