@@ -160,7 +160,7 @@ def _without_surrogates(article: Article) -> Article:
 
     def repaired(value: Any) -> Any:
         if isinstance(value, str):
-            return _SURROGATE.sub("\ufffd", value)
+            return _storable(value)
         if isinstance(value, list):
             return [repaired(item) for item in value]
         if isinstance(value, dict):

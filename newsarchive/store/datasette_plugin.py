@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import html
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from datasette import hookimpl
@@ -145,12 +146,7 @@ li{{margin:1em 0}} mark{{background:#ff6}}</style>
 
 def _is_archive(path: str) -> bool:
     try:
-        conn = sqlite3.connect(readonly_uri(Path(path)), uri=True)
-        try:
-            return (
-                conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone() is not None
-            )
-        finally:
-            conn.close()
+        with closing(sqlite3.connect(readonly_uri(Path(path)), uri=True)) as conn:
+            return has_index(conn)
     except sqlite3.Error:
         return False
