@@ -34,9 +34,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsarchive.evaluate import load_cases
+from newsarchive.fetched import FetchedPage
 from newsarchive.ingest import extract_page, ingest, warc_pages
 from newsarchive.sites import profile_for_url
-from newsarchive.store import Archive, FetchedPage
+from newsarchive.store import Archive
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

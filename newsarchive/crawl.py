@@ -21,13 +21,13 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.project import get_project_settings
 
+from .dates import NotADate, parse_day
 from .extract.blocked import BLOCKED
 from .frontier import Frontier, FrontierError
 from .sites import profile_for_url, profiles_for, web_address
 from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
 from .store import Archive
-from .store.query import QueryError, parse_day
 from .warc import WarcReplayIndex, is_warc
 
 #: where --resume keeps each site's crawl frontier (newsarchive.frontier); $NEWSARCHIVE_JOBS moves it
@@ -113,7 +113,7 @@ def check_options(options: CrawlOptions) -> None:
         if value:
             try:
                 window[name] = parse_day(value, end_of_day=name == "--until")
-            except QueryError as error:
+            except NotADate as error:
                 raise ValueError(f"{name}: {error}") from None
     if len(window) == 2 and window["--until"] < window["--since"]:
         raise ValueError(

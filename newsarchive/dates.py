@@ -6,7 +6,7 @@ Naive times are Israel time; day-month order always.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,13 @@ _DATE_WORDS = re.compile(
 _HEBREW_LETTERS = re.compile("[\u05d0-\u05ea]")
 # Hebrew-calendar dates ("כ״ג אדר א התשפ״ד") carry no Gregorian information dateparser understands.
 _HEBREW_CALENDAR = re.compile(r"(?:ה?תש[א-ת]?[\"״]?[א-ת]|\bבאדר\b|\bאדר\s+[אב]\b)")
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class NotADate(ValueError):
+    """A day or moment given by a user (--since, --until, a query's since:) that cannot be read."""
 
 
 def parse_date(text: str | None, *, now: datetime | None = None) -> datetime | None:
@@ -185,3 +192,63 @@ def format_utc(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ISRAEL)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_day(value: str, *, end_of_day: bool = False, now: datetime | None = None) -> datetime:
+    """A day or a moment for --since/--until: ISO dates and times, "today", "yesterday", "3 days ago",
+    Hebrew forms ("אתמול"). A bare day means its start (or its end, for ``until``) in Israel time. A day the
+    calendar cannot hold ("1000000d", year 1 in UTC) is a :class:`NotADate` too."""
+    try:
+        moment = _parse_day(value, end_of_day, now)
+        moment.astimezone(UTC)  # what the archive compares: it must exist in UTC as well
+    except (OverflowError, ValueError) as error:
+        if isinstance(error, NotADate):
+            raise
+        raise NotADate(f"not a date: {_shown(value)} (out of the calendar's range)") from None
+    return moment
+
+
+def _shown(value: str) -> str:
+    """A value in a message: quoted, and cut when long."""
+    return repr(value if len(value) <= 100 else value[:100] + "…")
+
+
+def _parse_day(value: str, end_of_day: bool, now: datetime | None) -> datetime:
+    now = now or datetime.now(UTC)
+    text = value.strip().lower()
+    if _CONTROL_CHARACTERS.search(text):
+        raise NotADate(f"not a date: {_shown(value)} (it holds control characters)")
+    if re.fullmatch(r"\d{4}(-\d{2})?", text):  # a year, or a month: from its first day, until its last
+        year, month = int(text[:4]), int(text[5:]) if len(text) > 4 else None
+        first = date(year, 1 if month is None else month, 1)
+        last = (date(year, 12 if month is None else month, 1) + timedelta(days=31)).replace(day=1)
+        last -= timedelta(days=1)
+        return _day_bound(last if end_of_day else first, end_of_day)
+    if re.fullmatch(r"[+-]?\d+", text):  # dateparser reads "5" as the 5th of this month, "-5" likewise
+        raise NotADate(
+            f"not a date: {_shown(value)} (a bare number; for days back write '{text.lstrip('+-')} days ago')"
+        )
+    words = {"today": 0, "היום": 0, "yesterday": 1, "אתמול": 1}
+    if text in words:
+        day = (now.astimezone(ISRAEL) - timedelta(days=words[text])).date()
+        return _day_bound(day, end_of_day)
+    ago = re.fullmatch(r"(\d+)\s*(?:days?|d)\s*(?:ago)?", text)
+    if ago:
+        day = (now.astimezone(ISRAEL) - timedelta(days=int(ago.group(1)))).date()
+        return _day_bound(day, end_of_day)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return _day_bound(date.fromisoformat(text), end_of_day)
+        except ValueError:
+            raise NotADate(f"not a date: {_shown(value)}") from None
+    moment = parse_date(value, now=now)
+    if moment is None:
+        raise NotADate(f"not a date: {_shown(value)} (try 2024-05-15 or yesterday)")
+    if moment.time() == time(0) and end_of_day:
+        return _day_bound(moment.date(), True)
+    return moment
+
+
+def _day_bound(day: date, end_of_day: bool) -> datetime:
+    moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0), tzinfo=ISRAEL)
+    return moment

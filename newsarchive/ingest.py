@@ -13,9 +13,10 @@ from .article import Article, NotAnArticle
 from .encoding import charset_of, decode_html
 from .extract import extract_article
 from .extract.page import canonical_url
+from .fetched import FetchedPage
 from .saved import UnreadablePageFile, read_saved_page
 from .sites import DEFAULT_PORTS, profile_for_url, web_address
-from .store import Archive, FetchedPage
+from .store import Archive
 from .store.archive import Written, other_scheme
 from .warc import WarcResponse, iter_responses
 from .warc_reader import Damage

@@ -7,6 +7,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from .article import Article
+from .fetched import FetchedPage
 from .frontier import FrontierError
 from .ingest import (
     CLAIMS_ANOTHER,
@@ -17,7 +18,7 @@ from .ingest import (
     store_pages,
 )
 from .spiders.items import PageItem
-from .store import Archive, FetchedPage, StorageError
+from .store import Archive, StorageError
 
 #: a fetched page whose article the archive already holds under its canonical address
 ALIAS = "another address of an article already in the archive"

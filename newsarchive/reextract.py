@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from .article import Article
+from .fetched import FetchedPage
 from .ingest import extract_page
-from .store import Archive, FetchedPage
+from .store import Archive
 from .store.archive import UnreadablePage, article_record
 
 #: the fields compared (the record's bookkeeping — times, hashes, versions — is not)

@@ -21,7 +21,8 @@ import sqlite_utils
 
 from newsarchive import Article
 from newsarchive.article import Image
-from newsarchive.store import Archive, FetchedPage, StorageError
+from newsarchive.fetched import FetchedPage
+from newsarchive.store import Archive, StorageError
 from newsarchive.store.batches import write_transaction
 from newsarchive.store.hebrew import index_token_source
 from newsarchive.store.schema import MIGRATIONS, SCHEMA_VERSION, index_tokens_of

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from newsarchive.article import Article
-from newsarchive.store import Archive, FetchedPage
+from newsarchive.fetched import FetchedPage
+from newsarchive.store import Archive
 
 from .conftest import FIXTURES, run_newsarchive
 from .sitefarm import walla_article

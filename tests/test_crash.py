@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from newsarchive.fetched import FetchedPage
 from newsarchive.ingest import extract_page
-from newsarchive.store import Archive, FetchedPage
+from newsarchive.store import Archive
 from newsarchive.store.archive import rows_as_dicts
 
 from .sitefarm import SiteFarm

@@ -8,8 +8,9 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from newsarchive.fetched import FetchedPage
 from newsarchive.ingest import ALREADY_STORED, SUPERSEDED, UNCHANGED, ingest, warc_pages
-from newsarchive.store import Archive, FetchedPage
+from newsarchive.store import Archive
 
 from .hostile_warcs import article_record, article_url, http_response, member, newsarchive, warc_record
 from .sitefarm import walla_article

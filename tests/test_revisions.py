@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from newsarchive.dates import ISRAEL
+from newsarchive.fetched import FetchedPage
 from newsarchive.ingest import extract_page
 from newsarchive.reextract import reextract
-from newsarchive.store import Archive, FetchedPage
+from newsarchive.store import Archive
 from newsarchive.store.revisions import changed_fields, is_due, revisit_interval, word_diff
 
 from .conftest import run_newsarchive
@@ -142,8 +143,8 @@ def test_the_revisit_schedule_slows_down_with_age() -> None:
 
 
 def test_reextract_reports_changed_fields_and_rewrites_in_place(tmp_path: Path) -> None:
+    from newsarchive.fetched import FetchedPage
     from newsarchive.ingest import ingest
-    from newsarchive.store import FetchedPage
 
     fixture = Path(__file__).parent / "fixtures" / "ynet" / "react_2021.html"
     url = json.loads(fixture.with_suffix(".json").read_text())["url"]

@@ -18,11 +18,12 @@ import pytest
 
 from newsarchive.article import Article
 from newsarchive.cli.serve import archive_problem
+from newsarchive.dates import NotADate, parse_day
+from newsarchive.fetched import FetchedPage
 from newsarchive.reextract import reextract
 from newsarchive.saved import MAX_FILE_BYTES, UnreadablePageFile, read_saved_page
-from newsarchive.store import Archive, FetchedPage, NotAnArchive, QueryError, parse_query
+from newsarchive.store import Archive, NotAnArchive, QueryError, parse_query
 from newsarchive.store.archive import DamagedArchive
-from newsarchive.store.query import parse_day
 from newsarchive.store.reports import export, iter_export
 from newsarchive.text import clean
 
@@ -138,7 +139,7 @@ def test_days_that_dateparser_reads_as_something_else_are_refused_or_read_whole(
     """ "-5" and "5" were the 5th of this month; control characters gave "now"; "2024" was today's date in
     2024; an empty --since and --author were no filter at all."""
     for value in ("-5", "5", "+12", "\x01\x1b[31m", "", "2024-00"):
-        with pytest.raises(QueryError, match="not a date"):
+        with pytest.raises(NotADate, match="not a date"):
             parse_day(value)
     assert parse_day("2024").isoformat() == "2024-01-01T00:00:00+02:00"
     assert parse_day("2024", end_of_day=True).isoformat() == "2024-12-31T23:59:59+02:00"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..store import FetchedPage
+from ..fetched import FetchedPage
 
 
 @dataclass

@@ -24,6 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
+from ..dates import NotADate, parse_day
 from ..discovery import (
     DiscoveryError,
     Entry,
@@ -40,7 +41,6 @@ from ..middlewares import OffSite, off_site
 from ..sites import SITES, SiteProfile, profiles_for, web_address
 from ..sites.adhoc import adhoc_profile, is_adhoc
 from ..store import Archive, StorageError
-from ..store.query import QueryError, parse_day
 from ..warc_capture import WARC_WRITE_FAILED, WarcWriteError
 from .items import PageItem
 
@@ -81,7 +81,7 @@ class NewsSpider(scrapy.Spider):
         try:
             self.since = parse_day(since) if since else None
             self.until = parse_day(until, end_of_day=True) if until else None
-        except QueryError as error:
+        except NotADate as error:
             raise ValueError(str(error)) from None
         self.limit = int(limit) if limit not in (None, "", "0") else None
         self.refresh = str(refresh).lower() in ("1", "true", "yes")

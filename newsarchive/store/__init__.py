@@ -10,14 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .archive import Archive, FetchedPage, Hit, NotAnArchive, StorageError
+    from .archive import Archive, Hit, NotAnArchive, StorageError
     from .location import DB_ENV, DEFAULT_DB, default_db_path
     from .query import QueryError, parse_query
 
 #: name -> the module of this package that defines it
 _HOMES = {
     "Archive": "archive",
-    "FetchedPage": "archive",
     "Hit": "archive",
     "NotAnArchive": "archive",
     "StorageError": "archive",
@@ -32,7 +31,6 @@ __all__ = [
     "DB_ENV",
     "DEFAULT_DB",
     "Archive",
-    "FetchedPage",
     "Hit",
     "NotAnArchive",
     "QueryError",

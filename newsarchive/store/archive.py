@@ -12,7 +12,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,12 @@ import sqlite_utils
 from .. import EXTRACTOR_VERSION
 from ..article import Article, Image
 from ..dates import ISRAEL, format_utc, parse_utc
-from ..encoding import charset_of, header
+from ..fetched import FetchedPage
 from ..sites import site_key_for_url
 from .batches import chunks, insert_rows, overlapped, write_transaction
 from .hebrew import contains_phrase, index_token_source, tokens
 from .location import default_db_path
-from .query import ParsedQuery, QueryError, check_range, parse_day, parse_query
+from .query import ParsedQuery, QueryError, check_range, parse_day_filter, parse_query
 from .revisions import (
     HeadlineChange,
     Version,
@@ -64,28 +64,6 @@ def rows_as_dicts(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
     columns = [d[0] for d in cursor.description]
     for row in cursor:
         yield dict(zip(columns, row, strict=True))
-
-
-@dataclass
-class FetchedPage:
-    """A raw response as fetched, kept so the article can be extracted again later."""
-
-    url: str
-    body: bytes
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    fetched_at: datetime | None = None
-    charset: str | None = None
-    #: the URL discovery asked for, when a redirect led elsewhere
-    requested_url: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.charset is None:  # what the Content-Type header declares, unless told otherwise
-            self.charset = charset_of(self.content_type)
-
-    @property
-    def content_type(self) -> str | None:
-        return header(self.headers, "content-type") or None
 
 
 @dataclass
@@ -944,10 +922,10 @@ def merge_options(
             raise QueryError("--author needs a name (or part of one)")
         parsed.filters.setdefault("author", []).append(author)
     if since is not None:
-        parsed.since = since if isinstance(since, datetime) else parse_day(str(since), now=now)
+        parsed.since = since if isinstance(since, datetime) else parse_day_filter(str(since), now=now)
     if until is not None:
         parsed.until = (
-            until if isinstance(until, datetime) else parse_day(str(until), end_of_day=True, now=now)
+            until if isinstance(until, datetime) else parse_day_filter(str(until), end_of_day=True, now=now)
         )
     check_range(parsed)
 
@@ -1007,7 +985,7 @@ def other_scheme(url: str) -> str:
 
 def _since_utc(since: str | datetime | None) -> str | None:
     """A --since value (a day or a moment, as the commands take them) as the archive writes times."""
-    return format_utc(parse_day(since) if isinstance(since, str) else since)
+    return format_utc(parse_day_filter(since) if isinstance(since, str) else since)
 
 
 def _offset(value: datetime | None) -> str | None:

@@ -1,0 +1,34 @@
+"""The fetch stage's output: a raw response as fetched, before any extraction.
+
+Crawls, imports (WARC, saved files) and re-extraction all hand the later stages this one type; the archive
+keeps it so that an article can be extracted again later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .encoding import charset_of, header
+
+
+@dataclass
+class FetchedPage:
+    """A raw response as fetched, kept so the article can be extracted again later."""
+
+    url: str
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: datetime | None = None
+    charset: str | None = None
+    #: the URL discovery asked for, when a redirect led elsewhere
+    requested_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.charset is None:  # what the Content-Type header declares, unless told otherwise
+            self.charset = charset_of(self.content_type)
+
+    @property
+    def content_type(self) -> str | None:
+        return header(self.headers, "content-type") or None
