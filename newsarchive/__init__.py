@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .article import Article, Image, NotAnArticle
+from .extract.version import EXTRACTOR_VERSION
 
 if TYPE_CHECKING:
     from .extract import extract_article
 
 __version__ = "0.1.0"
-#: bumped whenever extraction output may change, so stored articles can be re-extracted
-EXTRACTOR_VERSION = "5"
 
 __all__ = ["EXTRACTOR_VERSION", "Article", "Image", "NotAnArticle", "__version__", "extract_article"]
 

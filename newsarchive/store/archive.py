@@ -19,9 +19,9 @@ from typing import Any
 
 import sqlite_utils
 
-from .. import EXTRACTOR_VERSION
 from ..article import Article, Image
 from ..dates import ISRAEL, format_utc, parse_utc
+from ..extract.version import EXTRACTOR_VERSION
 from ..fetched import FetchedPage
 from ..sites import site_key_for_url
 from .batches import chunks, insert_rows, overlapped, write_transaction
