@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from .text import HEBREW_LETTER
+
 ISRAEL = ZoneInfo("Asia/Jerusalem")
 
 # Plausible range for a news page: older dates are scanner noise, later ones a broken CMS.
@@ -39,7 +41,6 @@ _DATE_WORDS = re.compile(
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|yesterday|today|ago",
     re.I,
 )
-_HEBREW_LETTERS = re.compile("[\u05d0-\u05ea]")
 # Hebrew-calendar dates ("כ״ג אדר א התשפ״ד") carry no Gregorian information dateparser understands.
 _HEBREW_CALENDAR = re.compile(r"(?:ה?תש[א-ת]?[\"״]?[א-ת]|\bבאדר\b|\bאדר\s+[אב]\b)")
 
@@ -144,7 +145,7 @@ def _parse_words(text: str, now: datetime | None) -> datetime | None:
         "PREFER_DATES_FROM": "past",
         "RELATIVE_BASE": base,
     }
-    languages = ["he", "en"] if not _HEBREW_LETTERS.search(text) else ["he"]
+    languages = ["he", "en"] if not HEBREW_LETTER.search(text) else ["he"]
     try:
         value = _dateparser().parse(text, languages=languages, settings=settings)
     except Exception:  # dateparser raises assorted errors on odd input; a date we cannot read is no date

@@ -6,6 +6,7 @@ import codecs
 import re
 
 from .article import NotAnArticle
+from .text import HEBREW_LETTER
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{2,40})""", re.I)
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([a-zA-Z0-9_.:-]{2,40})""", re.I)
@@ -14,7 +15,6 @@ _MOJIBAKE_HEBREW = re.compile("\u00d7[\u0080-\u00bf\u201a-\u203a\u0152-\u0178\u0
 _MOJIBAKE_RUN = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u0178\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+"
 )
-_HEBREW = re.compile("[\u05d0-\u05ea]")
 _CP1252_EXTRA = {c: bytes([b]) for b in range(0x80, 0xA0) if (c := bytes([b]).decode("cp1252", "ignore"))}
 
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
@@ -135,7 +135,7 @@ def repair_mojibake(text: str) -> str:
     are replaced, and only when the page shows the Hebrew mojibake signature.
     """
     signature = len(_MOJIBAKE_HEBREW.findall(text, 0, 400_000))
-    if signature < 5 or signature < len(_HEBREW.findall(text, 0, 400_000)) / 4:
+    if signature < 5 or signature < len(HEBREW_LETTER.findall(text, 0, 400_000)) / 4:
         return text
 
     def fix(match: re.Match[str]) -> str:

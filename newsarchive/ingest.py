@@ -18,6 +18,7 @@ from .saved import UnreadablePageFile, read_saved_page
 from .sites import DEFAULT_PORTS, profile_for_url, web_address
 from .store import Archive
 from .store.archive import Written, other_scheme
+from .text import hebrew_letters
 from .warc import WarcResponse, iter_responses
 from .warc_reader import Damage
 
@@ -332,8 +333,6 @@ def _warc_skip_reason(item: WarcResponse, all_hebrew: bool) -> str | None:
 
 
 _NOT_TEXT = re.compile(r"(?is)<(script|style|noscript)\b.*?</\1\s*>|<[^>]*>")
-_HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 def mostly_hebrew(body: bytes, charset: str | None = None, *, share: float = 0.5) -> bool:
@@ -342,9 +341,8 @@ def mostly_hebrew(body: bytes, charset: str | None = None, *, share: float = 0.5
         text = _NOT_TEXT.sub(" ", decode_html(body[:2_000_000], charset))
     except NotAnArticle:
         return False
-    hebrew = len(_HEBREW_LETTER.findall(text))
-    letters = len(_LETTER.findall(text))
-    return hebrew >= 100 and hebrew >= share * letters
+    hebrew, hebrew_share = hebrew_letters(text)
+    return hebrew >= 100 and hebrew_share >= share
 
 
 def _reason_key(reason: str) -> str:

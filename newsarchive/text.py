@@ -14,8 +14,10 @@ _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 # C0 and C1 controls, and lone surrogates (a page's JSON may escape one, "\ud800": it is no text, and no
 # UTF-8 can hold it)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
-_LATIN_LETTER = re.compile("[A-Za-z]")
+#: the Hebrew letters, alef to tav with the final forms (no niqqud or cantillation), for a character class
+HEBREW_RANGE = "\u05d0-\u05ea"
+HEBREW_LETTER = re.compile(f"[{HEBREW_RANGE}]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def clean(text: str | None) -> str:
@@ -30,16 +32,12 @@ def clean(text: str | None) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def clean_or_none(text: str | None) -> str | None:
-    cleaned = clean(text)
-    return cleaned or None
-
-
-def hebrew_ratio(text: str) -> float:
-    """Share of Hebrew letters among Hebrew and Latin letters (0 when there are none)."""
-    hebrew = len(_HEBREW_LETTER.findall(text))
-    latin = len(_LATIN_LETTER.findall(text))
-    return hebrew / (hebrew + latin) if hebrew + latin else 0.0
+def hebrew_letters(text: str) -> tuple[int, float]:
+    """How many Hebrew letters the text has, and their share of all its letters (0 when it has none): the one
+    measure of "mostly Hebrew", for an article's language and for the pages an import keeps."""
+    hebrew = len(HEBREW_LETTER.findall(text))
+    letters = len(_LETTER.findall(text))
+    return hebrew, hebrew / letters if letters else 0.0
 
 
 def fold_for_compare(text: str) -> str:

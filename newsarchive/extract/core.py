@@ -14,7 +14,7 @@ from lxml import etree
 from ..article import Article, NotAnArticle
 from ..dates import is_zoned
 from ..sites import SiteProfile, profile_for_url, site_key_for_url
-from ..text import clean, fold_for_compare, hebrew_ratio
+from ..text import clean, fold_for_compare, hebrew_letters
 from .blocked import page_reason
 from .blocks import Block, blocks
 from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, MicrodataLayer, SiteLayer, StateLayer
@@ -194,7 +194,7 @@ def _extract(
         provenance["images"] = site_layer.name
     else:
         article.images = first("images", [generic]) or []
-    if article.language is None and hebrew_ratio(article.body[:2000]) > 0.5:
+    if article.language is None and hebrew_letters(article.body[:2000])[1] > 0.5:
         article.language = "he"
         provenance["language"] = "generic"
     if page.truncated:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
+from ..text import HEBREW_LETTER, HEBREW_RANGE
 from . import lexicon
 from .lexicon import plausible
 from .prefixes import PREFIXES
@@ -28,11 +29,10 @@ INVISIBLE_CHARS = "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\ufeff\u00ad"
 QUOTE_CHARS = "\"'\u05f3\u05f4\u201c\u201d\u2019\u2018`"
 _DELETED = re.compile(f"[{NIQQUD_CHARS}{INVISIBLE_CHARS}]+")
 _QUOTES = re.compile(f"[{QUOTE_CHARS}]")
-_INNER_QUOTES = re.compile(f"(?<=[\u05d0-\u05eaA-Za-z])[{QUOTE_CHARS}]+(?=[\u05d0-\u05ea])")
-_WORD_END_GERESH = re.compile("(?<=[\u05d0-\u05ea])[\u05f3'](?![\u05d0-\u05ea])")
+_INNER_QUOTES = re.compile(f"(?<=[{HEBREW_RANGE}A-Za-z])[{QUOTE_CHARS}]+(?=[{HEBREW_RANGE}])")
+_WORD_END_GERESH = re.compile(f"(?<=[{HEBREW_RANGE}])[\u05f3'](?![{HEBREW_RANGE}])")
 _ACCENTED_LATIN = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 _TOKEN = re.compile(r"[^\W_]+")
-_HEBREW = re.compile("[\u05d0-\u05ea]")
 
 _PREFIX_SET = frozenset(PREFIXES)
 _MIN_STEM = 2
@@ -66,7 +66,7 @@ INDEX_MARK = "x"
 
 @lru_cache(maxsize=200_000)
 def _variants(token: str) -> tuple[str, ...]:
-    if not _HEBREW.match(token):
+    if not HEBREW_LETTER.match(token):
         return ()
     found = []
     for size in (3, 2, 1):
@@ -82,7 +82,7 @@ def variants(token: str) -> list[str]:
 
 
 def _index_form(token: str) -> str:
-    if not _HEBREW.match(token):
+    if not HEBREW_LETTER.match(token):
         return token
     stem = _stem(token)
     return stem + INDEX_MARK + token[: len(token) - len(stem)][::-1]
@@ -144,7 +144,7 @@ def query_forms(word: str) -> tuple[str, ...]:
     "משרדx"). A token of the text matches when its index form starts with one of them. The readings are
     the index's own (:func:`variants`), so the exact form of every word is found, and a longer prefixed form
     (במשרד) is found for a word (משרד) only through a reading the lexicon accepts for that word."""
-    if not _HEBREW.match(word):
+    if not HEBREW_LETTER.match(word):
         return (word,)
     readings = (stem + INDEX_MARK + word[: len(word) - len(stem)][::-1] for stem in _variants(word))
     return (word + INDEX_MARK, *readings)
@@ -188,7 +188,7 @@ def matches(token: str, word: str) -> bool:
     """Whether a token of the text is ``word`` in some prefixed form, exactly as the index decides."""
     if token == word:
         return True
-    if not token.endswith(word) or not _HEBREW.match(word):
+    if not token.endswith(word) or not HEBREW_LETTER.match(word):
         return False
     form = index_form(token)
     return any(form.startswith(prefix) for prefix in query_forms(word))
@@ -219,7 +219,7 @@ def prefix_query_splits(letters: str) -> list[tuple[str, str]]:
     (``letters`` + "*" finds those): (tail, rest) when the letters may begin with prefix letters ``tail``
     that the index keeps behind the mark, before a stem beginning with ``rest`` (מספ*: מספר is "ספרxמ",
     so ("מ", "ספ")); rest is empty when the letters are all prefix letters (של*: "כלxלש", שלכל)."""
-    if not _HEBREW.match(letters):
+    if not HEBREW_LETTER.match(letters):
         return []
     splits = [
         (letters[:cut], letters[cut:]) for cut in range(1, len(letters) + 1) if letters[:cut] in _PREFIX_TAILS

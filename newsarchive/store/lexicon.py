@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..text import HEBREW_RANGE
 from .prefixes import PREFIXES
 
 #: The share of a token's frequency that a reading's evidence, times its prefix's ratio, must reach.
@@ -40,11 +41,11 @@ THRESHOLD_DEFINITE = 0.05
 #: least a fifth as frequent as the form, 98.1% at least a twentieth; 1.7% have a stem wordfreq does not
 #: list (הנוכחית: נוכחית), which no floor keeps. So this floor costs 0.2% of them (0.3% of occurrences).
 STEM_FLOOR = 0.05
-_HEBREW_WORD = re.compile("[\u05d0-\u05ea]+")
+_HEBREW_WORD = re.compile(f"[{HEBREW_RANGE}]+")
 #: The shape of a hif'il verb (העניק, הגיע, הקים). After ל it is an infinitive (להעניק "to grant"), never
 #: ל + the past tense; and ל + the definite article drops the ה in writing (לממשלה), so no ל+ה+noun reading
 #: is lost.
-HIFIL = re.compile("ה[\u05d0-\u05ea]{1,2}י[\u05d0-\u05ea]")
+HIFIL = re.compile(f"ה[{HEBREW_RANGE}]{{1,2}}י[{HEBREW_RANGE}]")
 
 #: Words that begin with a prefix letter but are read as one word: prepositions, conjunctions and adverbs
 #: (לאחר is "after", not ל+אחר "to another"; כאשר "when", not כ+אשר). Frequencies cannot tell these apart,

@@ -21,6 +21,7 @@ from datetime import datetime
 from itertools import product
 
 from ..dates import NotADate, parse_day
+from ..text import HEBREW_RANGE
 from .hebrew import index_form, query_forms, tokens
 
 MAX_QUERY_CHARS = 1000
@@ -193,7 +194,7 @@ def check_range(query: ParsedQuery) -> None:
 def normalize_query(text: str) -> str:
     """Quotes inside words (צה"ל, ארה״ב) belong to the word: remove them before phrases are read."""
     text = text.replace("״", '"').replace("“", '"').replace("”", '"')
-    return re.sub('(?<=[\u05d0-\u05ea])"(?=[\u05d0-\u05ea])', "", text)
+    return re.sub(f'(?<=[{HEBREW_RANGE}])"(?=[{HEBREW_RANGE}])', "", text)
 
 
 def _make_term(
