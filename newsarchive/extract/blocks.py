@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..text import clean
-from .page import class_and_id
+from .elements import class_and_id
 
 BLOCK_TAGS = frozenset(
     (

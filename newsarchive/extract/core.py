@@ -17,8 +17,9 @@ from ..sites import SiteProfile, profile_for_url, site_key_for_url
 from ..text import clean, fold_for_compare, hebrew_letters
 from .blocked import page_reason
 from .blocks import Block, blocks
+from .elements import text_of
 from .layers import GenericLayer, JsonLdLayer, Layer, MetaLayer, MicrodataLayer, SiteLayer, StateLayer
-from .page import Page, is_front_page_address, text_of
+from .page import Page, is_front_page_address
 
 log = logging.getLogger(__name__)
 

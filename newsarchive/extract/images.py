@@ -10,7 +10,8 @@ from ..article import Image
 from ..credits import split_credit
 from ..sites.base import ImageRule
 from ..text import clean
-from .page import Page, class_and_id, text_of
+from .elements import class_and_id, text_of
+from .page import Page
 
 _NOT_A_PHOTO = re.compile(
     r"logo|icon|avatar|spacer|pixel|blank|sprite|button|banner|/ads?/|placeholder|loader|\.svg(?:$|\?)|"

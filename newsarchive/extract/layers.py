@@ -28,8 +28,9 @@ from .blocks import (
     is_boilerplate_element,
     is_page_form,
 )
+from .elements import class_and_id, text_of
 from .images import images_by_rules, images_generic
-from .page import Page, class_and_id, jsonld_text, text_of
+from .page import Page, jsonld_text
 from .structured import as_schema, read_microdata_breadcrumb
 
 

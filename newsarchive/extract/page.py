@@ -16,6 +16,7 @@ from ..article import NotAnArticle
 from ..encoding import decode_html
 from ..sites import same_site, web_address
 from ..text import clean, fold_for_compare
+from .elements import text_of
 from .structured import read_microdata, read_state, walk
 
 MAX_PAGE_CHARS = 8_000_000
@@ -338,18 +339,6 @@ def _unlock_parts(root: etree._Element, jsonld: list[dict]) -> None:
         for element in sections:
             if element not in granted and element.getparent() is not None:
                 element.getparent().remove(element)
-
-
-def class_and_id(element: etree._Element) -> str:
-    """The element's class and id, space-separated: what the marker patterns (boilerplate, caption,
-    subtitle...) are searched in."""
-    return (element.get("class") or "") + " " + (element.get("id") or "")
-
-
-def text_of(element: etree._Element | None) -> str:
-    if element is None:
-        return ""
-    return clean("".join(element.itertext()))
 
 
 def _read_meta(root: etree._Element) -> dict[str, str]:

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from .blocks import blocks, body_paragraphs
+
 _STATE_ASSIGNMENT = re.compile(
     r"^\s*(?:window\.|self\.|var\s+|let\s+|const\s+)?(__[A-Z][A-Z0-9_]*__|[A-Za-z_$][\w$]*(?:State|STATE|Data|DATA))"
     r"\s*=\s*",
@@ -263,8 +265,6 @@ def _texts(value: object, depth: int) -> Iterator[str]:
 
 def html_paragraphs(fragment: str) -> list[str]:
     """The paragraphs of an HTML fragment (a body kept as an HTML string in the state)."""
-    from .blocks import blocks, body_paragraphs
-
     try:
         root = etree.fromstring(f"<div>{fragment}</div>".encode(), etree.HTMLParser(encoding="utf-8"))
     except (etree.ParserError, ValueError):
