@@ -241,7 +241,10 @@ def test_sites_lists_every_profile_and_the_docs_do_too() -> None:
     assert [r["key"] for r in rows] == list(SITES)
     assert all(r["domains"] and r["discovery"] for r in rows)
     # a profile without layouts of its own says so (it relies on JSON-LD, meta and the generic layers)
-    assert all(r["layouts"] or "no markup known" in r["verified"] for r in rows)
+    assert all(r["layouts"] or r["verified"] == "no markup known" for r in rows)
+    assert [(r["verified"], r["verified_note"]) for r in rows] == [
+        (p.verified.value, p.verified_note) for p in SITES.values()
+    ]
     docs = (Path(__file__).resolve().parent.parent / "docs" / "sites.md").read_text(encoding="utf-8")
     for key in SITES:
         assert f"| {key} |" in docs, f"docs/sites.md does not list {key}"

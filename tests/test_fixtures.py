@@ -82,12 +82,12 @@ def test_every_site_profile_has_a_replay_snapshot() -> None:
 
 
 def test_every_site_profile_and_layout_has_a_fixture() -> None:
-    from newsarchive.sites import SITES
+    from newsarchive.sites import SITES, Verification
 
     for key, profile in SITES.items():
         assert any(FIXTURES.joinpath(key).glob("*.html")), f"no fixture page for site {key}"
         # a profile without layouts of its own must say it relies on the generic layers
-        assert profile.layouts or "no markup known" in profile.verified, key
+        assert profile.layouts or profile.verified is Verification.NO_MARKUP_KNOWN, key
     for page in FIXTURES.rglob("*.html"):
         assert page.with_suffix(".json").is_file(), f"{page} has no expected JSON"
     for gold_path in CASES:

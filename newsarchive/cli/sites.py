@@ -6,8 +6,9 @@ import json
 
 import click
 from rich.table import Table
+from rich.text import Text
 
-from ..sites import SITES
+from ..sites import SITES, SiteProfile
 from .options import stdout_console
 
 
@@ -27,7 +28,10 @@ def sites(fmt: str) -> None:
             "domains": list(p.domains),
             "discovery": [f"{home}/robots.txt" for home in p.homes] + list(p.sitemaps) + list(p.feeds),
             "layouts": [layout.name for layout in p.layouts],
-            "verified": p.verified,
+            # the category (a Verification value: "real pages", "written fixtures", "no markup known"), and
+            # what the profile says more (which layouts, which scrapers' selectors of which year)
+            "verified": p.verified.value,
+            "verified_note": p.verified_note,
         }
         for p in SITES.values()
     ]
@@ -39,13 +43,19 @@ def sites(fmt: str) -> None:
     )
     for column in ("key", "name", "domains", "discovery", "layouts", "verified"):
         table.add_column(column, overflow="fold")
-    for row in rows:
+    for row, profile in zip(rows, SITES.values(), strict=True):
         table.add_row(
             row["key"],
             row["name"],
             "\n".join(row["domains"]),
             "\n".join(row["discovery"]),
             "\n".join(row["layouts"]) or "(JSON-LD, meta, generic)",
-            row["verified"],
+            _verification(profile),
         )
     stdout_console().print(table)
+
+
+def _verification(profile: SiteProfile) -> Text:
+    """The category in bold (what sets the profiles apart at a glance), then what the profile says more."""
+    text = Text(profile.verified.described, style="bold")
+    return text.append(f"\n{profile.verified_note}") if profile.verified_note else text

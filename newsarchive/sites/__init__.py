@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from .base import ImageRule, Layout, SiteProfile
+from .base import ImageRule, Layout, SiteProfile, Verification
 from .bhol import BHOL
 from .bizportal import BIZPORTAL
 from .calcalist import CALCALIST
@@ -211,6 +211,7 @@ __all__ = [
     "ImageRule",
     "Layout",
     "SiteProfile",
+    "Verification",
     "WebAddress",
     "profile_for_url",
     "profiles_for",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .base import SiteProfile
+from .base import SiteProfile, Verification
 
 #: paths that are never single articles on a news site: listings, archives, feeds, files, accounts
 _NOT_ARTICLE = (
@@ -35,9 +35,10 @@ def adhoc_profile(url: str) -> SiteProfile:
         article_url=_ARTICLE_URL,
         homes=(home,),
         feeds=(),
-        verified="none: no profile (robots.txt sitemaps, feed autodiscovery, generic extraction)",
+        verified=Verification.NONE,
+        verified_note="no profile (robots.txt sitemaps, feed autodiscovery, generic extraction)",
     )
 
 
 def is_adhoc(profile: SiteProfile) -> bool:
-    return profile.verified.startswith("none:")
+    return profile.verified is Verification.NONE

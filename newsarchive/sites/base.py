@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,33 @@ class Layout:
     paywall: str | None = None  # present only on paywalled pages
 
 
-#: what a profile without layouts of its own says of itself: nothing reliable is known of its markup
-NO_MARKUP_KNOWN = "written fixtures; no markup known: JSON-LD, meta and generic layers"
+class Verification(StrEnum):
+    """What a profile's extraction rules were checked against; its ``verified_note`` says more (which
+    layouts, which scrapers' selectors and of which year). The value is what `newsarchive sites` shows."""
+
+    #: some of its layouts against real saved pages of the site (../shared/corpus, or a real page kept by a
+    #: public extractor's test suite); the note says which, and what the others were checked against
+    REAL_PAGES = "real pages"
+    #: its layouts against fixtures we wrote from the selectors public scrapers use: no real page seen
+    WRITTEN_FIXTURES = "written fixtures"
+    #: no layouts of its own, as nothing reliable is known of its markup: the JSON-LD, meta and generic
+    #: layers, tested on fixtures we wrote in the shapes its platform prints
+    NO_MARKUP_KNOWN = "no markup known"
+    #: nothing checked: a profile made on the spot for a site without one (`newsarchive crawl --url`)
+    NONE = "none"
+
+    @property
+    def described(self) -> str:
+        """The category in a few words, for whoever reads `newsarchive sites`."""
+        return _DESCRIBED[self]
+
+
+_DESCRIBED = {
+    Verification.REAL_PAGES: "real pages",
+    Verification.WRITTEN_FIXTURES: "written fixtures (no real page seen)",
+    Verification.NO_MARKUP_KNOWN: "no markup known: JSON-LD, meta and generic layers, on written fixtures",
+    Verification.NONE: "none",
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +92,9 @@ class SiteProfile:
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     language: str = "he"
-    #: how the extraction rules were checked: against real saved pages, or written fixtures only
-    verified: str = "written fixtures"
+    #: what the extraction rules were checked against, and the details (which layouts, which selectors)
+    verified: Verification = Verification.WRITTEN_FIXTURES
+    verified_note: str = ""
     _article_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

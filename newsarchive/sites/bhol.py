@@ -1,7 +1,7 @@
 """bhol.co.il (Behadrei Haredim). Only a 2018 home page is known: discovery is the robots.txt sitemaps,
 extraction the JSON-LD, meta and generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 BHOL = SiteProfile(
     key="bhol",
@@ -11,5 +11,5 @@ BHOL = SiteProfile(
     desks=("בחדרי חרדים", "מערכת בחדרי חרדים"),
     homes=("https://www.bhol.co.il",),
     feeds=(),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

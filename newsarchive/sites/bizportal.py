@@ -1,7 +1,7 @@
 """bizportal.co.il (ASP.NET). Only a 2018 home page is known: discovery is the robots.txt sitemaps,
 extraction the JSON-LD, meta and generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 BIZPORTAL = SiteProfile(
     key="bizportal",
@@ -11,5 +11,5 @@ BIZPORTAL = SiteProfile(
     desks=("ביזפורטל", "bizportal"),
     homes=("https://www.bizportal.co.il",),
     feeds=(),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

@@ -1,7 +1,7 @@
 """davar1.co.il (WordPress with Yoast). Not covered by any scraper found: discovery is the robots.txt
 sitemaps and the WordPress feed, extraction the JSON-LD, meta and generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 DAVAR1 = SiteProfile(
     key="davar1",
@@ -11,5 +11,5 @@ DAVAR1 = SiteProfile(
     desks=("דבר", "מערכת דבר"),
     homes=("https://www.davar1.co.il",),
     feeds=("https://www.davar1.co.il/feed/",),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

@@ -1,6 +1,6 @@
 """globes.co.il. Markup from calibre (2022-12): no real page seen."""
 
-from .base import Layout, SiteProfile
+from .base import Layout, SiteProfile, Verification
 
 F_TITLE = Layout(
     name="f-title",
@@ -19,7 +19,8 @@ GLOBES = SiteProfile(
     article_url=r"article\.aspx\?did=\d+|/news/article",
     layouts=(F_TITLE,),
     desks=("גלובס", "globes"),
-    verified="written fixtures from calibre 2022 selectors; no real page seen",
+    verified=Verification.WRITTEN_FIXTURES,
+    verified_note="from calibre 2022 selectors",
     homes=("https://www.globes.co.il",),
     feeds=("https://www.globes.co.il/webservice/rss/rssfeeder.asmx/FeederNode?iID=2",),
 )

@@ -1,6 +1,6 @@
 """haaretz.co.il. TheMarker runs on the same platform (see themarker.py)."""
 
-from .base import ImageRule, Layout, SiteProfile
+from .base import ImageRule, Layout, SiteProfile, Verification
 
 #: The 2020s platform: data-test attributes mark the parts.
 CURRENT = Layout(
@@ -64,8 +64,9 @@ HAARETZ = SiteProfile(
     layouts=LAYOUTS,
     paywall_url=PAYWALL_URL,
     desks=("הארץ", "haaretz"),
-    verified=(
-        "real pages: one 2013 article (polopoly-2013, full and teaser copies, ../shared/corpus); "
+    verified=Verification.REAL_PAGES,
+    verified_note=(
+        "one 2013 article (polopoly-2013, full and teaser copies, ../shared/corpus); "
         "platform-2020, l-article-2019 and AMP: written fixtures from public scrapers' selectors "
         "(ftr 2023-2025, alongigi 2019, newslib 2025)"
     ),

@@ -1,7 +1,7 @@
 """inn.co.il (Arutz Sheva, Hebrew). newslib 2025 reads its JSON API and RSS; no article page was found, so
 extraction is the JSON-LD, meta and generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 INN = SiteProfile(
     key="inn",
@@ -11,5 +11,5 @@ INN = SiteProfile(
     desks=("ערוץ 7", "חדשות ערוץ 7"),
     homes=("https://www.inn.co.il",),
     feeds=("https://www.inn.co.il/Rss.aspx?act=0.1",),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

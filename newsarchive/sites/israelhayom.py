@@ -1,6 +1,6 @@
 """israelhayom.co.il (WordPress). Markup from newslib 2025: no real page seen."""
 
-from .base import Layout, SiteProfile
+from .base import Layout, SiteProfile, Verification
 
 SINGLE_POST = Layout(
     name="single-post",
@@ -23,7 +23,8 @@ ISRAELHAYOM = SiteProfile(
     article_url=r"/article/\d+",
     layouts=(SINGLE_POST,),
     desks=("ישראל היום", "מערכת ישראל היום"),
-    verified="written fixtures from newslib 2025 selectors; no real page seen",
+    verified=Verification.WRITTEN_FIXTURES,
+    verified_note="from newslib 2025 selectors",
     homes=("https://www.israelhayom.co.il",),
     feeds=("https://www.israelhayom.co.il/rss.xml",),
 )

@@ -1,7 +1,7 @@
 """kan.org.il (the public broadcaster, news pages). Not covered by any scraper found: discovery is the
 robots.txt sitemaps, extraction the JSON-LD, meta and generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 KAN = SiteProfile(
     key="kan",
@@ -11,5 +11,5 @@ KAN = SiteProfile(
     desks=("כאן חדשות", "חדשות כאן"),
     homes=("https://www.kan.org.il",),
     feeds=(),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

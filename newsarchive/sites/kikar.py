@@ -1,7 +1,7 @@
 """kikar.co.il (Kikar HaShabbat). Only a 2018 home page is known: discovery is the robots.txt sitemaps,
 extraction the JSON-LD, meta and generic layers. Old URLs end in <id>.html, newer ones in a short code."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 KIKAR = SiteProfile(
     key="kikar",
@@ -11,5 +11,5 @@ KIKAR = SiteProfile(
     desks=("כיכר השבת",),
     homes=("https://www.kikar.co.il",),
     feeds=(),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

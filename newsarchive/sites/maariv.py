@@ -1,6 +1,6 @@
 """maariv.co.il. Markup from public scrapers (newslib 2025, alongigi 2019, InterAl 2018); no real page."""
 
-from .base import Layout, SiteProfile
+from .base import Layout, SiteProfile, Verification
 
 #: The current site (about 2020 on): JSON-LD NewsArticle, classes named article-*.
 CURRENT = Layout(
@@ -33,10 +33,8 @@ MAARIV = SiteProfile(
     article_url=r"/Article-\d+",
     layouts=(CURRENT, HE_2018),
     desks=("מעריב", "מערכת מעריב", "maariv online"),
-    verified=(
-        "written fixtures from public scrapers' selectors (newslib 2025, alongigi 2019, InterAl "
-        "2018); no real page seen"
-    ),
+    verified=Verification.WRITTEN_FIXTURES,
+    verified_note="from public scrapers' selectors (newslib 2025, alongigi 2019, InterAl 2018)",
     homes=("https://www.maariv.co.il",),
     feeds=(
         "https://www.maariv.co.il/Rss/RssChadashot",

@@ -1,6 +1,6 @@
 """mako.co.il / n12.co.il (Keshet's news). Markup from newslib 2025 and alongigi 2019: no real page seen."""
 
-from .base import Layout, SiteProfile
+from .base import Layout, SiteProfile, Verification
 
 CURRENT = Layout(
     name="n12-2020",
@@ -21,6 +21,7 @@ MAKO = SiteProfile(
     article_url=r"/Article-[0-9a-f]+\.htm|/news-[a-z-]+/[0-9a-z_]+/Article-",
     layouts=(CURRENT,),
     desks=("חדשות 12", "N12", "mako", "מערכת mako"),
-    verified="written fixtures from newslib 2025 and alongigi 2019 selectors; no real page seen",
+    verified=Verification.WRITTEN_FIXTURES,
+    verified_note="from newslib 2025 and alongigi 2019 selectors",
     homes=("https://www.mako.co.il", "https://www.n12.co.il"),
 )

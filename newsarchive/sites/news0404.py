@@ -2,7 +2,7 @@
 visible date format %d/%m/%Y %H:%M; no article markup is known, so extraction is the JSON-LD, meta and
 generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 NEWS0404 = SiteProfile(
     key="0404",
@@ -12,5 +12,5 @@ NEWS0404 = SiteProfile(
     desks=("0404", "מערכת 0404"),
     homes=("https://www.0404.co.il",),
     feeds=("https://www.0404.co.il/?call_custom_simple_rss=1&csrp_cat=1",),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

@@ -1,7 +1,7 @@
 """13tv.co.il (Reshet 13, "חדשות 13"). No page, feed or markup of it was found in public scrapers or the
 notes: discovery is the robots.txt sitemaps; extraction is the JSON-LD, meta and generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 NEWS13 = SiteProfile(
     key="13news",
@@ -11,5 +11,5 @@ NEWS13 = SiteProfile(
     desks=("חדשות 13",),
     homes=("https://13tv.co.il",),
     feeds=(),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

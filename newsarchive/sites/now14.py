@@ -1,7 +1,7 @@
 """c14.co.il / now14.co.il (Channel 14, WordPress). taljacob 2026 notes its dates are in JSON-LD only and
 its feed is /feed/; no article markup is known, so extraction is the JSON-LD, meta and generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 NOW14 = SiteProfile(
     key="now14",
@@ -11,5 +11,5 @@ NOW14 = SiteProfile(
     desks=("ערוץ 14", "עכשיו 14"),
     homes=("https://www.c14.co.il",),
     feeds=("https://www.c14.co.il/feed/",),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

@@ -1,7 +1,7 @@
 """one.co.il (sport, ASP.NET). Its RSS address is known from a link list; no article markup is known, so
 extraction is the JSON-LD, meta and generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 ONE = SiteProfile(
     key="one",
@@ -11,5 +11,5 @@ ONE = SiteProfile(
     desks=("ONE", "מערכת ONE"),
     homes=("https://www.one.co.il",),
     feeds=("https://www.one.co.il/cat/xml/rss/rss.aspx",),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

@@ -1,7 +1,7 @@
 """srugim.co.il (WordPress). Only a 2018 home page is known: discovery is the robots.txt sitemaps and the
 WordPress feed, extraction the JSON-LD, meta and generic layers."""
 
-from .base import NO_MARKUP_KNOWN, SiteProfile
+from .base import SiteProfile, Verification
 
 SRUGIM = SiteProfile(
     key="srugim",
@@ -11,5 +11,5 @@ SRUGIM = SiteProfile(
     desks=("סרוגים", "מערכת סרוגים"),
     homes=("https://www.srugim.co.il",),
     feeds=("https://www.srugim.co.il/feed",),
-    verified=NO_MARKUP_KNOWN,
+    verified=Verification.NO_MARKUP_KNOWN,
 )

@@ -1,6 +1,6 @@
 """themarker.com: the Haaretz group's business paper, on Haaretz's platform."""
 
-from .base import SiteProfile
+from .base import SiteProfile, Verification
 from .haaretz import ARTICLE_URL, LAYOUTS, PAYWALL_URL
 
 THEMARKER = SiteProfile(
@@ -11,7 +11,8 @@ THEMARKER = SiteProfile(
     layouts=LAYOUTS,
     paywall_url=PAYWALL_URL,
     desks=("TheMarker", "דה מרקר", "themarker"),
-    verified=("written fixtures of the Haaretz platform's selectors (ftr themarker 2023); no real page seen"),
+    verified=Verification.WRITTEN_FIXTURES,
+    verified_note="of the Haaretz platform's selectors (ftr themarker 2023)",
     homes=("https://www.themarker.com",),
     feeds=("https://www.themarker.com/cmlink/1.144",),
 )

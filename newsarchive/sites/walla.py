@@ -1,6 +1,6 @@
 """walla.co.il (news.walla.co.il and its verticals)."""
 
-from .base import ImageRule, Layout, SiteProfile
+from .base import ImageRule, Layout, SiteProfile, Verification
 
 _TAGS = ".tags-list a[href*='tags.'], .tagsList a[href*='tags.'], .tags-and-breadcrumbs a[href*='tags.']"
 _SECTION = ".breadcrumbs-box .path-item a, nav.breadcrumb li a"
@@ -50,9 +50,10 @@ WALLA = SiteProfile(
     article_url=r"/(?:item|break)/\d+",
     layouts=(BREAK_2024, BREAK_2020, ITEM),
     desks=("מערכת וואלה", "וואלה!", "וואלה! חדשות"),
-    verified=(
-        "real pages: break-2020, 2021 and break-2024 flashes (../shared/corpus); item pages: written fixtures"
-        " and a real 2026 item page trimmed by a public extractor's test suite (h2.subtitle, writers-names)"
+    verified=Verification.REAL_PAGES,
+    verified_note=(
+        "break-2020, 2021 and break-2024 flashes (../shared/corpus); item pages: written fixtures and a real"
+        " 2026 item page trimmed by a public extractor's test suite (h2.subtitle, writers-names)"
     ),
     homes=("https://news.walla.co.il",),
     feeds=("https://rss.walla.co.il/feed/1?type=main", "https://rss.walla.co.il/feed/22"),

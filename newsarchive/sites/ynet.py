@@ -1,6 +1,6 @@
 """ynet.co.il (Yedioth). The same CMS serves calcalist.co.il and ynetnews.com."""
 
-from .base import ImageRule, Layout, SiteProfile
+from .base import ImageRule, Layout, SiteProfile, Verification
 
 #: The React template (2021 on): /news/article/<id>.
 REACT = Layout(
@@ -55,9 +55,9 @@ YNET = SiteProfile(
     article_url=r"/articles/0,7340,L-\d+,00\.html|/article/[A-Za-z0-9]+",
     layouts=(REACT, VIGNETTE),
     desks=("חדשות", "ynet", "מבזקים"),
-    verified=(
-        "real pages: vignette 2014 and 2020 flashes, one react-2021 flash (../shared/corpus); the "
-        "rest: written fixtures"
+    verified=Verification.REAL_PAGES,
+    verified_note=(
+        "vignette 2014 and 2020 flashes, one react-2021 flash (../shared/corpus); the rest: written fixtures"
     ),
     homes=("https://www.ynet.co.il",),
     feeds=(
