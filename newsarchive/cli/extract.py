@@ -14,9 +14,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ..article import Article, NotAnArticle
-from ..extract import extract_article
-from ..extract.page import canonical_url
-from ..saved import MAX_FILE_BYTES, UnreadablePageFile, read_saved_page
 from .messages import USED_WRONGLY, WORK_FAILED, fail, shown
 from .options import stdout_console
 
@@ -49,31 +46,10 @@ def extract(source: str, url: str | None, fmt: str) -> None:
 
     A page that is not an article prints the reason on stderr and exits with status 3.
     """
-    charset = None
-    if source.startswith(("http://", "https://")):
-        url = url or source
-        try:
-            data, charset = _fetch(source)
-        # an address urllib cannot read ("http://[::1"), or http.client refuses ("http://exa mple.com/")
-        except (ValueError, InvalidURL) as error:
-            fail(f"cannot fetch {shown(source)}: not a valid address ({error})", USED_WRONGLY)
-        except OSError as error:  # no network, no such host, a refusal, an HTTP error: the work failed
-            fail(f"cannot fetch {shown(source)}: {getattr(error, 'reason', None) or error}", WORK_FAILED)
-    elif source == "-":  # `curl … | newsarchive extract -`: it said "-: no such file"
-        data = _read_standard_input()
-        if url is None:
-            with suppress(NotAnArticle):  # extraction below says what is wrong with the page
-                url = canonical_url(data)
-            url = url or "file:///dev/stdin"  # as a saved file without an address is read
-    else:
-        path = Path(source)
-        data = _read_page(path)
-        if url is None:
-            try:
-                url = canonical_url(data)
-            except NotAnArticle:
-                url = None  # extraction below says what is wrong with the file
-            url = url or path.resolve().as_uri()
+    # the extractors (lxml, the site profiles) load when a page is extracted: `extract --help` does not wait
+    from ..extract import extract_article
+
+    data, url, charset = _page(source, url)
     try:
         article = extract_article(data, url, charset=charset)
     except NotAnArticle as error:
@@ -88,8 +64,43 @@ def extract(source: str, url: str | None, fmt: str) -> None:
         click.echo(_as_text(article))
 
 
+def _page(source: str, url: str | None) -> tuple[bytes, str, str | None]:
+    """The page SOURCE names (an address, "-" for standard input, or a saved file): its bytes, its address
+    (--url, else the page's canonical link, else where it came from) and the charset its server declared."""
+    from ..extract.page import canonical_url
+
+    charset = None
+    if source.startswith(("http://", "https://")):
+        url = url or source
+        try:
+            data, charset = _fetch(source)
+        # an address urllib cannot read ("http://[::1"), or http.client refuses ("http://exa mple.com/")
+        except (ValueError, InvalidURL) as error:
+            fail(f"cannot fetch {shown(source)}: not a valid address ({error})", USED_WRONGLY)
+        except OSError as error:  # no network, no such host, a refusal, an HTTP error: the work failed
+            fail(f"cannot fetch {shown(source)}: {getattr(error, 'reason', None) or error}", WORK_FAILED)
+    elif source == "-":  # `curl … | newsarchive extract -`: it said "-: no such file"
+        data = _read_standard_input()
+        if url is None:
+            with suppress(NotAnArticle):  # extraction says what is wrong with the page
+                url = canonical_url(data)
+            url = url or "file:///dev/stdin"  # as a saved file without an address is read
+    else:
+        path = Path(source)
+        data = _read_page(path)
+        if url is None:
+            try:
+                url = canonical_url(data)
+            except NotAnArticle:
+                url = None  # extraction says what is wrong with the file
+            url = url or path.resolve().as_uri()
+    return data, url, charset
+
+
 def _read_page(path: Path) -> bytes:
     """A saved page's bytes, or one line saying why there are none."""
+    from ..saved import UnreadablePageFile, read_saved_page
+
     try:
         return read_saved_page(path)
     except UnreadablePageFile as error:
@@ -98,6 +109,8 @@ def _read_page(path: Path) -> bytes:
 
 def _read_standard_input() -> bytes:
     """A page piped in (as much of it as a saved page is read), or one line saying that none is."""
+    from ..saved import MAX_FILE_BYTES
+
     if sys.stdin is None or sys.stdin.isatty():
         fail(
             "extract -: pipe a page in (curl -s ADDRESS | newsarchive extract - --url ADDRESS)", USED_WRONGLY
