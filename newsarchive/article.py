@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -90,7 +90,8 @@ class Article:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
-        """Inverse of :meth:`to_dict` (accepts ``body`` as a string or ``body_paragraphs`` as a list)."""
+        """Inverse of :meth:`to_dict` (accepts ``body`` as a string or ``body_paragraphs`` as a list, and
+        times as ISO 8601 text or as datetimes)."""
         paragraphs = data.get("body_paragraphs")
         if paragraphs is None:
             body = data.get("body") or ""
@@ -113,16 +114,13 @@ class Article:
             warnings=list(data.get("warnings") or []),
         )
 
-    def as_record(self) -> dict[str, Any]:
-        """Plain field values (datetimes kept), for storage layers."""
-        record = asdict(self)
-        record["body"] = self.body
-        return record
-
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _parse_iso(value: str | None) -> datetime | None:
+def _parse_iso(value: str | datetime | None) -> datetime | None:
+    """ISO 8601 text as a time; a time (the archive's rows are read into one) as it is."""
+    if isinstance(value, datetime):
+        return value
     return datetime.fromisoformat(value) if value else None

@@ -15,8 +15,10 @@ from typing import Any
 from .article import Article
 from .fetched import FetchedPage
 from .ingest import extract_page
+from .sites import site_key_for_url
 from .store import Archive
-from .store.archive import UnreadablePage, article_record
+from .store.pages import UnreadablePage
+from .store.records import article_record
 
 #: the fields compared (the record's bookkeeping — times, hashes, versions — is not)
 COMPARED_FIELDS = (
@@ -65,7 +67,7 @@ def reextract(
     """Run the current extractors over stored raw pages; unless ``dry_run``, store what changed.
     ``on_progress(done, total)`` is called after each page."""
     report = ReextractReport()
-    ids = archive.reextractable_pages(sites=sites, since=since)
+    ids = archive.reextractable_pages(sites=sites, since=since, site_of=site_key_for_url)
     rewritten: list[tuple[Article, FetchedPage]] = []  # the same fetch read better: in place
     recovered: list[tuple[Article, FetchedPage]] = []  # a page that now gives an article: stored anew
     for page, stored in archive.pages_by_id(ids):

@@ -23,7 +23,7 @@ from newsarchive.fetched import FetchedPage
 from newsarchive.reextract import reextract
 from newsarchive.saved import MAX_FILE_BYTES, UnreadablePageFile, read_saved_page
 from newsarchive.store import Archive, NotAnArchive, QueryError, parse_query
-from newsarchive.store.archive import DamagedArchive
+from newsarchive.store.records import DamagedArchive
 from newsarchive.store.reports import export, iter_export
 from newsarchive.text import clean
 

@@ -10,15 +10,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .archive import Archive, Hit, NotAnArchive, StorageError
+    from .archive import Archive, StorageError
+    from .archive_file import NotAnArchive
     from .location import DB_ENV, DEFAULT_DB, default_db_path
     from .query import QueryError, parse_query
+    from .search import Hit
 
 #: name -> the module of this package that defines it
 _HOMES = {
     "Archive": "archive",
-    "Hit": "archive",
-    "NotAnArchive": "archive",
+    "Hit": "search",
+    "NotAnArchive": "archive_file",
     "StorageError": "archive",
     "DB_ENV": "location",
     "DEFAULT_DB": "location",

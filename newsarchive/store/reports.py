@@ -9,13 +9,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 from ..article import Article
 from .query import ParsedQuery
-
-if TYPE_CHECKING:  # the archive (sqlite-utils, numpy) is loaded when a report is made, not for its names
-    from .archive import Archive
+from .search import filter_sql, merge_options
 
 COVERAGE_FIELDS = (
     "headline",
@@ -36,6 +34,18 @@ CSV_COLUMNS = (
     "url", "site", "headline", "subtitle", "authors", "published", "updated", "section", "tags", "language",
     "paywalled", "body", "images",
 )  # fmt: skip
+
+
+class ArchiveReader(Protocol):
+    """What a report reads of an :class:`~newsarchive.store.archive.Archive` (named so, not imported: the
+    archive's face calls the reports, not the other way round)."""
+
+    @property
+    def db(self) -> Any: ...
+
+    def iter_articles(
+        self, where: str = "", params: Iterable[Any] = (), order: str = "published"
+    ) -> Iterator[Article]: ...
 
 
 @dataclass
@@ -61,7 +71,9 @@ class Stats:
         }
 
 
-def stats(archive: Archive, *, since: str | None = None, until: str | None = None, now: Any = None) -> Stats:
+def stats(
+    archive: ArchiveReader, *, since: str | None = None, until: str | None = None, now: Any = None
+) -> Stats:
     where, params = _where(since=since, until=until, now=now)
     where_sql = f"WHERE {where}" if where else ""
     rows = archive.db.execute(
@@ -96,7 +108,7 @@ def stats(archive: Archive, *, since: str | None = None, until: str | None = Non
 
 
 def iter_export(
-    archive: Archive,
+    archive: ArchiveReader,
     *,
     sites: list[str] | None = None,
     since: str | None = None,
@@ -231,8 +243,6 @@ def _where(
     author: str | None = None,
     now: Any = None,
 ) -> tuple[str, list[Any]]:
-    from .archive import filter_sql, merge_options
-
     parsed = ParsedQuery()
     merge_options(parsed, site=sites or None, since=since, until=until, author=author, now=now)
     return filter_sql(parsed)
