@@ -10,6 +10,8 @@ from pathlib import Path
 
 from .store.reports import Stats, written_whole
 
+#: what --plot draws (by the file's suffix)
+PLOT_FORMATS = ("png", "pdf", "svg")
 #: the longest span drawn per day, then per week; longer spans are drawn per month
 DAYS_BY_DAY = 120
 DAYS_BY_WEEK = 3 * 365

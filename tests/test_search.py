@@ -370,8 +370,8 @@ def test_the_datasette_search_finds_what_newsarchive_search_finds(tmp_path: Path
     import json
     import sqlite3
 
-    from newsarchive.store.archive import readonly_uri
-    from newsarchive.store.datasette_plugin import prepare_connection
+    from newsarchive.store.archive_file import readonly_uri
+    from newsarchive.web.datasette_plugin import prepare_connection
 
     texts = {"n": "מספר האנשים עלה", "and_n": "ומספר המקרים ירד", "book": "בספר החדש", **GOVERNMENT}
     path = tmp_path / "a.db"
@@ -380,9 +380,7 @@ def test_the_datasette_search_finds_what_newsarchive_search_finds(tmp_path: Path
             Article(url=f"https://x.co.il/{k}", site="x", headline="כותרת", paragraphs=[t])
             for k, t in texts.items()
         )
-    metadata = json.loads(
-        (Path(__file__).parents[1] / "newsarchive/store/datasette_metadata.json").read_text()
-    )
+    metadata = json.loads((Path(__file__).parents[1] / "newsarchive/web/datasette_metadata.json").read_text())
     canned = metadata["databases"]["archive"]["queries"]["search"]["sql"]
     conn = sqlite3.connect(readonly_uri(path), uri=True)
     conn.row_factory = sqlite3.Row

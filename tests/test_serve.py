@@ -236,7 +236,7 @@ def test_serve_refuses_what_it_cannot_serve_in_one_line(
 
 
 def test_the_sql_functions_take_any_sql_value_and_refuse_a_huge_query_at_once() -> None:
-    from newsarchive.store.datasette_plugin import hebrew_match, hebrew_query_problem, hebrew_snippet
+    from newsarchive.web.datasette_plugin import hebrew_match, hebrew_query_problem, hebrew_snippet
 
     assert hebrew_snippet("אמרו שלום לכולם".encode(), "שלום") == "אמרו «שלום» לכולם"  # a blob
     assert hebrew_snippet(2024, "2024") == "«2024»" and hebrew_snippet(None, None) == ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -243,3 +244,34 @@ def test_an_archive_on_read_only_media_can_be_read(archive_db: Path, read_only_f
     with pytest.raises(sqlite3.OperationalError):
         Archive(path)
     assert sorted(p.name for p in read_only_folder.iterdir()) == ["a.db"]
+
+
+def test_the_store_loads_no_site_profiles_nor_the_crawler() -> None:
+    """store/archive.py imported the site profiles (newsarchive.sites) only to tell a rejected page's site:
+    every reader of the archive loaded the extractor's site rules."""
+    script = (
+        "import sys, newsarchive.store.archive, newsarchive.store.reports\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('newsarchive.sites', 'newsarchive.extract.',"
+        " 'newsarchive.web', 'scrapy', 'twisted', 'lxml', 'matplotlib', 'datasette'))"
+        " and m != 'newsarchive.extract.version'))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_reextraction_picks_a_rejected_page_by_the_site_its_address_gives(tmp_path: Path) -> None:
+    """The store tells a rejected page's site by the function its caller gives (the site profiles'
+    site_key_for_url), and refuses a site filter without one rather than leave those pages out."""
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store(Article(url="https://news.walla.co.il/item/1", site="walla", headline="כותרת"))
+        for url in ("https://www.ynet.co.il/tag/a", "https://news.walla.co.il/tag/b"):
+            archive.store_page(FetchedPage(url, b"<html></html>"), "section or tag page")
+        rejected = archive.reextractable_pages()
+        assert len(rejected) == 2  # the article has no raw page: the two rejected ones
+        chosen = archive.reextractable_pages(sites=["walla"], site_of=lambda url: url.split(".")[1])
+        assert chosen == rejected[1:]
+        with pytest.raises(TypeError, match="site_of"):
+            archive.reextractable_pages(sites=["walla"])
+    with Archive(tmp_path / "a.db", readonly=True) as archive:
+        report = reextract(archive, sites=["walla"], dry_run=True)  # the site profiles say which site
+    assert report.pages == 1 and report.still_rejected == 1

@@ -11,13 +11,8 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from ..store.reports import (
-    COVERAGE_FIELDS,
-    EXPORT_FORMATS,
-    PLOT_FORMATS,
-    csv_writer,
-    iter_export,
-)
+from ..plots import PLOT_FORMATS
+from ..store.reports import COVERAGE_FIELDS, EXPORT_FORMATS, csv_writer, iter_export
 from ..store.reports import export as write_export
 from ..store.snippets import MARK
 from .messages import USED_WRONGLY, fail, interruption, shown

@@ -25,7 +25,7 @@ from .messages import USED_WRONGLY, fail, shown
 from .options import archive_origin, archive_path, db_option
 
 #: Datasette's settings: its time limit stops SQL between steps; newsarchive's SQL functions bound their
-#: own work (see store.datasette_plugin)
+#: own work (see web.datasette_plugin)
 SETTINGS = {"default_page_size": 50, "sql_time_limit_ms": 3000}
 #: how long the requests being answered may take to finish once `serve` is told to stop
 GRACE_SECONDS = 3
@@ -36,7 +36,7 @@ _ARCHIVE_TABLES = ("articles", "articles_fts")
 def datasette_metadata(database_name: str) -> dict:
     """The shipped metadata (facets, canned queries), keyed by the served database's name."""
     metadata = json.loads(
-        resources.files("newsarchive.store").joinpath("datasette_metadata.json").read_text("utf-8")
+        resources.files("newsarchive.web").joinpath("datasette_metadata.json").read_text("utf-8")
     )
     metadata["databases"] = {database_name: metadata["databases"]["archive"]}
     return metadata
@@ -46,7 +46,7 @@ def archive_problem(db: Path) -> str | None:
     """Why ``db`` cannot be served (not SQLite, not a newsarchive archive, of a newer newsarchive...), or
     None. An archive of an older newsarchive is upgraded, as every reader does."""
     from ..store import Archive  # the database library loads when serve runs (`serve --help` does not wait)
-    from ..store.archive import readonly_uri
+    from ..store.archive_file import readonly_uri
 
     try:
         conn = sqlite3.connect(readonly_uri(db), uri=True)
@@ -134,7 +134,7 @@ def serve(db_path: Path | None, host: str, port: int) -> None:
 def _datasette_app(db: Path) -> ASGIApp:
     from datasette.app import Datasette
 
-    from ..store.archive import readonly_uri
+    from ..store.archive_file import readonly_uri
     from ..store.hebrew import matches
 
     # on read-only media the archive is served immutable (a WAL archive cannot be opened there otherwise)

@@ -16,6 +16,7 @@ values become bound parameters.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import product
@@ -112,25 +113,9 @@ class ParsedQuery:
 
 def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:
     """Parse a search query; raises :class:`QueryError` with a readable message when it cannot be run."""
-    if text is None or not text.strip():
-        raise QueryError("the query is empty")
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(
-            f"the query is too long ({len(text):,} characters; the limit is {MAX_QUERY_CHARS:,})"
-        )
-    if normalize_query(text).count('"') % 2:
-        raise QueryError('unbalanced quotes: close the phrase with a second "')
-    text = _CONTROL.sub(" ", normalize_query(text))
     query = ParsedQuery()
     pending_or = False
-    position = 0
-    while position < len(text):
-        match = _LEXER.match(text, position)
-        if not match or match.end() == position:
-            if text[position:].strip():
-                raise QueryError(f"cannot read the query near {text[position : position + 20]!r}")
-            break
-        position = match.end()
+    for match in _lexemes(_checked_text(text)):
         if match.group("and"):
             continue  # words are joined by AND anyway
         if match.group("or"):
@@ -138,27 +123,7 @@ def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:
                 raise QueryError("OR needs a word or phrase on each side")
             pending_or = True
             continue
-        if match.group("field"):
-            name = match.group("field").lower()
-            value = match.group("fquoted") if match.group("fquoted") is not None else match.group("fvalue")
-            negated = bool(match.group("neg"))
-            if name in FILTER_FIELDS:
-                if negated:
-                    raise QueryError(f"-{name}: is not supported; filters only include")
-                _add_filter(query, name, value, now)
-                continue
-            if name not in TEXT_FIELDS:
-                known = ", ".join(FILTER_FIELDS + TEXT_FIELDS)
-                raise QueryError(f"unknown field {name!r}: the fields are {known}")
-            term = _make_term(value, negated=negated, column=name)
-        elif match.group("phrase") is not None:
-            term = _make_term(
-                match.group("phrase"), negated=bool(match.group("negp")), exact=bool(match.group("eqp"))
-            )
-        else:
-            term = _make_term(
-                match.group("word"), negated=bool(match.group("negw")), exact=bool(match.group("eqw"))
-            )
+        term = _read_term(match, query, now)
         if term is None:
             continue
         if term.negated:
@@ -172,6 +137,62 @@ def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:
             query.groups.append([term])
     if pending_or:
         raise QueryError("OR needs a word or phrase on each side")
+    _check_whole(query)
+    return query
+
+
+def _checked_text(text: str) -> str:
+    """The query's text, normalised (see :func:`normalize_query`), control characters made spaces; a
+    QueryError when it is empty, too long or its quotes unbalanced."""
+    if text is None or not text.strip():
+        raise QueryError("the query is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the query is too long ({len(text):,} characters; the limit is {MAX_QUERY_CHARS:,})"
+        )
+    if normalize_query(text).count('"') % 2:
+        raise QueryError('unbalanced quotes: close the phrase with a second "')
+    return _CONTROL.sub(" ", normalize_query(text))
+
+
+def _lexemes(text: str) -> Iterator[re.Match[str]]:
+    """The query's pieces in order (see _LEXER); a QueryError at the first piece it cannot read."""
+    position = 0
+    while position < len(text):
+        match = _LEXER.match(text, position)
+        if not match or match.end() == position:
+            if text[position:].strip():
+                raise QueryError(f"cannot read the query near {text[position : position + 20]!r}")
+            break
+        position = match.end()
+        yield match
+
+
+def _read_term(match: re.Match[str], query: ParsedQuery, now: datetime | None) -> Term | None:
+    """The term of a word, a phrase or a field:value piece; a filter (site:, since:...) is added to
+    ``query`` instead, and None returned (as for a piece without letters or digits)."""
+    if match.group("field"):
+        name = match.group("field").lower()
+        value = match.group("fquoted") if match.group("fquoted") is not None else match.group("fvalue")
+        negated = bool(match.group("neg"))
+        if name in FILTER_FIELDS:
+            if negated:
+                raise QueryError(f"-{name}: is not supported; filters only include")
+            _add_filter(query, name, value, now)
+            return None
+        if name not in TEXT_FIELDS:
+            known = ", ".join(FILTER_FIELDS + TEXT_FIELDS)
+            raise QueryError(f"unknown field {name!r}: the fields are {known}")
+        return _make_term(value, negated=negated, column=name)
+    if match.group("phrase") is not None:
+        return _make_term(
+            match.group("phrase"), negated=bool(match.group("negp")), exact=bool(match.group("eqp"))
+        )
+    return _make_term(match.group("word"), negated=bool(match.group("negw")), exact=bool(match.group("eqw")))
+
+
+def _check_whole(query: ParsedQuery) -> None:
+    """A QueryError for a query that is readable but cannot be run as a whole."""
     if sum(len(g) for g in query.groups) + len(query.negated) > MAX_TERMS:
         raise QueryError(f"too many terms (the limit is {MAX_TERMS})")
     if query.negated and not query.groups:
@@ -179,7 +200,6 @@ def parse_query(text: str, *, now: datetime | None = None) -> ParsedQuery:
     if not query.groups and not query.filters and query.since is None and query.until is None:
         raise QueryError("the query has no words to look for")
     check_range(query)
-    return query
 
 
 def check_range(query: ParsedQuery) -> None:

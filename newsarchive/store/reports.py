@@ -28,8 +28,6 @@ COVERAGE_FIELDS = (
     "credit",
 )
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
-#: what --plot draws (by the file's suffix)
-PLOT_FORMATS = ("png", "pdf", "svg")
 CSV_COLUMNS = (
     "url", "site", "headline", "subtitle", "authors", "published", "updated", "section", "tags", "language",
     "paywalled", "body", "images",

@@ -14,6 +14,21 @@ from .search_index import rebuild_index
 
 
 def _v1(db: sqlite_utils.Database) -> None:
+    """The first schema: articles, raw pages, the crawl log and the search index."""
+    _v1_articles(db)
+    _v1_pages(db)
+    db["crawl_log"].create(
+        {"id": int, "at": str, "crawl": str, "site": str, "url": str, "event": str, "reason": str},
+        pk="id",
+    )
+    db["crawl_log"].create_index(["crawl"])
+    db["crawl_log"].create_index(["event"])
+    tokenizer = "unicode61 remove_diacritics 2"
+    db.execute(f"CREATE VIRTUAL TABLE articles_fts USING fts5(headline, text, tokenize = '{tokenizer}')")
+
+
+def _v1_articles(db: sqlite_utils.Database) -> None:
+    """Articles, with their authors and pictures also one row each (for facets and lookups)."""
     db["articles"].create(
         {
             "id": int,
@@ -58,6 +73,10 @@ def _v1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     db["images"].create_index(["credit"])
+
+
+def _v1_pages(db: sqlite_utils.Database) -> None:
+    """Raw pages as fetched, with the article each gave or the reason it gave none."""
     db["pages"].create(
         {
             "id": int,
@@ -77,14 +96,6 @@ def _v1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     db["pages"].create_index(["url"], unique=True)
-    db["crawl_log"].create(
-        {"id": int, "at": str, "crawl": str, "site": str, "url": str, "event": str, "reason": str},
-        pk="id",
-    )
-    db["crawl_log"].create_index(["crawl"])
-    db["crawl_log"].create_index(["event"])
-    tokenizer = "unicode61 remove_diacritics 2"
-    db.execute(f"CREATE VIRTUAL TABLE articles_fts USING fts5(headline, text, tokenize = '{tokenizer}')")
 
 
 def _v2(db: sqlite_utils.Database) -> None:

@@ -8,9 +8,9 @@ Registered through the `datasette` entry point, so it loads wherever newsarchive
 
 Datasette's time limit (sql_time_limit_ms) cannot stop a Python function that SQLite is running: SQLite's
 progress handler runs only between its own steps. So each function's work is bounded whatever its arguments:
-a query is refused past query.MAX_QUERY_CHARS and MAX_TERMS (hebrew_match then matches nothing and
-hebrew_query_problem says why), and a snippet looks at a bounded part of the text (see snippets). A query
-that calls them on many rows is stopped by the time limit between two calls.
+a query is refused past store.query.MAX_QUERY_CHARS and MAX_TERMS (hebrew_match then matches nothing and
+hebrew_query_problem says why), and a snippet looks at a bounded part of the text (see store.snippets). A
+query that calls them on many rows is stopped by the time limit between two calls.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from pathlib import Path
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from .archive import readonly_uri
-from .query import ParsedQuery, QueryError, parse_query
-from .snippets import snippet
-from .vocabulary import expand_prefixes, has_index, open_vocabulary
+from ..store.archive_file import readonly_uri
+from ..store.query import ParsedQuery, QueryError, parse_query
+from ..store.snippets import snippet
+from ..store.vocabulary import expand_prefixes, has_index, open_vocabulary
 
 #: matches no document: what hebrew_match gives for a malformed query (the page shows the reason)
 _NOTHING = '"\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0\u05d0"'
@@ -107,7 +107,7 @@ async def hebrew_search_page(datasette, request) -> Response:
     if database is None:
         problem = "no newsarchive archive is being served"
     elif query:
-        from .archive import Archive
+        from ..store.archive import Archive
 
         def run() -> list:
             with Archive(Path(database.path), readonly=True) as archive:
