@@ -10,50 +10,15 @@ from lxml import etree
 
 from ..text import clean
 from .elements import class_and_id
+from .markers import (
+    BLOCK_TAGS,
+    BOILERPLATE_MARKERS,
+    BOILERPLATE_TEXT,
+    DATE_LINE,
+    LINK_LINE_DENSITY,
+    SKIP_TAGS,
+)
 
-BLOCK_TAGS = frozenset(
-    (
-        "p div h1 h2 h3 h4 h5 h6 li ul ol blockquote section article table tr td th figure header footer"
-        " dl dt dd"
-        " pre hr form aside main nav address center details summary fieldset"
-    ).split()
-)
-# Never body text, whatever their class.
-_SKIP_TAGS = frozenset(
-    (
-        "script style noscript template svg button input select textarea form iframe video audio object embed"
-        " figure figcaption picture aside nav footer label canvas map"
-    ).split()
-)
-# Class/id words of boilerplate blocks: sharing, related links, tags, comments, ads, captions, galleries...
-BOILERPLATE_MARKERS = re.compile(
-    r"share(?!able)|sharing|social|related|recommend|comment|talkback|newsletter|subscri|promo|advert|banner|outbrain|"
-    r"taboola|dfp|google_ads|\bads?\b|ad-slot|adunit|caption|credit|gallery|slideshow|video|player|breadcrumb|"
-    r"trajectory|\btags?\b|tagslist|tags-list|keywords|popup|modal|cookie|consent|readmore|read-more|more-articles|"
-    r"sidebar|toolbar|\brate\b|rating|bigpicture|mobile-link|author|byline|writer|\bdate\b|datedisplay|timestamp|"
-    r"disclaimer|contact_us|findmistake|notifymistake|paywall|premiumcontent|premium[_-]?blocked|subscription|print-only|sr-only|"
-    r"screen-reader|visually-hidden|(?<![\w-])hidden(?![\w-])|inarticleholdimage|imageinfo|imagecomponent",
-    re.I,
-)
-# Paragraphs that are calls to action, not article text.
-BOILERPLATE_TEXT = re.compile(
-    r"^(?:קראו\s+(?:עוד|גם|עכשיו|את)|לקריאה\s+נוספת|לכתבה\s+המלאה|לכל\s+הכתבות|עוד\s+באותו\s+נושא|עוד\s+כתבות|"
-    r"כתבות\s+נוספות|מצאתם\s+טעות|הצטרפו|הירשמו|הרשמו|להרשמה|הרשמה\s+לניוזלטר|לחצו\s+כאן|לחץ\s+כאן|"
-    r"עקבו\s+אחרינו|שתפו|שתף|לתגובות|הוסף\s+תגובה|הוספת\s+תגובה|כל\s+הזכויות\s+שמורות|©|"
-    r"Read\s+(?:this|the)\s+(?:article|story)\s+in\s+English|Click\s+here|Subscribe|Sign\s+up|"
-    r"אנו\s+משתמשים\s+בעוגיות|האתר\s+משתמש\s+בקבצי|באתר\s+זה\s+נעשה\s+שימוש|"
-    r"(?:ה)?(?:כתבה|ידיעה)\s+(?:פורסמה|התפרסמה)\s+לראשונה|פורסם\s+לראשונה|"
-    r"תגיות|נושאים\s+קשורים|עוד\s+בנושא|מומלצים|המומלצים|"
-    r"להמשך\s+קריאה|רוצים\s+להמשיך\s+לקרוא|לקריאת\s+הכתבה\s+המלאה|למנויים\s+בלבד|"
-    r"צילום\s*:|צילומים\s*:|קרדיט\s*:)",
-    re.I,
-)
-# a line that is only a date and a time ("24/10/2014 08:12", "12.03.24 | 14:05"): the page's date line
-# inside the body's container, never article text
-DATE_LINE = re.compile(
-    r"^[\s|,\-–]*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:[\s|,\-–]*\d{1,2}:\d{2}(?::\d{2})?)?[\s|,\-–]*$"
-    r"|^\s*\d{1,2}:\d{2}[\s|,\-–]+\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s*$"
-)
 _BREAKING = BLOCK_TAGS | {"figcaption", "iframe", "video", "audio", "object", "embed", "canvas", "noscript"}
 _BR = "\x00"
 
@@ -89,7 +54,7 @@ def is_boilerplate_element(element: etree._Element) -> bool:
     tag = element.tag
     if not isinstance(tag, str):
         return True
-    if tag in _SKIP_TAGS and not is_page_form(element):
+    if tag in SKIP_TAGS and not is_page_form(element):
         return True
     if tag == "table" and _is_data_table(element):
         return True
@@ -172,7 +137,7 @@ def body_paragraphs(found: list[Block]) -> list[str]:
         text = block.text
         if is_boilerplate_text(text) or (len(text) <= 40 and DATE_LINE.match(text)):
             continue
-        if block.link_density > 0.85 and len(text) < 200:
+        if block.link_density > LINK_LINE_DENSITY and len(text) < 200:
             continue  # a related-article link standing alone
         if text in seen:
             continue
