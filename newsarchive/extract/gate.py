@@ -18,6 +18,8 @@ from .layers import GenericLayer, Layer
 from .markers import (
     APP_ROOT,
     CONSENT_TEXT,
+    CONSENT_WALL_MAX_CHARS,
+    EMPTY_PAGE_MAX_CHARS,
     ERROR_BODY_CHARS,
     ERROR_MESSAGE,
     ERROR_PHRASE,
@@ -25,8 +27,12 @@ from .markers import (
     LINK_LINE_DENSITY,
     LINKED_HEADINGS,
     LISTING_TYPES,
+    MAX_LISTING_DOMINANCE,
     MIN_BODY_CHARS,
+    MIN_LISTING_ITEMS,
+    MIN_LISTING_TITLES,
     MIN_UNMARKED_BODY,
+    MIN_UNMARKED_DOMINANCE,
     SHELL_CHARS,
     TITLE_PARTS,
     VIDEO_PLAYERS,
@@ -86,7 +92,11 @@ def check_is_article(
     if (
         not og_article
         and generic.headline_element is None
-        and (len(article.paragraphs) < 3 or body_chars < MIN_UNMARKED_BODY or generic.dominance() < 0.5)
+        and (
+            len(article.paragraphs) < 3
+            or body_chars < MIN_UNMARKED_BODY
+            or generic.dominance() < MIN_UNMARKED_DOMINANCE
+        )
     ):
         # no <h1> and no article metadata: only a substantial, dominant text makes this an article
         raise NotAnArticle("no visible headline, no article metadata and little text")
@@ -116,20 +126,24 @@ def _check_listing(page: Page, article: Article, generic: GenericLayer, *, og_ar
     container = generic.body().element
     teasers = len(page.select(LINKED_HEADINGS, container)) if container is not None else 0
     # a page only og:type vouches for: linked headlines that are as many as its paragraphs
-    if teasers >= 3 and (not og_article or 2 * teasers >= paragraphs):
+    if teasers >= MIN_LISTING_TITLES and (not og_article or 2 * teasers >= paragraphs):
         raise NotAnArticle(f"listing page: {teasers} linked headlines in the main text block")
     # cards whose titles are links but not headings (<a><div class="title">...</div></a><p>summary</p>)
     titles = teasers + _link_lines(container) if container is not None else 0
-    if titles >= 3 and 2 * titles >= paragraphs:
+    if titles >= MIN_LISTING_TITLES and 2 * titles >= paragraphs:
         raise NotAnArticle(f"listing page: {titles} linked titles beside {paragraphs} paragraphs")
     # a list of items, each a heading and its text, under a one- or two-word title ("מבזקים")
     headings = len(page.select(HEADINGS, container)) if container is not None else 0
-    if len((article.headline or "").split()) <= 2 and headings >= 5 and 3 * headings >= paragraphs:
+    if (
+        len((article.headline or "").split()) <= 2
+        and headings >= MIN_LISTING_ITEMS
+        and 3 * headings >= paragraphs
+    ):
         raise NotAnArticle(f"listing page: {headings} items under the title {article.headline!r}")
     dominance = generic.dominance()
     # og:type "article" excuses a scattered body, but not under a one- or two-word title (a tag page)
     title_words = _headline_words(generic) or len((article.headline or "").split())
-    if dominance < 0.3 and (not og_article or title_words <= 2):
+    if dominance < MAX_LISTING_DOMINANCE and (not og_article or title_words <= 2):
         raise NotAnArticle(
             f"listing page: the main text block holds only {dominance:.0%} of the page's paragraphs"
         )
@@ -163,11 +177,11 @@ def empty_page_reason(page: Page) -> str | None:
     """Why a page with no article text is not one, when it is a kind of its own: a consent wall, or a
     script shell that shows its text only after JavaScript runs."""
     visible = clean(" ".join(page.root.itertext()))
-    if len(visible) > 4000:
+    if len(visible) > EMPTY_PAGE_MAX_CHARS:
         return None
     if len(CONSENT_TEXT.findall(visible)) >= 2 and (
         page.mentions("consent", "cookie", "didomi", "onetrust", "cmp", "gdpr", "privacy")
-        or len(visible) < 1500
+        or len(visible) < CONSENT_WALL_MAX_CHARS
     ):
         return "consent wall: the page asks for consent before showing its text"
     if len(visible) < SHELL_CHARS and (page.scripts >= 2 or page.first(APP_ROOT) is not None):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
 from ..article import Image
@@ -11,25 +9,19 @@ from ..credits import split_credit
 from ..sites.base import ImageRule
 from ..text import clean
 from .elements import class_and_id, text_of
+from .markers import (
+    ARTICLE_PICTURE,
+    ARTICLE_PICTURE_CLASSES,
+    CAPTION_MARKERS,
+    IMAGE_FILE,
+    IMAGE_FILE_NAME,
+    NOT_A_PHOTO,
+    NOT_ARTICLE_CONTAINER,
+    PICTURE_TAGS,
+    SRC_ATTRIBUTES,
+    THUMBNAIL_PX,
+)
 from .page import Page
-
-_NOT_A_PHOTO = re.compile(
-    r"logo|icon|avatar|spacer|pixel|blank|sprite|button|banner|/ads?/|placeholder|loader|\.svg(?:$|\?)|"
-    r"\.gif(?:$|\?)|default|defualt|data:image|1x1|tracking|emoji|flag",
-    re.I,
-)
-# Posters of players and thumbnails of related stories are not the article's pictures.
-_NOT_ARTICLE_CONTAINER = re.compile(
-    r"video|player|related|recommend|promo|taboola|outbrain|teaser|share(?!able)|social|avatar|author|writer|"
-    r"comment|talkback|\bads?\b|banner|logo",
-    re.I,
-)
-#: an AMP page's pictures are <amp-img> (and <amp-anim> for animations, which are no photographs)
-_PICTURE_TAGS = ("img", "amp-img")
-_SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-full-src", "src")
-_CAPTION_MARKERS = re.compile(
-    r"caption|credit|imageinfo|image-info|photo-text|img-text|legend|(?:img|image|photo|pic)[_-]?desc", re.I
-)
 
 
 def images_by_rules(page: Page, rules: tuple[ImageRule, ...]) -> list[Image]:
@@ -82,7 +74,7 @@ def _credit_in_alt(img: etree._Element | None) -> str | None:
     return None
 
 
-def _src(page: Page, img: etree._Element, attributes: tuple[str, ...] = _SRC_ATTRIBUTES) -> str | None:
+def _src(page: Page, img: etree._Element, attributes: tuple[str, ...] = SRC_ATTRIBUTES) -> str | None:
     for attribute in attributes:
         value = img.get(attribute)
         if value and not value.startswith("data:"):
@@ -105,7 +97,7 @@ def images_generic(
     for figure in region.iter("figure"):
         if _inside_foreign_block(figure, region):
             continue
-        img = next(figure.iter(*_PICTURE_TAGS), None)
+        img = next(figure.iter(*PICTURE_TAGS), None)
         caption_el = next(figure.iter("figcaption"), None)
         image = _make(page, img, text_of(caption_el))
         if image is not None:
@@ -116,16 +108,16 @@ def images_generic(
             continue
         # A figcaption whose <img> is loaded by script: the saved page has the caption only.
         parent = caption_el.getparent()
-        img = next(parent.iter(*_PICTURE_TAGS), None) if parent is not None else None
+        img = next(parent.iter(*PICTURE_TAGS), None) if parent is not None else None
         image = _make(page, img, text_of(caption_el), keep_without_src=True)
         if image is not None:
             found.append(image)
             claimed.update(parent.iter() if parent is not None else ())
-    body_images = set(body.iter(*_PICTURE_TAGS)) if body is not None else set()
-    pictures = list(region.iter(*_PICTURE_TAGS))
+    body_images = set(body.iter(*PICTURE_TAGS)) if body is not None else set()
+    pictures = list(region.iter(*PICTURE_TAGS))
     # the article's own picture in a side column, outside the region: a block classed as such
-    if any(name in page.source for name in _ARTICLE_PICTURE_CLASSES):  # a tree walk on every page otherwise
-        pictures += [img for img in page.select(_ARTICLE_PICTURE) if img not in pictures]
+    if any(name in page.source for name in ARTICLE_PICTURE_CLASSES):  # a tree walk on every page otherwise
+        pictures += [img for img in page.select(ARTICLE_PICTURE) if img not in pictures]
     for img in pictures:
         if img in claimed or _inside_foreign_block(img, region):
             continue
@@ -141,21 +133,6 @@ def images_generic(
     return _dedupe(found)
 
 
-_ARTICLE_PICTURE_CLASSES = (
-    "ArticleImage",
-    "article-image",
-    "article_image",
-    "lead-image",
-    "main-image",
-    "featured-image",
-)
-_ARTICLE_PICTURE = (
-    "//*[" + " or ".join(f"contains(@class,'{name}')" for name in _ARTICLE_PICTURE_CLASSES) + "]/img"
-)
-_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp)(?:[?#]|$)", re.I)
-_THUMBNAIL_PX = 150
-
-
 def _gallery_item(img: etree._Element) -> etree._Element | None:
     """A gallery slide: a thumbnail whose item (li, figure or div, two levels up at most) links to the
     full-size picture, as lightbox galleries print them."""
@@ -167,18 +144,18 @@ def _gallery_item(img: etree._Element) -> etree._Element | None:
         if node is None:
             return None
         if node.tag in ("li", "figure", "div") and any(
-            _IMAGE_FILE.search(a.get("href") or "") for a in node.iter("a")
+            IMAGE_FILE.search(a.get("href") or "") for a in node.iter("a")
         ):
             return node
     return None
 
 
 def _from_gallery_item(page: Page, item: etree._Element) -> Image:
-    link = next(a for a in item.iter("a") if _IMAGE_FILE.search(a.get("href") or ""))
+    link = next(a for a in item.iter("a") if IMAGE_FILE.search(a.get("href") or ""))
     # a slide's heading is its caption, even an empty one; else a block classed as a caption
     caption_el = next(item.iter("figcaption", "h2", "h3", "h4"), None)
     if caption_el is None:
-        caption_el = next((e for e in item.iter() if _CAPTION_MARKERS.search(class_and_id(e))), None)
+        caption_el = next((e for e in item.iter() if CAPTION_MARKERS.search(class_and_id(e))), None)
     caption, credit = split_credit(text_of(caption_el))
     for element in item.iter("p", "span", "div"):
         if credit is None and element is not caption_el:
@@ -191,13 +168,13 @@ def _make(
     page: Page, img: etree._Element | None, caption_text: str, keep_without_src: bool = False
 ) -> Image | None:
     src = _src(page, img) if img is not None else None
-    if src and _NOT_A_PHOTO.search(src):
+    if src and NOT_A_PHOTO.search(src):
         return None
     if not caption_text and img is not None:
         caption_text = clean(img.get("alt"))
         caption, credit = split_credit(caption_text) if caption_text else (None, None)
         # an alt text that is only the file name is no caption
-        if caption and re.search(r"\.(?:jpe?g|png|webp)$", caption, re.I):
+        if caption and IMAGE_FILE_NAME.search(caption):
             caption = None
     else:
         caption, credit = split_credit(caption_text)
@@ -218,7 +195,7 @@ def _caption_near(img: etree._Element) -> str:
             if not isinstance(sibling.tag, str):
                 continue
             marks = class_and_id(sibling)
-            if _CAPTION_MARKERS.search(marks):
+            if CAPTION_MARKERS.search(marks):
                 return text_of(sibling)
             if sibling.tag in ("p", "div", "h2", "h3") and text_of(sibling):
                 break
@@ -229,7 +206,7 @@ def _caption_near(img: etree._Element) -> str:
 def _looks_like_photo(img: etree._Element) -> bool:
     for attribute in ("width", "height"):
         value = img.get(attribute, "")
-        if value.isdigit() and int(value) < _THUMBNAIL_PX:
+        if value.isdigit() and int(value) < THUMBNAIL_PX:
             return False
     return True
 
@@ -241,7 +218,7 @@ def _inside_foreign_block(element: etree._Element, region: etree._Element) -> bo
         marks = class_and_id(ancestor)
         if ancestor.tag in ("aside", "nav", "footer"):
             return True
-        if marks.strip() and _NOT_ARTICLE_CONTAINER.search(marks):
+        if marks.strip() and NOT_ARTICLE_CONTAINER.search(marks):
             return True
     return False
 

@@ -71,10 +71,25 @@ TEXT_BLOCK_MIN_CHARS = 25
 # before a paywall the public text may be one short line: these blocks, this short, when nothing else is found
 SHORT_TEXT_BLOCKS = f"//p | {LEAF_DIVS}"
 SHORT_TEXT_BLOCK_MIN_CHARS = 8
+#: a block with more link text than this share is a menu or a list of headlines, not body text
+MAX_LINK_SHARE = 0.5
+#: a block's text counts for its parent, and this share of it for its grandparent (a body wrapped twice)
+GRANDPARENT_SHARE = 0.5
+#: a child of the best container that holds this share of its score as <br>-separated text is the body
+BR_BODY_SHARE = 0.6
+#: a wrapper that wins only through short blocks of its own (subtitle, byline) gives way to its child
+#: holding this share of its score
+INNER_BODY_SHARE = 0.85
 #: text inside these is never the body (a form wrapping the whole page, as ASP.NET prints, excepted)
 NEVER_BODY = "//nav | //footer | //aside | //form"
 # where a byline or a date line sits between headline and body (<font> and <small> on 2000s table layouts)
 HEADER_BLOCK_TAGS = frozenset(("div", "p", "span", "li", "font", "small", "time"))
+#: a header block (byline, date line) is short: longer is text, shorter is a label or an icon's text
+HEADER_BLOCK_MIN_CHARS = 4
+HEADER_BLOCK_MAX_CHARS = 160
+#: where the body holds the headline too, its text has begun after this many blocks or at a block this long
+BODY_BEGUN_BLOCKS = 40
+BODY_BEGUN_CHARS = 300
 # Inside a comment, a related story or a teaser: never the article's own byline or date.
 FOREIGN_CONTEXT = re.compile(r"comment|talkback|related|recommend|teaser|promo", re.I)
 
@@ -95,6 +110,10 @@ SUBTITLE_MARKERS = re.compile(
 )
 # the short block of names and times between a headline and its subtitle (read past, not taken)
 BYLINE_OR_DATE = re.compile(r"author|writer|byline|reporter|date|time|publish", re.I)
+BYLINE_BLOCK_MAX_CHARS = 200
+#: a subtitle is a sentence or two: shorter is a label, longer is body text
+SUBTITLE_MIN_CHARS = 15
+SUBTITLE_MAX_CHARS = 400
 
 # -- Meta tags (layers/meta.py) ----------------------------------------------------------------------------
 
@@ -132,6 +151,13 @@ AUTHOR_MARKED = ".//*[@rel='author' or @itemprop='author' or contains(@id,'uthor
 AUTHOR_WORDS = ("author", "byline", "by-line", "writer", "reporter", "autor", "journalist", "columnist")
 # a link to a writer's own page: /writer/12, /author/dana/, /misc/writers/WRITER-1.1, /ty-writer/0000-...
 WRITER_HREF = re.compile(r"/(?:ty-)?writers?(?:/|-|\.|$)|/authors?/", re.I)
+#: a byline-classed text this short or long is no name (an initial, a paragraph)
+NAME_MIN_CHARS = 2
+NAME_MAX_CHARS = 80
+#: no more names than this from a heuristic (a longer list is a list of writers, not a byline)
+MAX_NAMES = 8
+#: a block whose author blocks hold this share of its text only groups them (read them, not it)
+GROUPED_NAMES_SHARE = 0.6
 BYLINE_LABEL_START = re.compile(r"^\s*(?:(?:מאת|by)\s*:?\s+|(?:כתב|כתבה|כתבו|מאתר)\s*:\s*)\S", re.I)
 #: a first body line "מאת: ..." longer than this is a sentence, not a byline
 BYLINE_LINE_MAX_CHARS = 60
@@ -148,6 +174,16 @@ UPDATED_ELEMENTS = (
 )
 #: class words of the elements that may print the article's time
 DATE_CLASS_WORDS = ("date", "Date", "time", "Time", "publish")
+#: a date-classed block's text is a date when it is this long (longer: a paragraph that mentions one)
+DATE_MIN_CHARS = 6
+DATE_MAX_CHARS = 80
+#: a date line opening the body: within its first blocks, and this short
+BODY_DATE_LINE_BLOCKS = 5
+DATE_LINE_MAX_CHARS = 40
+#: a byline block (author, date, time) longer than this is not one
+BYLINE_BLOCK_DATE_MAX_CHARS = 250
+#: a day without a time takes its clock from a neighbourhood of at most this much text
+NEARBY_CLOCK_MAX_CHARS = 3000
 CLOCK = re.compile(r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
 NUMERIC_DATE = re.compile(r"(?<!\d)\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})(?!\d)")
 UPDATED_LABEL = re.compile(r"עודכן|עודכנה|עדכון|updated|modified", re.I)
@@ -165,6 +201,44 @@ BYLINE_BLOCKS = (
     " or contains(@class,'article-info') or contains(@class,'article-meta') or contains(@class,'autor')]"
 )
 
+# -- Pictures, captions and credits (extract/images.py) ---------------------------------------------------
+
+NOT_A_PHOTO = re.compile(
+    r"logo|icon|avatar|spacer|pixel|blank|sprite|button|banner|/ads?/|placeholder|loader|\.svg(?:$|\?)|"
+    r"\.gif(?:$|\?)|default|defualt|data:image|1x1|tracking|emoji|flag",
+    re.I,
+)
+# Posters of players and thumbnails of related stories are not the article's pictures.
+NOT_ARTICLE_CONTAINER = re.compile(
+    r"video|player|related|recommend|promo|taboola|outbrain|teaser|share(?!able)|social|avatar|author|writer|"
+    r"comment|talkback|\bads?\b|banner|logo",
+    re.I,
+)
+#: an AMP page's pictures are <amp-img> (and <amp-anim> for animations, which are no photographs)
+PICTURE_TAGS = ("img", "amp-img")
+SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-full-src", "src")
+CAPTION_MARKERS = re.compile(
+    r"caption|credit|imageinfo|image-info|photo-text|img-text|legend|(?:img|image|photo|pic)[_-]?desc", re.I
+)
+# the article's own picture in a side column, outside the article region: a block classed as such
+ARTICLE_PICTURE_CLASSES = (
+    "ArticleImage",
+    "article-image",
+    "article_image",
+    "lead-image",
+    "main-image",
+    "featured-image",
+)
+ARTICLE_PICTURE = (
+    "//*[" + " or ".join(f"contains(@class,'{name}')" for name in ARTICLE_PICTURE_CLASSES) + "]/img"
+)
+# a link to a picture file: a gallery slide's full-size picture
+IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp)(?:[?#]|$)", re.I)
+#: a picture narrower or lower than this (by its attributes) is a thumbnail, not the article's photograph
+THUMBNAIL_PX = 150
+# an alt text that is only a file name ("IMG_2041.jpg") is no caption
+IMAGE_FILE_NAME = re.compile(r"\.(?:jpe?g|png|webp)$", re.I)
+
 # -- Section, tags, paywall (layers/generic/sections.py) ---------------------------------------------------
 
 BREADCRUMBS = (
@@ -181,6 +255,11 @@ SECTION_LABELS = (
 # WordPress marks a post's categories rel="category tag"
 CATEGORY_LINKS = ".//a[contains(concat(' ', normalize-space(@rel), ' '), ' category ')]"
 TAG_CLASS_WORDS = ("tags", "Tags", "keywords")
+#: a tag (or a post category) is a word or a few; a tag list longer than MAX_TAGS is a tag cloud
+TAG_MAX_CHARS = 40
+MAX_TAGS = 30
+#: a section label before the headline is a word or two
+SECTION_LABEL_MAX_CHARS = 25
 # "/news/.premium-1.2198200", "/premium/...", "-premium-": a premium article's address, on news sites
 PREMIUM_PATH = re.compile(r"(?:^|[/.\-])premium(?:[/.\-]|$)")
 
@@ -214,6 +293,14 @@ ERROR_BODY_CHARS = 400
 LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "profilepage"}
 #: without a headline or metadata, a page needs this much text (and 3 paragraphs) to be an article
 MIN_UNMARKED_BODY = 200
+#: ... and that text must hold this share of the page's paragraph text
+MIN_UNMARKED_DOMINANCE = 0.5
+#: linked headlines or titles in the body's container that make it a listing (with as many paragraphs)
+MIN_LISTING_TITLES = 3
+#: headed items under a one- or two-word title ("מבזקים") that make a listing
+MIN_LISTING_ITEMS = 5
+#: a body holding less than this share of the page's paragraph text is one block of a listing
+MAX_LISTING_DOMINANCE = 0.3
 HEADINGS = ".//h2 | .//h3 | .//h4"
 LINKED_HEADINGS = ".//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4]"
 VIDEO_TYPES = re.compile(r"video", re.I)
@@ -226,3 +313,7 @@ CONSENT_TEXT = re.compile(
 APP_ROOT = "//*[@id='__next' or @id='root' or @id='app' or @id='__nuxt' or @id='___gatsby' or @ng-version]"
 #: a page showing fewer characters than this without JavaScript is a shell, not a page with a short text
 SHELL_CHARS = 400
+#: a page showing more text than this is no consent wall or script shell, whatever else it says
+EMPTY_PAGE_MAX_CHARS = 4000
+#: a page this short that speaks of cookies and consent twice is a consent wall
+CONSENT_WALL_MAX_CHARS = 1500

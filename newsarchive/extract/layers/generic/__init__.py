@@ -16,11 +16,14 @@ from ...elements import class_and_id, text_of
 from ...images import images_generic
 from ...markers import (
     BOILERPLATE_MARKERS,
+    BYLINE_BLOCK_MAX_CHARS,
     BYLINE_OR_DATE,
     KICKER,
     PREMIUM_PATH,
     SUBTITLE_ELEMENTS,
     SUBTITLE_MARKERS,
+    SUBTITLE_MAX_CHARS,
+    SUBTITLE_MIN_CHARS,
 )
 from ...page import Page
 from ..base import NO_BODY, Body, Layer, finish_body, language_code
@@ -62,7 +65,7 @@ class GenericLayer(Layer):
                 is_candidate = sibling.tag in ("h2", "p") or SUBTITLE_MARKERS.search(marks)
                 if (
                     is_candidate
-                    and 15 <= len(text) <= 400
+                    and SUBTITLE_MIN_CHARS <= len(text) <= SUBTITLE_MAX_CHARS
                     and headline not in text
                     and not BOILERPLATE_MARKERS.search(marks)
                 ):
@@ -81,7 +84,7 @@ class GenericLayer(Layer):
             text = text_of(element)
             if (
                 SUBTITLE_MARKERS.search(marks)
-                and 15 <= len(text) <= 400
+                and SUBTITLE_MIN_CHARS <= len(text) <= SUBTITLE_MAX_CHARS
                 and not BOILERPLATE_MARKERS.search(marks)
             ):
                 return text
@@ -129,6 +132,6 @@ class GenericLayer(Layer):
 
 def _is_byline_block(element: etree._Element, text: str) -> bool:
     """A short block of names and times (the byline and date line between a headline and its subtitle)."""
-    if len(text) > 200 or element.tag in ("h2", "p"):
+    if len(text) > BYLINE_BLOCK_MAX_CHARS or element.tag in ("h2", "p"):
         return False
     return any(BYLINE_OR_DATE.search(class_and_id(e)) for e in element.iter() if isinstance(e.tag, str))

@@ -17,6 +17,10 @@ from ...markers import (
     BYLINE_LABEL_START,
     CREDIT_LINE,
     DATE_LABEL_START,
+    GROUPED_NAMES_SHARE,
+    MAX_NAMES,
+    NAME_MAX_CHARS,
+    NAME_MIN_CHARS,
     NUMERIC_DATE,
     PHOTO_LABEL,
     PICTURE_MARK,
@@ -25,9 +29,6 @@ from ...markers import (
 from ...page import Page
 from ..base import Body, names, unglued
 from .landmarks import Landmarks
-
-#: no more names than this from a heuristic (a longer list is a list of writers, not a byline)
-MAX_NAMES = 8
 
 
 def authors(page: Page, marks: Landmarks, body: Callable[[], Body]) -> list[str]:
@@ -65,9 +66,9 @@ def _classed_names(page: Page, marks: Landmarks) -> list[str]:
             name = page.first(".//*[@itemprop='name']", element) if is_item else None
             if name is not None:
                 text = text_of(name) or clean(name.get("content")) or text
-                if 2 <= len(text) <= 80:
+                if NAME_MIN_CHARS <= len(text) <= NAME_MAX_CHARS:
                     texts.append(text)
-            elif 2 <= len(text) <= 80:
+            elif NAME_MIN_CHARS <= len(text) <= NAME_MAX_CHARS:
                 texts += unglued(element, text)
         found = names(texts)
         if found:
@@ -82,7 +83,7 @@ def _groups_names(element: etree._Element, matched: list[etree._Element]) -> boo
     if not inner:
         return False
     covered = sum(len(text_of(other)) for other in inner if other.getparent() is not None)
-    return covered >= 0.6 * len(text_of(element))
+    return covered >= GROUPED_NAMES_SHARE * len(text_of(element))
 
 
 def _writer_links(page: Page, marks: Landmarks, region: etree._Element) -> list[str]:
@@ -102,7 +103,7 @@ def _writer_links(page: Page, marks: Landmarks, region: etree._Element) -> list[
         if marks.in_foreign_block(element, region) or element in marks.never_body:
             continue
         text = text_of(element)
-        if 2 <= len(text) <= 80:
+        if NAME_MIN_CHARS <= len(text) <= NAME_MAX_CHARS:
             texts.append(text)
     return names(texts)[:MAX_NAMES]
 

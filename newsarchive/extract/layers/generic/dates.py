@@ -12,13 +12,20 @@ from ....dates import has_time_of_day, parse_date
 from ....text import clean
 from ...elements import inside, text_of
 from ...markers import (
+    BODY_BEGUN_CHARS,
+    BODY_DATE_LINE_BLOCKS,
+    BYLINE_BLOCK_DATE_MAX_CHARS,
     BYLINE_BLOCKS,
     CLOCK,
     DATE_CLASS_WORDS,
     DATE_LINE,
+    DATE_LINE_MAX_CHARS,
+    DATE_MAX_CHARS,
+    DATE_MIN_CHARS,
     FOREIGN_CONTEXT,
     HEADER_BLOCK_TAGS,
     LABELLED_DATE,
+    NEARBY_CLOCK_MAX_CHARS,
     NUMERIC_DATE,
     PUBLISHED_ELEMENTS,
     UPDATE_FIRST,
@@ -53,7 +60,7 @@ def _marked_date(page: Page, scope: etree._Element, now: datetime | None) -> str
     elements = page.with_class_containing(DATE_CLASS_WORDS, scope) if dated else []
     for element in elements:
         text = text_of(element)
-        if not 6 <= len(text) <= 80 or inside(element, FOREIGN_CONTEXT, scope):
+        if not DATE_MIN_CHARS <= len(text) <= DATE_MAX_CHARS or inside(element, FOREIGN_CONTEXT, scope):
             continue
         if UPDATE_FIRST.match(text) and element is not elements[-1]:
             continue  # "עודכן: ..." before "פורסם: ...": the next date element is the publication
@@ -76,9 +83,9 @@ def _body_date_line(marks: Landmarks, now: datetime | None) -> str | None:
     if (body := marks.densest) is not None:
         for index, element in enumerate(body.iterdescendants(*HEADER_BLOCK_TAGS)):
             text = text_of(element)
-            if index > 4 or len(text) > 300:
+            if index >= BODY_DATE_LINE_BLOCKS or len(text) > BODY_BEGUN_CHARS:
                 break
-            if len(text) <= 40 and DATE_LINE.match(text) and parse_date(text, now=now):
+            if len(text) <= DATE_LINE_MAX_CHARS and DATE_LINE.match(text) and parse_date(text, now=now):
                 return text
     return None
 
@@ -101,7 +108,7 @@ def _byline_block_date(page: Page, region: etree._Element, now: datetime | None)
         # items joined with spaces: "<li>29.10.2013</li><li>18:05</li>" read as one string glue numbers
         text = clean(" ".join(element.itertext()))
         date, clock = NUMERIC_DATE.search(text), CLOCK.search(text)
-        if len(text) <= 250 and date and clock:
+        if len(text) <= BYLINE_BLOCK_DATE_MAX_CHARS and date and clock:
             joined = f"{date.group(0)} {clock.group(0)}"
             if parse_date(joined, now=now) is not None:
                 return joined
@@ -116,7 +123,7 @@ def _with_nearby_clock(element: etree._Element, date_text: str) -> str:
         if node is None:
             break
         text = text_of(node)
-        if len(text) > 3000:
+        if len(text) > NEARBY_CLOCK_MAX_CHARS:
             break
         after = text.split(date_text, 1)[-1]
         clock = CLOCK.search(after)
@@ -136,7 +143,7 @@ def updated_text(page: Page, marks: Landmarks, now: datetime | None) -> str | No
     if ("עודכן" in source or "pdated:" in source) and page.mentions("date", "time", "publish"):
         for element in page.with_class_containing(DATE_CLASS_WORDS, region):
             text = text_of(element)
-            if len(text) <= 80 and UPDATE_FIRST.match(text) and parse_date(text, now=now):
+            if len(text) <= DATE_MAX_CHARS and UPDATE_FIRST.match(text) and parse_date(text, now=now):
                 return text
     # a second <time> introduced by "עודכן:" (published first, then updated)
     for element in page.select(".//time[@datetime]", region):

@@ -11,9 +11,17 @@ from ....text import clean, fold_for_compare
 from ...blocks import is_page_form
 from ...elements import class_and_id, inside, is_link_list, text_of
 from ...markers import (
+    BODY_BEGUN_BLOCKS,
+    BODY_BEGUN_CHARS,
     BOILERPLATE_MARKERS,
+    BR_BODY_SHARE,
     FOREIGN_CONTEXT,
+    GRANDPARENT_SHARE,
+    HEADER_BLOCK_MAX_CHARS,
+    HEADER_BLOCK_MIN_CHARS,
     HEADER_BLOCK_TAGS,
+    INNER_BODY_SHARE,
+    MAX_LINK_SHARE,
     NEVER_BODY,
     SHORT_TEXT_BLOCK_MIN_CHARS,
     SHORT_TEXT_BLOCKS,
@@ -104,9 +112,13 @@ class Landmarks:
             if started and isinstance(element.tag, str) and element.tag in HEADER_BLOCK_TAGS:
                 seen += 1
                 text = text_of(element)
-                if holds_h1 and (seen > 40 or (len(text) > 300 and element.tag in ("div", "p"))):
+                if holds_h1 and (
+                    seen > BODY_BEGUN_BLOCKS or (len(text) > BODY_BEGUN_CHARS and element.tag in ("div", "p"))
+                ):
                     break  # the body's text has begun
-                if 4 <= len(text) <= 160 and not any(child.tag in ("div", "p") for child in element):
+                if HEADER_BLOCK_MIN_CHARS <= len(text) <= HEADER_BLOCK_MAX_CHARS and not any(
+                    child.tag in ("div", "p") for child in element
+                ):
                     found.append(element)
         return found
 
@@ -148,7 +160,7 @@ class Landmarks:
             ):
                 continue
             links = sum(len(clean("".join(a.itertext()))) for a in element.iter("a"))
-            if links > len(text) / 2:
+            if links > MAX_LINK_SHARE * len(text):
                 continue  # menus and lists of headlines
             weight = len(text) * (1 - links / len(text)) ** 2
             total += weight
@@ -158,7 +170,7 @@ class Landmarks:
             scores[parent] = scores.get(parent, 0.0) + weight
             grand = parent.getparent()
             if grand is not None and grand.tag not in ("body", "html"):
-                scores[grand] = scores.get(grand, 0.0) + weight * 0.5
+                scores[grand] = scores.get(grand, 0.0) + weight * GRANDPARENT_SHARE
         if not scores:
             return None, 0.0, 0.0
         return _best_container(scores, total)
@@ -171,12 +183,12 @@ def _best_container(scores: dict[etree._Element, float], total: float) -> Scored
     # Old templates put the whole body in one <div> as text split by <br><br>, beside short blocks
     # (title, byline, caption) in the same parent: that <div> is the body.
     for child in best:
-        if _is_br_text_block(child) and len(text_of(child)) >= 0.6 * score:
+        if _is_br_text_block(child) and len(text_of(child)) >= BR_BODY_SHARE * score:
             return child, score, total
     # A wrapper that wins only through short blocks of its own (subtitle, byline, date line) beside
     # the run of paragraphs: the paragraphs' own container is the body.
     inner = max((c for c in best if c in scores), key=lambda c: scores[c], default=None)
-    if inner is not None and scores[inner] >= 0.85 * score and not _has_like_sibling(inner):
+    if inner is not None and scores[inner] >= INNER_BODY_SHARE * score and not _has_like_sibling(inner):
         best, score = inner, scores[inner]
     # One wrapper per paragraph (React editors): the run of like siblings is the body.
     for _ in range(2):

@@ -6,13 +6,19 @@ from __future__ import annotations
 from lxml import etree
 
 from ...elements import is_link_list, precedes, text_of
-from ...markers import BREADCRUMBS, CATEGORY_LINKS, SECTION_LABELS, TAG_ADDRESS, TAG_CLASS_WORDS
+from ...markers import (
+    BREADCRUMBS,
+    CATEGORY_LINKS,
+    MAX_TAGS,
+    SECTION_LABEL_MAX_CHARS,
+    SECTION_LABELS,
+    TAG_ADDRESS,
+    TAG_CLASS_WORDS,
+    TAG_MAX_CHARS,
+)
 from ...page import Page
 from ..base import unique
 from .landmarks import Landmarks
-
-#: a tag list longer than this is a tag cloud, not the article's
-MAX_TAGS = 30
 
 
 def section_trail(page: Page, marks: Landmarks) -> list[str]:
@@ -38,7 +44,7 @@ def _section_labels(page: Page, marks: Landmarks) -> list[str]:
         if element.getparent() is None or is_link_list(element) or element in marks.never_body:
             continue
         links = list(element.iter("a"))
-        if len(links) == 1 and len(text_of(element)) <= 25 and precedes(element, h1):
+        if len(links) == 1 and len(text_of(element)) <= SECTION_LABEL_MAX_CHARS and precedes(element, h1):
             labels.append(text_of(element))
     if len(labels) >= 2:
         return unique(labels)
@@ -57,7 +63,7 @@ def _post_category(page: Page, marks: Landmarks) -> list[str]:
         if marks.in_foreign_block(link, scope):
             continue
         text = text_of(link)
-        return [text] if 2 <= len(text) <= 40 else []
+        return [text] if 2 <= len(text) <= TAG_MAX_CHARS else []
     return []
 
 
@@ -65,7 +71,9 @@ def tags(page: Page) -> list[str]:
     if not page.mentions("tag", "keyword"):
         return []
     for element in page.with_class_containing(TAG_CLASS_WORDS, also="//*[@rel='tag']"):
-        items = unique([text_of(a) for a in element.iter("a") if a.get("href") and len(text_of(a)) < 40])
+        items = unique(
+            [text_of(a) for a in element.iter("a") if a.get("href") and len(text_of(a)) < TAG_MAX_CHARS]
+        )
         if items:
             return items[:MAX_TAGS]
     return []
