@@ -22,6 +22,8 @@ import sqlite_utils
 from ..article import Article
 from ..dates import format_utc
 from ..fetched import FetchedPage
+from . import reports
+from . import search as searching
 from .archive_file import check_archive_file, readonly_uri
 from .batches import chunks, overlapped
 from .hebrew import index_token_source
@@ -29,10 +31,9 @@ from .location import default_db_path
 from .pages import PAGE_COLUMNS, UnreadablePage, page_from_row, write_page
 from .query import parse_day_filter
 from .records import other_scheme, record_to_article, rows_as_dicts, storable
-from .reports import Stats, export, iter_export, stats
 from .revisions import HeadlineChange, Version, due_for_revisit, headline_changes, versions_of
 from .schema import SCHEMA_VERSION, is_current, migrate, state_of
-from .search import Hit, matching_urls, search
+from .search import Hit
 from .writing import Prepared, Written, prepare, write_prepared
 
 BUSY_TIMEOUT_MS = 30_000
@@ -283,7 +284,7 @@ class Archive:
 
         Raises :class:`QueryError` for a query that cannot be run (with a message for the user).
         """
-        return search(
+        return searching.search(
             self.db.conn,
             query,
             site=site,
@@ -297,7 +298,7 @@ class Archive:
 
     def matching_urls(self, query: str, *, now: datetime | None = None) -> list[str]:
         """Every article the query matches, best first (no limit): for evaluation and exports."""
-        return matching_urls(self.db.conn, query, now=now)
+        return searching.matching_urls(self.db.conn, query, now=now)
 
     # -- revisions -------------------------------------------------------------------------------------
 
@@ -320,13 +321,13 @@ class Archive:
         """The URLs of these sites' articles that are due to be fetched again (revisions.REVISIT_SCHEDULE)."""
         return due_for_revisit(self.db.conn, sites, now or datetime.now(UTC), limit)
 
-    def stats(self, *, since: str | None = None, until: str | None = None) -> Stats:
+    def stats(self, *, since: str | None = None, until: str | None = None) -> reports.Stats:
         """Counts per site and per day, and field coverage per site (see :mod:`.reports`)."""
-        return stats(self, since=since, until=until)
+        return reports.stats(self, since=since, until=until)
 
     def export(self, fmt: str, out: Any, **filters: Any) -> int:
         """Write the articles (filtered by sites=, since=, until=, author=) as jsonl, csv or parquet."""
-        return export(iter_export(self, **filters), fmt, out)
+        return reports.export(reports.iter_export(self, **filters), fmt, out)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -338,7 +339,7 @@ class Archive:
         self.close()
 
 
-# -- records ---------------------------------------------------------------------------------------------
+# -- opening an older archive, and times ----------------------------------------------------------------
 
 
 def _upgrade_schema(path: Path) -> None:
