@@ -35,8 +35,14 @@ class Outcome:
 
     @property
     def reason_kind(self) -> str:
-        """The reason without its particulars ("empty body (12 characters)" -> "empty body"), to count by."""
-        return (self.reason or "not an article").split(" (")[0]
+        return reason_kind(self.reason)
+
+
+def reason_kind(reason: str | None) -> str:
+    """What a page was skipped for, without its particulars, to count by: "empty body (12 characters)" and
+    "section or tag page: a one-word title over 6 linked headlines" count as "empty body" and "section or tag
+    page". Crawls, imports and re-extraction all count by it (the whole reason stays with the stored page)."""
+    return (reason or "not an article").split(" (")[0].split(":")[0]
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,7 @@ class IngestReport:
 
     def skipped_for(self, reason: str) -> int:
         """How many pages were skipped for this reason (counted, like all, without its particulars)."""
-        return self.skipped[_reason_key(reason)]
+        return self.skipped[reason_kind(reason)]
 
     def add_damage(self, damage: FileDamage) -> None:
         self.total_damaged += 1
@@ -136,7 +142,7 @@ def ingest(
             if outcome.new_version:
                 report.new_versions[outcome.article.site] += 1
         else:
-            report.skipped[_reason_key(outcome.reason or "")] += 1
+            report.skipped[outcome.reason_kind] += 1
         if keep_outcomes:
             report.outcomes.append(outcome)
         if on_outcome is not None:
@@ -343,11 +349,6 @@ def mostly_hebrew(body: bytes, charset: str | None = None, *, share: float = 0.5
         return False
     hebrew, hebrew_share = hebrew_letters(text)
     return hebrew >= 100 and hebrew_share >= share
-
-
-def _reason_key(reason: str) -> str:
-    """Group reasons that differ only in their numbers: "empty body (12 characters...)"."""
-    return reason.split(" (")[0].split(":")[0] if reason else "unknown"
 
 
 def html_files(paths: Iterable[Path]) -> list[Path]:
