@@ -138,8 +138,8 @@ def main() -> None:
             replay = {
                 "REPLAY_HOSTS": {HOST: f"http://127.0.0.1:{port}/{HOST}"},
                 "DOWNLOAD_HANDLERS": {
-                    "http": "newsarchive.middlewares.ReplayDownloadHandler",
-                    "https": "newsarchive.middlewares.ReplayDownloadHandler",
+                    "http": "newsarchive.replay.ReplayDownloadHandler",
+                    "https": "newsarchive.replay.ReplayDownloadHandler",
                 },
             }
             common = {

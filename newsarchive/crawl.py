@@ -4,31 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import mimetypes
 import os
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.project import get_project_settings
 
+from . import crawl_stats
+from .crawl_stats import DISCOVERY_ERRORS, ERRORS, SKIPPED
 from .dates import NotADate, parse_day
 from .extract.blocked import BLOCKED
 from .frontier import Frontier, FrontierError
+from .replay import replay_server, use_replay
 from .sites import profile_for_url, profiles_for, web_address
 from .sites.adhoc import adhoc_profile
 from .spiders.news import NewsSpider
 from .store import Archive
-from .warc import WarcReplayIndex, is_warc
 
 #: where --resume keeps each site's crawl frontier (newsarchive.frontier); $NEWSARCHIVE_JOBS moves it
 JOBS_DIR = Path(os.environ.get("NEWSARCHIVE_JOBS", Path("data") / "jobs"))
@@ -191,18 +189,7 @@ def run_crawl(
     with replay_server(options.replay) as replay_hosts:
         base = crawl_settings(options)
         if replay_hosts is not None:
-            base.set("REPLAY_HOSTS", replay_hosts, priority="cmdline")
-            # a saved snapshot on this machine: no politeness delays needed (unless asked for)
-            base.set("DOWNLOAD_DELAY", 0, priority="spider")
-            base.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
-            base.set(
-                "DOWNLOAD_HANDLERS",
-                {
-                    "http": "newsarchive.middlewares.ReplayDownloadHandler",
-                    "https": "newsarchive.middlewares.ReplayDownloadHandler",
-                },
-                priority="cmdline",
-            )
+            use_replay(base, replay_hosts)
         frontiers = open_frontiers([site for site, _ in jobs], options) if options.resume else {}
         process = AsyncCrawlerProcess(base)
         crawlers: dict[str, Crawler] = {}
@@ -227,6 +214,15 @@ def run_crawl(
             _every_second(lambda: on_tick(summarize(crawlers, time.monotonic() - started, final=False)))
         process.start()
     summaries = summarize(crawlers, time.monotonic() - started, final=True)
+    _settle(summaries, runs, frontiers)
+    return summaries
+
+
+def _settle(
+    summaries: list[SiteSummary], runs: dict[str, asyncio.Task[None]], frontiers: dict[str, Frontier]
+) -> None:
+    """What the crawl's end adds to each site's summary: the error its crawler stopped on, a crawl stopped
+    from outside, a damaged crawl state set aside."""
     for summary in summaries:
         run = runs[summary.site]
         error = run.exception() if run.done() and not run.cancelled() else None
@@ -241,7 +237,6 @@ def run_crawl(
                 f"its crawl state was damaged and was set aside as {frontier.set_aside}; this crawl started"
                 " afresh (what the archive holds was not fetched again)"
             )
-    return summaries
 
 
 def open_frontiers(sites: list[str], options: CrawlOptions) -> dict[str, Frontier]:
@@ -277,21 +272,12 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
         spider = getattr(crawler, "spider", None)
         summary = SiteSummary(site=site, seconds=seconds)
         summary.queued = spider.queued_here if spider is not None else 0
-        summary.fetched = sum(
-            v for k, v in stats.items() if k.startswith("downloader/response_status_count/")
-        )
-        summary.stored = stats.get("newsarchive/stored", 0)
-        summary.changed = stats.get("newsarchive/changed", 0)
-        summary.unchanged = stats.get("newsarchive/unchanged", 0)
-        for key, value in stats.items():
-            for kind, bucket in (
-                ("skipped", summary.skipped),
-                ("errors", summary.errors),
-                ("discovery_errors", summary.errors),
-            ):
-                prefix = f"newsarchive/{kind}/"
-                if key.startswith(prefix):
-                    bucket[key[len(prefix) :]] = bucket.get(key[len(prefix) :], 0) + value
+        summary.fetched = crawl_stats.pages_fetched(stats)
+        summary.stored = crawl_stats.total(stats, crawl_stats.STORED)
+        summary.changed = crawl_stats.total(stats, crawl_stats.CHANGED)
+        summary.unchanged = crawl_stats.total(stats, crawl_stats.UNCHANGED)
+        summary.skipped = crawl_stats.reasons(stats, SKIPPED)
+        summary.errors = crawl_stats.reasons(stats, ERRORS, DISCOVERY_ERRORS)
         summary.finish_reason = stats.get("finish_reason", "") if final else ""
         if final and spider is not None:
             summary.failure = _fruitless(summary, stats, revisit=spider.revisit)
@@ -309,13 +295,11 @@ def _fruitless(summary: SiteSummary, stats: dict[str, Any], *, revisit: bool) ->
         return f"{BLOCKED}: {summary.blocked} of {summary.fetched} pages fetched were challenge pages"
     if revisit:
         return ""
-    discovered = stats.get("newsarchive/sitemaps", 0) + stats.get("newsarchive/feeds", 0)
+    discovered = crawl_stats.total(stats, crawl_stats.SITEMAPS) + crawl_stats.total(stats, crawl_stats.FEEDS)
     if not discovered and not summary.queued:
-        reasons = {k.removeprefix("newsarchive/discovery_errors/"): v for k, v in stats.items()
-                   if k.startswith("newsarchive/discovery_errors/")}  # fmt: skip
+        reasons = crawl_stats.reasons(stats, DISCOVERY_ERRORS)
         return f"nothing could be discovered ({_reasons(reasons) or 'no sitemap or feed found'})"
-    article_errors = {k.removeprefix("newsarchive/errors/"): v for k, v in stats.items()
-                      if k.startswith("newsarchive/errors/")}  # fmt: skip
+    article_errors = crawl_stats.reasons(stats, ERRORS)
     # a site whose articles all failed, and that gave no article this run, not even one the archive holds
     # (a site that only lists a few broken addresses besides archived ones is working)
     known = summary.skipped.get("already in the archive", 0)
@@ -330,94 +314,3 @@ def _reasons(counts: dict[str, int], most: int = 3) -> str:
     """ "12 HTTP 404, 3 timeout": the commonest reasons first."""
     ranked = sorted(counts.items(), key=lambda item: -item[1])[:most]
     return ", ".join(f"{n} {reason}" for reason, n in ranked)
-
-
-# -- replay ------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def replay_server(folder: Path | None) -> Iterator[dict[str, str] | None]:
-    """Serve a saved site snapshot on 127.0.0.1: ``folder/<host>/<path>`` (or ``<path>?<query>`` when
-    saved with its query string), or the responses a WARC file captured, with their status and headers.
-    Yields the REPLAY_HOSTS mapping."""
-    if folder is None:
-        yield None
-        return
-    folder = Path(folder)
-    handler: type[BaseHTTPRequestHandler]
-    if folder.is_file() and is_warc(folder):
-        index = WarcReplayIndex(folder)
-        hosts, handler = index.hosts, _warc_handler(index)
-    else:
-        hosts = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-        if not hosts:
-            raise ValueError(
-                f"{folder} holds no saved sites (expected folders named after hosts, or a .warc.gz file)"
-            )
-        handler = _snapshot_handler(folder)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="newsarchive-replay", daemon=True)
-    thread.start()
-    try:
-        port = server.server_address[1]
-        yield {host: f"http://127.0.0.1:{port}/{host}" for host in hosts}
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _ReplayHandler(BaseHTTPRequestHandler):
-    """What both replay servers share: a whole answer at once, and no request log on the console."""
-
-    def send_whole(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _snapshot_handler(root: Path) -> type[BaseHTTPRequestHandler]:
-    root = root.resolve()
-
-    class SnapshotHandler(_ReplayHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            path = unquote(parts.path)
-            target = (root / path.lstrip("/")).resolve()
-            if target.is_dir():
-                target = target / "index.html"
-            query = unquote(parts.query)
-            if query and "/" not in query and "\0" not in query:
-                # a page saved with its query string in its file name ("index.html?p=1" for "/?p=1")
-                with_query = target.with_name(target.name + "?" + query)
-                if with_query.is_file():
-                    target = with_query
-            if root not in target.parents or not target.is_file():
-                self.send_error(404)
-                return
-            body = target.read_bytes()
-            kind = mimetypes.guess_type(target.name)[0] or "text/html"
-            if target.suffix in (".xml", ".rss") or target.name.endswith(".xml.gz"):
-                kind = "application/xml" if not target.name.endswith(".gz") else "application/gzip"
-            content_type = f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
-            self.send_whole(200, [("Content-Type", content_type)], body)
-
-    return SnapshotHandler
-
-
-def _warc_handler(index: WarcReplayIndex) -> type[BaseHTTPRequestHandler]:
-    class WarcHandler(_ReplayHandler):
-        def do_GET(self) -> None:
-            host, _, target = self.path.lstrip("/").partition("/")
-            captured = index.response(host, "/" + target)
-            if captured is None:
-                self.send_error(404, "not in the WARC file")
-                return
-            self.send_whole(*captured)
-
-    return WarcHandler

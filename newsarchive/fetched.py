@@ -17,7 +17,7 @@ class FetchedPage:
     """A raw response as fetched, kept so the article can be extracted again later."""
 
     url: str
-    body: bytes
+    body: bytes = field(repr=False)  # Scrapy logs a dropped item's repr: the page itself stays out of the log
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: datetime | None = None

@@ -1,26 +1,32 @@
 """Downloader components: what is on the site (for every request), the HTTP transport with a bound on response
-headers, replay of saved sites, and back-off (with Retry-After) for struggling sites."""
+headers, back-off (with Retry-After) for struggling sites, and the capture of every response to WARC files."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from http import HTTPStatus
+from pathlib import Path
 from time import monotonic  # the clock of Scrapy's downloader slots
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from scrapy import Request
-from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy import Request, signals
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 from twisted.web._newclient import HEADER, STATUS
+from warcio.statusandheaders import StatusAndHeaders
 
+from . import crawl_stats
 from .sites import DEFAULT_PORTS, SiteProfile, web_address
+from .warc import DEFAULT_ROTATE_BYTES, HttpRecord, RotatingWarcWriter, WarcWriteError, request_target
 
 #: the longest pause a Retry-After may impose on a site
 MAX_RETRY_AFTER_S = 600
@@ -93,7 +99,7 @@ class SiteGuardMiddleware:
             return
         reason = off_site(request.url, profiles.values())
         if reason is not None:
-            self.crawler.stats.inc_value("newsarchive/off_site")
+            crawl_stats.add(self.crawler.stats, crawl_stats.OFF_SITE)
             raise OffSite(reason, redirected=bool(request.meta.get("redirect_urls")))
 
 
@@ -167,42 +173,6 @@ def _bounded_parser(base: type) -> type:
     return BoundedLineParser
 
 
-class ReplayDownloadHandler(BaseDownloadHandler):
-    """Sends requests for real hostnames to local servers, keeping the real URLs everywhere above the
-    transport (scheduler, dupefilter, robots.txt, offsite checks, items).
-
-    ``REPLAY_HOSTS``: {"www.ynet.co.il": "http://127.0.0.1:8765/www.ynet.co.il", ...}; the target's path is
-    prepended to the request's. With ``REPLAY_STRICT`` (default), a host with no mapping is an error, so a
-    replayed crawl can never reach the network.
-    """
-
-    lazy = False
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        hosts = crawler.settings.getdict("REPLAY_HOSTS")
-        if not hosts:
-            raise NotConfigured("no REPLAY_HOSTS")
-        self.hosts = {host.lower(): urlsplit(target) for host, target in hosts.items()}
-        self.strict = crawler.settings.getbool("REPLAY_STRICT", True)
-        self.inner = BoundedHTTPDownloadHandler.from_crawler(crawler)
-
-    async def download_request(self, request: Request) -> Response:
-        parts = urlsplit(request.url)
-        target = self.hosts.get((parts.hostname or "").lower().rstrip("."))
-        if target is None:
-            if self.strict:
-                raise IgnoreRequest(f"replay: no saved copy of {parts.hostname}")
-            return await self.inner.download_request(request)
-        path = target.path.rstrip("/") + (parts.path or "/")
-        local = request.replace(url=urlunsplit((target.scheme, target.netloc, path, parts.query, "")))
-        response = await self.inner.download_request(local)
-        return response.replace(url=request.url, request=request)
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-
 class BackoffMiddleware:
     """Slows a site down when it struggles, before RetryMiddleware (which runs after this) retries.
 
@@ -227,7 +197,7 @@ class BackoffMiddleware:
             return response
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         if wait is not None:
-            self.crawler.stats.inc_value("newsarchive/retry_after")
+            crawl_stats.add(self.crawler.stats, crawl_stats.RETRY_AFTER)
             self._pause(request, min(wait, MAX_RETRY_AFTER_S))
         else:
             self._pause(request, self._backoff(request))
@@ -248,7 +218,7 @@ class BackoffMiddleware:
         # check, so it becomes a millisecond).
         slot.delay = max(slot.delay, 0.001)
         slot.lastseen = max(slot.lastseen, monotonic() + wait - slot.delay)
-        self.crawler.stats.inc_value("newsarchive/backoff")
+        crawl_stats.add(self.crawler.stats, crawl_stats.BACKOFF)
 
 
 def retry_after_seconds(value: bytes | None) -> float | None:
@@ -263,3 +233,104 @@ def retry_after_seconds(value: bytes | None) -> float | None:
     except (TypeError, ValueError, OverflowError):  # an absurd offset or year overflows
         return None
     return max(0.0, moment.timestamp() - time.time())
+
+
+# -- WARC capture --------------------------------------------------------------------------------------------
+# Capture sits next to the downloader (priority 950), before Scrapy decompresses or follows redirects, so each
+# response record holds the bytes the server sent, with its headers. Twisted has already removed chunked
+# transfer coding by then, so that header is kept under another name and Content-Length tells the true length.
+
+#: the reason a page is counted as lost, and the crawl's finish reason, when the WARC cannot be written
+WARC_WRITE_FAILED = "WARC write failed"
+
+
+class NotCaptured(IgnoreRequest):
+    """A response that could not be written to the crawl's WARC file (a full disk, a folder that cannot be
+    made): the page is not stored, and the crawl stops, as when the archive cannot be written."""
+
+
+def http_records(request: Request, response: Response) -> tuple[HttpRecord, HttpRecord]:
+    """A response and its request as the WARC file keeps them."""
+    return (
+        HttpRecord(response.url, _response_headers(response), response.body, _ip_address(response)),
+        HttpRecord(request.url, _request_headers(request), request.body or b""),
+    )
+
+
+def _response_headers(response: Response) -> StatusAndHeaders:
+    headers = []
+    for name, values in response.headers.items():
+        key = name.decode("latin-1")
+        for value in values:
+            if key.lower() == "transfer-encoding":
+                key = "X-Archive-Orig-Transfer-Encoding"
+            if key.lower() != "content-length":
+                headers.append((key, value.decode("latin-1")))
+    headers.append(("Content-Length", str(len(response.body))))
+    try:
+        phrase = HTTPStatus(response.status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    protocol = getattr(response, "protocol", None) or "HTTP/1.1"
+    return StatusAndHeaders(f"{response.status} {phrase}", headers, protocol=protocol)
+
+
+def _request_headers(request: Request) -> StatusAndHeaders:
+    parts = urlsplit(request.url)
+    target = request_target(request.url)
+    headers = [("Host", parts.netloc)]
+    for name, values in request.headers.items():
+        for value in values:
+            headers.append((name.decode("latin-1"), value.decode("latin-1")))
+    return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
+
+
+def _ip_address(response: Response) -> dict[str, str]:
+    address = getattr(response, "ip_address", None)
+    return {"WARC-IP-Address": str(address)} if address else {}
+
+
+class WarcCaptureMiddleware:
+    """Writes every request and response of a crawl to rotating WARC files in ``WARC_DIR`` (one series per
+    site and crawl: ``<crawl id>-<site>-00000.warc.gz``); ``WARC_ROTATE_BYTES`` sets the file size."""
+
+    def __init__(self, crawler: Crawler, folder: Path) -> None:
+        self.crawler = crawler
+        self.folder = folder
+        self.writer: RotatingWarcWriter | None = None
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        folder = crawler.settings.get("WARC_DIR")
+        if not folder:
+            raise NotConfigured("no WARC_DIR")
+        middleware = cls(crawler, Path(folder))
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "cached" in response.flags:
+            return response
+        if self.writer is None:
+            site = "+".join(getattr(self.crawler.spider, "profiles", {})) or "crawl"
+            prefix = f"{self.crawler.settings.get('CRAWL_ID', 'newsarchive')}-{site}"
+            self.writer = RotatingWarcWriter(
+                self.folder, prefix, self.crawler.settings.getint("WARC_ROTATE_BYTES", DEFAULT_ROTATE_BYTES)
+            )
+        when = datetime.now(UTC)
+        try:
+            self.writer.write(*http_records(request, response), when)
+        except WarcWriteError as error:
+            if not self.failed:  # said once, and the crawl stopped: every page from now on would be lost
+                self.failed = True
+                self.crawler.spider.logger.error("WARC capture failed, stopping the crawl: %s", error)
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=WARC_WRITE_FAILED))
+            raise NotCaptured(str(error)) from None
+        request.meta["fetched_at"] = when  # the page's fetch time is the record's date, to the microsecond
+        crawl_stats.add(self.crawler.stats, crawl_stats.WARC_RECORDS, 2)
+        return response
+
+    def spider_closed(self) -> None:
+        if self.writer is not None:
+            self.writer.close()

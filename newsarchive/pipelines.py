@@ -1,12 +1,20 @@
-"""The item pipeline: fetched page -> extract -> validate -> store, in batches, counting every outcome."""
+"""The item pipeline: fetched page -> extract -> validate -> store, in batches, counting every outcome.
+
+It owns the crawl's archive: opens it when the spider opens, keeps the crawl log in it, closes it at the end.
+"""
 
 from __future__ import annotations
 
+import json
+
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from . import crawl_stats
 from .article import Article
+from .crawl_stats import ERRORS, SKIPPED
 from .fetched import FetchedPage
 from .frontier import FrontierError
 from .ingest import (
@@ -15,6 +23,7 @@ from .ingest import (
     keep_own_addresses,
     names_another_address,
     names_another_article,
+    reason_kind,
     store_pages,
 )
 from .spiders.items import PageItem
@@ -27,19 +36,24 @@ ALIAS = "another address of an article already in the archive"
 #: is the one the address belongs to, whichever came first (a CMS naming one story as every page's
 #: canonical gave the address to whichever page came first, and the story itself was lost as an alias)
 MOST_HELD = 200
+#: the reason pages are counted as lost, and the crawl's finish reason, when the archive cannot be written
+ARCHIVE_WRITE_FAILED = "archive write failed"
 
 
 class ArchivePipeline:
-    """Extracts each page and stores the articles (with their raw pages) through the spider's archive.
+    """Extracts each page and stores the articles (with their raw pages) in the archive (``ARCHIVE_DB``).
 
     Writes are batched (``ARCHIVE_BATCH_SIZE``); a batch is counted as stored only once it is committed.
     Pages that are not articles keep their raw bytes in `pages` with the reason, and are dropped.
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.get("ARCHIVE_DB"):
+        self.db = crawler.settings.get("ARCHIVE_DB")
+        if not self.db:
             raise NotConfigured("no ARCHIVE_DB: nothing to store into")
         self.crawler = crawler
+        self.crawl_id = crawler.settings.get("CRAWL_ID") or "crawl"
+        self.archive: Archive | None = None
         self.batch_size = crawler.settings.getint("ARCHIVE_BATCH_SIZE", 50)
         self.pending: list[tuple[Article, FetchedPage, str]] = []
         self.held: list[tuple[Article, FetchedPage, str]] = []
@@ -47,21 +61,31 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.log, signal=crawl_stats.error_counted)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
-    @property
-    def archive(self) -> Archive:
-        return self.crawler.spider.archive
+    def open_spider(self) -> None:
+        self.archive = Archive(self.db)
+
+    def log(self, event: str, url: str | None, reason: str, site: str) -> None:
+        """An entry in the archive's crawl log; a log the archive cannot take (a full disk) stays in
+        Scrapy's log and the statistics."""
+        if self.archive is None:
+            return
+        try:
+            self.archive.log(event, url, reason=reason, site=site, crawl=self.crawl_id)
+        except StorageError as error:
+            self.crawler.spider.logger.error(
+                "crawl log entry not stored (%s %s: %s): %s", event, url, reason, error
+            )
 
     def process_item(self, item: PageItem) -> PageItem:
-        page = item.fetched_page()
+        page = item.page
         outcome = extract_page(page)
-        stats = self.crawler.stats
         if outcome.article is None:
-            reason = outcome.reason_kind
-            stats.inc_value("newsarchive/skipped")
-            stats.inc_value(f"newsarchive/skipped/{reason}")
-            stats.inc_value(f"newsarchive/site/{item.site}/skipped")
+            crawl_stats.count(self.crawler.stats, SKIPPED, outcome.reason_kind, item.site)
             try:
                 self.archive.store_page(page, outcome.reason or "not an article")
             except StorageError as error:
@@ -107,20 +131,19 @@ class ArchivePipeline:
         for done, claim, (article, page, site) in zip(written, claims, batch, strict=True):
             if done.kind in ("known", "superseded"):
                 reason = CLAIMS_ANOTHER if claim else ALIAS
-                stats.inc_value("newsarchive/skipped")
-                stats.inc_value(f"newsarchive/skipped/{reason}")
-                stats.inc_value(f"newsarchive/site/{site}/skipped")
+                crawl_stats.count(stats, SKIPPED, reason_kind(reason), site)
                 try:  # kept under the address asked for, so that it is not asked for again
                     self.archive.store_page(page, f"{reason}: {article.url}")
                 except StorageError as error:
                     self._write_failed(error, pages=1)
                     return error
                 continue
-            stats.inc_value("newsarchive/stored")
-            stats.inc_value(f"newsarchive/site/{site}/stored")
+            crawl_stats.add(stats, crawl_stats.STORED, site=site)
             # a page fetched again is a new version only if its content really changed
             if done.kind in ("changed", "unchanged"):
-                stats.inc_value(f"newsarchive/{done.kind}")
+                crawl_stats.add(
+                    stats, crawl_stats.CHANGED if done.kind == "changed" else crawl_stats.UNCHANGED
+                )
         self._done([page for _, page, _ in batch])
         return None
 
@@ -136,11 +159,11 @@ class ArchivePipeline:
             self.crawler.spider.logger.error("%s", error)
 
     def _write_failed(self, error: StorageError, pages: int) -> None:
-        self.crawler.stats.inc_value("newsarchive/errors/archive write failed", pages)
+        crawl_stats.count(self.crawler.stats, ERRORS, ARCHIVE_WRITE_FAILED, times=pages)
         self.crawler.spider.logger.error("%d pages not stored: %s", pages, error)
         if not self.stopping:
             self.stopping = True
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive write failed"))
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=ARCHIVE_WRITE_FAILED))
 
     def _taken(self, url: str) -> bool:
         """Whether the archive, or this crawl's pending batch, holds an article under the address."""
@@ -148,8 +171,20 @@ class ArchivePipeline:
 
     def close_spider(self) -> None:
         if self.stopping and self.held:  # the archive cannot be written: fetched again by the next crawl
-            self.crawler.stats.inc_value("newsarchive/errors/archive write failed", len(self.held))
+            crawl_stats.count(self.crawler.stats, ERRORS, ARCHIVE_WRITE_FAILED, times=len(self.held))
         else:
             self.pending += self.held
         self.held = []
         self.flush()
+
+    def spider_closed(self, reason: str) -> None:
+        """The crawl's last entry in the crawl log, for each of its sites: how it ended and its counts; then
+        the archive is closed."""
+        if self.archive is None:
+            return
+        counts = crawl_stats.totals(self.crawler.stats.get_stats())
+        for site in getattr(self.crawler.spider, "profiles", {}):
+            entry = json.dumps({"finish_reason": reason, **counts}, ensure_ascii=False)
+            self.log("finished", None, reason=entry, site=site)
+        self.archive.close()
+        self.archive = None

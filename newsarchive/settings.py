@@ -61,7 +61,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "newsarchive.middlewares.SiteGuardMiddleware": 50,
     "newsarchive.middlewares.BackoffMiddleware": 560,
-    "newsarchive.warc_capture.WarcCaptureMiddleware": 950,
+    "newsarchive.middlewares.WarcCaptureMiddleware": 950,
 }
 WARC_DIR = os.environ.get("NEWSARCHIVE_WARC_DIR", "")
 

@@ -1,27 +1,32 @@
-"""WARC files: streaming reads for import and replay (no Scrapy here; what a crawl captures is
-:mod:`newsarchive.warc_capture`).
+"""WARC files: rotating writes for a crawl's capture, streaming reads for import and replay. No Scrapy here:
+a crawl captures through :class:`newsarchive.middlewares.WarcCaptureMiddleware`; replay is
+:mod:`newsarchive.replay`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import re
+import socket
 import sys
-import warnings
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 import brotli
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
+from . import __version__
 from .dates import parse_utc
 from .encoding import header
-from .sites import host_of
-from .warc_reader import MAX_PAYLOAD_BYTES, Damage, Record, read_record_at, read_records
+from .warc_reader import MAX_PAYLOAD_BYTES, Damage, Record, read_records
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -39,6 +44,122 @@ def request_target(url: str) -> str:
     """What an HTTP request line asks for: the path and query of the URL."""
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+# -- writing ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class HttpRecord:
+    """An HTTP request or response as a WARC record keeps it: its address, its status or request line and
+    headers, and its payload as sent."""
+
+    url: str
+    head: StatusAndHeaders
+    body: bytes
+    #: WARC headers of its own (WARC-IP-Address)
+    warc_headers: dict[str, str] = field(default_factory=dict)
+
+
+class WarcWriteError(Exception):
+    """The WARC files cannot be written (a full disk, a folder that cannot be made)."""
+
+
+#: a WARC file is closed and the next one begun past this size (bytes), as in Heritrix and wget
+DEFAULT_ROTATE_BYTES = 1_000_000_000
+
+
+class RotatingWarcWriter:
+    """Gzipped WARC 1.1 files ``<prefix>-00000.warc.gz``, ``-00001``..., each opened with a warcinfo record,
+    a new one begun once the current one passes ``rotate_bytes``."""
+
+    def __init__(self, folder: Path, prefix: str, rotate_bytes: int = DEFAULT_ROTATE_BYTES) -> None:
+        self.folder = folder
+        self.prefix = prefix
+        self.rotate_bytes = rotate_bytes
+        self.number = -1
+        self.path: Path | None = None
+        self.file: IO[bytes] | None = None
+        self.writer: WARCWriter | None = None
+        #: a write failed: the series ends there
+        self.broken = False
+
+    def _open_next(self) -> WARCWriter:
+        self.close()
+        self.number += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = path = self.folder / f"{self.prefix}-{self.number:05d}.warc.gz"
+        self.file = path.open("xb")
+        self.writer = WARCWriter(self.file, gzip=True, warc_version="1.1")
+        info = {
+            "software": f"newsarchive/{__version__} (Scrapy; warcio)",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "hostname": socket.gethostname(),
+            "isPartOf": self.prefix,
+        }
+        self.writer.write_record(self.writer.create_warcinfo_record(path.name, info))
+        return self.writer
+
+    def write(self, response: HttpRecord, request: HttpRecord, when: datetime) -> None:
+        """Write a response and its request; :class:`WarcWriteError` when they cannot be written whole (a
+        full disk): the file is then cut back to its last whole record, and nothing more is written."""
+        if self.broken:
+            raise WarcWriteError("an earlier write failed")
+        path, end = self.path, self.file.tell() if self.file is not None else 0
+        try:
+            self._write(response, request, when)
+        except OSError as error:
+            self.broken = True
+            self._cut_back(path, end)
+            raise WarcWriteError(f"{self.path or self.folder}: {error.strerror or error}") from None
+
+    def _cut_back(self, path: Path | None, end: int) -> None:
+        """After a failed write: close the file and cut off the half-written record (freeing its space), so
+        that the series ends with a whole record; a file begun by the failed write is removed."""
+        current, file = self.path, self.file
+        self.file = self.writer = None
+        if file is not None:
+            with contextlib.suppress(OSError):  # flushing fails again on a full disk; the descriptor closes
+                file.close()
+        if current is None or file is None:  # nothing was opened
+            return
+        with contextlib.suppress(OSError):
+            if current == path:
+                os.truncate(current, end)
+            else:
+                current.unlink()
+
+    def _write(self, response: HttpRecord, request: HttpRecord, when: datetime) -> None:
+        writer = self.writer
+        if writer is None or (self.file is not None and self.file.tell() >= self.rotate_bytes):
+            writer = self._open_next()
+        date = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        response_record = writer.create_warc_record(
+            response.url,
+            "response",
+            payload=io.BytesIO(response.body),
+            http_headers=response.head,
+            warc_headers_dict={"WARC-Date": date, **response.warc_headers},
+        )
+        request_record = writer.create_warc_record(
+            request.url,
+            "request",
+            payload=io.BytesIO(request.body),
+            http_headers=request.head,
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Concurrent-To": response_record.rec_headers.get_header("WARC-Record-ID"),
+                **request.warc_headers,
+            },
+        )
+        writer.write_record(response_record)
+        writer.write_record(request_record)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        self.file = self.writer = None
 
 
 # -- reading ---------------------------------------------------------------------------------------------
@@ -77,14 +198,14 @@ def iter_responses(stream: IO[bytes], *, payloads: bool = True) -> Iterator[Warc
 
 def _response(record: Record, payloads: bool) -> WarcResponse:
     http = record.http
-    headers = _header_dict(http) if http is not None else {}
+    headers = header_dict(http) if http is not None else {}
     problem = record.problem
     body = b""
     if payloads and problem is None:
         body, problem = _payload(record.payload, headers)
     return WarcResponse(
         url=record.url,
-        status=_status(http.get_statuscode()) if http is not None else 0,
+        status=status_code(http.get_statuscode()) if http is not None else 0,
         headers=headers,
         body=body,
         fetched_at=parse_utc(record.headers.get_header("WARC-Date")),
@@ -94,14 +215,14 @@ def _response(record: Record, payloads: bool) -> WarcResponse:
     )
 
 
-def _header_dict(http_headers: StatusAndHeaders) -> dict[str, str]:
+def header_dict(http_headers: StatusAndHeaders) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in http_headers.headers:
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers
 
 
-def _status(code: Any) -> int:
+def status_code(code: Any) -> int:
     try:
         return int(code)
     except (TypeError, ValueError):
@@ -301,74 +422,3 @@ _DECODERS: dict[str, Callable[[bytes], bytes]] = {
     "br": _unbrotli,
     "zstd": _unzstd,
 }
-
-
-# -- replay ----------------------------------------------------------------------------------------------
-
-
-#: headers of a capture that describe the original connection and transfer, not the response
-_NOT_REPLAYED = frozenset(
-    {"transfer-encoding", "x-archive-orig-transfer-encoding", "content-length", "connection"}
-)
-
-
-class WarcReplayIndex:
-    """Where each captured response of a WARC file is, by host and path (the last capture of an address
-    wins), to serve it again as it was. Damaged parts of the file are passed over: ``skipped`` lists them,
-    and a warning says how many there were."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offsets: dict[tuple[str, str], tuple[int, int]] = {}
-        self.skipped: list[Damage] = []
-        with path.open("rb") as stream:
-            for item in iter_responses(stream, payloads=False):
-                if isinstance(item, Damage):
-                    self.skipped.append(item)
-                    continue
-                host = host_of(item.url)
-                if not host:  # no host (or an address urllib cannot split): nothing could ask for it
-                    continue
-                self.offsets[(host, request_target(item.url))] = (item.offset, item.inner)
-        damage = ""
-        if self.skipped:
-            first = self.skipped[0]
-            damage = (
-                f"{len(self.skipped)} damaged part(s) passed over, the first at byte {first.offset}"
-                f" ({first.reason})"
-            )
-        if not self.offsets:  # one line, the damage in it (it was a warning, then this)
-            raise ValueError(f"{path} holds no readable HTTP responses" + (f": {damage}" if damage else ""))
-        if damage:
-            warnings.warn(
-                f"{path}: {damage}; the {len(self.offsets)} readable responses are served", stacklevel=2
-            )
-
-    @property
-    def hosts(self) -> list[str]:
-        return sorted({host for host, _ in self.offsets})
-
-    def response(self, host: str, target: str) -> tuple[int, list[tuple[str, str]], bytes] | None:
-        """(status, headers, payload as sent) of the capture of ``host`` + ``target``, or None. A capture
-        that cannot be read whole is answered with a 502 saying why (with Retry-After: 0, so a crawl counts
-        it as that page's error without waiting)."""
-        where = self.offsets.get((host.lower(), target))
-        if where is None:
-            return None
-        with self.path.open("rb") as stream:
-            record = read_record_at(stream, *where)
-        if isinstance(record, Damage):
-            return _unreplayable(where[0], record.reason)
-        if record.http is None or record.problem is not None:
-            return _unreplayable(where[0], record.problem or "no HTTP headers")
-        headers = _header_dict(record.http)
-        body, problem = raw_payload(record.payload, headers)
-        if problem is not None:
-            return _unreplayable(where[0], problem)
-        kept = [(k, v) for k, v in record.http.headers if k.lower() not in _NOT_REPLAYED]
-        return _status(record.http.get_statuscode()), kept, body
-
-
-def _unreplayable(offset: int, reason: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    message = f"the capture at byte {offset} of the WARC file cannot be replayed: {reason}"
-    return 502, [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "0")], message.encode()

@@ -79,8 +79,8 @@ class SiteFarm:
         return {
             "REPLAY_HOSTS": {host: f"http://127.0.0.1:{self.port}/{host}" for host in hosts},
             "DOWNLOAD_HANDLERS": {
-                "http": "newsarchive.middlewares.ReplayDownloadHandler",
-                "https": "newsarchive.middlewares.ReplayDownloadHandler",
+                "http": "newsarchive.replay.ReplayDownloadHandler",
+                "https": "newsarchive.replay.ReplayDownloadHandler",
             },
         }
 

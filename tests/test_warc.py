@@ -255,7 +255,8 @@ def test_a_warc_write_that_fills_the_disk_leaves_the_file_ending_with_a_whole_re
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from newsarchive.warc_capture import RotatingWarcWriter, WarcWriteError
+    from newsarchive.middlewares import http_records
+    from newsarchive.warc import RotatingWarcWriter, WarcWriteError
     from newsarchive.warc_reader import Damage, read_records
 
     from .sitefarm import walla_article
@@ -275,10 +276,12 @@ def test_a_warc_write_that_fills_the_disk_leaves_the_file_ending_with_a_whole_re
         for n in range(100):
             url = f"{WALLA}/break/{n}"
             body = walla_article(n).encode() + bytes(range(256)) * 20  # gzip cannot shrink it much
-            writer.write(Request(url), HtmlResponse(url, body=body), datetime.now(UTC))
+            writer.write(*http_records(Request(url), HtmlResponse(url, body=body)), datetime.now(UTC))
             written += 1
     with pytest.raises(WarcWriteError, match="an earlier write failed"):
-        writer.write(Request(WALLA), HtmlResponse(WALLA, body=b"<html></html>"), datetime.now(UTC))
+        writer.write(
+            *http_records(Request(WALLA), HtmlResponse(WALLA, body=b"<html></html>")), datetime.now(UTC)
+        )
     writer.close()
     monkeypatch.undo()
     (warc,) = tmp_path.iterdir()

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from newsarchive.ingest import FileDamage, IngestReport, ingest, warc_pages
+from newsarchive.replay import WarcReplayIndex
 from newsarchive.store import Archive
-from newsarchive.warc import MAX_MEMBERS, WarcReplayIndex, dechunk, decode_content
+from newsarchive.warc import MAX_MEMBERS, dechunk, decode_content
 from newsarchive.warc_reader import MAX_PAYLOAD_BYTES
 
 from .hostile_warcs import (

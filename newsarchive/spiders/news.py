@@ -11,7 +11,6 @@ profile also gets the feeds its home page announces.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,6 +23,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
+from .. import crawl_stats
+from ..crawl_stats import DISCOVERY_ERRORS, ERRORS, SKIPPED
 from ..dates import NotADate, parse_day
 from ..discovery import (
     DiscoveryError,
@@ -36,12 +37,12 @@ from ..discovery import (
 )
 from ..extract import bot_protection_reason
 from ..extract.blocked import BLOCKED
+from ..fetched import FetchedPage
 from ..frontier import Frontier, FrontierError, Queued
-from ..middlewares import OffSite, off_site
+from ..middlewares import WARC_WRITE_FAILED, NotCaptured, OffSite, off_site
 from ..sites import SITES, SiteProfile, profiles_for, web_address
 from ..sites.adhoc import adhoc_profile, is_adhoc
-from ..store import Archive, StorageError
-from ..warc_capture import WARC_WRITE_FAILED, WarcWriteError
+from ..store import Archive
 from .items import PageItem
 
 #: how deep sitemap indexes may nest
@@ -90,6 +91,7 @@ class NewsSpider(scrapy.Spider):
         self.queued: set[str] = set()
         #: how many of those this run queued itself (the summary's "queued")
         self.queued_here = 0
+        #: the archive, read-only: the spider only asks what it holds (the pipeline writes it)
         self.archive: Archive | None = None
         #: the sitemaps asked for, per site (at most SITEMAPS_MAX each; each once, however often listed)
         self.sitemaps_asked: dict[str, set[str]] = {}
@@ -106,17 +108,22 @@ class NewsSpider(scrapy.Spider):
                 " killed; set FRONTIER_DIR=DIR instead (what `newsarchive crawl --resume` does)"
             )
         spider = super().from_crawler(crawler, *args, **kwargs)
-        db = crawler.settings.get("ARCHIVE_DB")
-        if db:
-            spider.archive = Archive(db, readonly=False)
         frontier_dir = crawler.settings.get("FRONTIER_DIR")
         if spider.frontier is None and frontier_dir and not spider.revisit:
             spider.frontier = Frontier(Path(frontier_dir))
         if spider.frontier is not None:
             spider.queued = spider.frontier.queued(list(spider.profiles))
+        crawler.signals.connect(spider._opened, signal=scrapy.signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
         return spider
+
+    def _opened(self) -> None:
+        """Open the archive to ask what it holds, once the pipeline has opened it for writing (and so made it,
+        for a new archive); an archive nothing writes (no pipeline) and that is not there holds nothing."""
+        db = self.crawler.settings.get("ARCHIVE_DB")
+        if db and Path(db).exists():
+            self.archive = Archive(db, readonly=True)
 
     def _closed(self, reason: str) -> None:
         if self.frontier is not None:
@@ -126,30 +133,8 @@ class NewsSpider(scrapy.Spider):
                 except FrontierError as error:  # the next run takes this crawl up again: nothing lost
                     self.logger.error("%s", error)
             self.frontier.close()
-        if self.archive is None:
-            return
-        stats = self.crawler.stats.get_stats()
-        counts = {
-            key.removeprefix("newsarchive/"): value
-            for key, value in stats.items()
-            if key.startswith("newsarchive/") and key.count("/") == 1
-        }
-        for profile in self.profiles.values():
-            self._log(
-                "finished",
-                None,
-                site=profile.key,
-                reason=json.dumps({"finish_reason": reason, **counts}, ensure_ascii=False),
-            )
-        self.archive.close()
-
-    def _log(self, event: str, url: str | None, *, site: str, reason: str) -> None:
-        """An entry in the archive's crawl log; a log the archive cannot take (a full disk) stays in
-        Scrapy's log and the statistics."""
-        try:
-            self.archive.log(event, url, reason=reason, site=site, crawl=self.crawl_id)
-        except StorageError as error:
-            self.logger.error("crawl log entry not stored (%s %s: %s): %s", event, url, reason, error)
+        if self.archive is not None:
+            self.archive.close()
 
     def _dropped(self, request: scrapy.Request, **_: object) -> None:
         """The scheduler turned away a request it had seen: only redirects get here (the spider queues
@@ -159,9 +144,9 @@ class NewsSpider(scrapy.Spider):
             return
         site = request.cb_kwargs.get("site", "?")
         if request.url in chain:
-            self._count("errors", "redirect loop", site, chain[0])
+            self._count(ERRORS, "redirect loop", site, chain[0])
         else:
-            self._count("skipped", "redirected to an address already queued", site)
+            self._count(SKIPPED, "redirected to an address already queued", site)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.revisit:
@@ -202,7 +187,7 @@ class NewsSpider(scrapy.Spider):
         for profile in self.profiles.values():
             for url in self.archive.due_for_revisit([profile.key], limit=self.limit):
                 if (reason := off_site(url, [profile])) is not None:
-                    self._count("skipped", reason.split(" (")[0], profile.key, url)
+                    self._count(SKIPPED, reason.split(" (")[0], profile.key, url)
                     continue
                 self.queued.add(url)
                 self.queued_here += 1
@@ -223,12 +208,12 @@ class NewsSpider(scrapy.Spider):
             if (not self.refresh or item.done) and self.archive is not None and self.archive.knows(item.url):
                 continue
             if not in_window(Entry(item.url, published=item.discovered), self.since, self.until):
-                self._count("skipped", "outside the date window", item.site)  # --since changed since
+                self._count(SKIPPED, "outside the date window", item.site)  # --since changed since
                 continue
             resumed += 1
             self.queued_here += 1
             yield self._article_request(item.url, item.site)
-        self.crawler.stats.set_value("newsarchive/resumed", resumed)
+        crawl_stats.set_count(self.crawler.stats, crawl_stats.RESUMED, resumed)
         self.logger.info("resuming an interrupted crawl: %d queued addresses still to fetch", resumed)
 
     def _article_request(self, url: str, site: str, *, dont_filter: bool = False) -> scrapy.Request:
@@ -253,13 +238,13 @@ class NewsSpider(scrapy.Spider):
         blocked, so that a site blocking its discovery shows as blocked, not as a site with nothing new."""
         if not (reason := bot_protection_reason(response.body, response.status)):
             return False
-        self._count("discovery_errors", reason.split(" (")[0], site, response.url)
+        self._count(DISCOVERY_ERRORS, reason.split(" (")[0], site, response.url)
         return True
 
     def parse_home(self, response: Response, site: str) -> Iterator[scrapy.Request]:
         feeds = feeds_from_html(response.body, response.url) if hasattr(response, "text") else []
         if not feeds:
-            self._count("discovery_errors", "home page announces no RSS/Atom feed", site, response.url)
+            self._count(DISCOVERY_ERRORS, "home page announces no RSS/Atom feed", site, response.url)
         for url in feeds:
             yield self._feed_request(url, site)
 
@@ -286,7 +271,7 @@ class NewsSpider(scrapy.Spider):
         room = max(0, most - len(asked))
         if len(new) > room and site not in self.sitemaps_over:
             self.sitemaps_over.add(site)
-            self._count("discovery_errors", f"more than {most:,} sitemaps (SITEMAPS_MAX)", site, source)
+            self._count(DISCOVERY_ERRORS, f"more than {most:,} sitemaps (SITEMAPS_MAX)", site, source)
         for url in new[:room]:
             asked.add(url)
             yield self._sitemap_request(url, site, depth)
@@ -305,12 +290,12 @@ class NewsSpider(scrapy.Spider):
             sitemap = parse_sitemap(response.body, response.url)
         except DiscoveryError as error:
             if not self._blocked(response, site):
-                self._count("discovery_errors", f"sitemap: {error}", site, response.url)
+                self._count(DISCOVERY_ERRORS, f"sitemap: {error}", site, response.url)
             return
-        self.crawler.stats.inc_value("newsarchive/sitemaps")
+        crawl_stats.add(self.crawler.stats, crawl_stats.SITEMAPS)
         if sitemap.is_index:
             if depth >= MAX_SITEMAP_DEPTH:
-                self._count("discovery_errors", "sitemap index nested too deeply", site, response.url)
+                self._count(DISCOVERY_ERRORS, "sitemap index nested too deeply", site, response.url)
                 return
             # a child sitemap last modified before the window holds nothing new
             children = [
@@ -327,9 +312,9 @@ class NewsSpider(scrapy.Spider):
             entries = parse_feed(response.body, response.url)
         except DiscoveryError as error:
             if not self._blocked(response, site):
-                self._count("discovery_errors", f"feed: {error}", site, response.url)
+                self._count(DISCOVERY_ERRORS, f"feed: {error}", site, response.url)
             return
-        self.crawler.stats.inc_value("newsarchive/feeds")
+        crawl_stats.add(self.crawler.stats, crawl_stats.FEEDS)
         yield from self._articles(entries, site)
 
     def _articles(self, entries: list[Entry], site: str) -> Iterator[scrapy.Request]:
@@ -344,21 +329,21 @@ class NewsSpider(scrapy.Spider):
             url = address.normal() if address is not None and not address.userinfo else entry.url
             entry = replace(entry, url=url)
             if not in_window(entry, self.since, self.until):
-                self._count("skipped", "outside the date window", site)
+                self._count(SKIPPED, "outside the date window", site)
                 continue
             if off_site(url, [profile]) is not None:
-                self._count("skipped", "not on the site", site)
+                self._count(SKIPPED, "not on the site", site)
                 continue
             if not profile.is_article_url(url):
-                self._count("skipped", "not an article URL", site)
+                self._count(SKIPPED, "not an article URL", site)
                 continue
             if url in self.queued:
                 continue
             if not self.refresh and self.archive is not None and self.archive.knows(url):
-                self._count("skipped", "already in the archive", site)
+                self._count(SKIPPED, "already in the archive", site)
                 continue
             if self.limit is not None and len(self.queued) >= self.limit:
-                self._count("skipped", "over the --limit", site)
+                self._count(SKIPPED, "over the --limit", site)
                 continue
             self.queued.add(url)
             chosen.append(entry)
@@ -366,7 +351,7 @@ class NewsSpider(scrapy.Spider):
             try:
                 self.frontier.add(Queued(e.url, site, e.when) for e in chosen)
             except FrontierError as error:  # a full disk: stop, as when the archive cannot be written
-                self._count("errors", "crawl state not written", site)
+                self._count(ERRORS, "crawl state not written", site)
                 self.logger.error("%s", error)
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="crawl state not written"))
                 return
@@ -383,21 +368,21 @@ class NewsSpider(scrapy.Spider):
         asked = response.meta.get("redirect_urls") or [
             response.request.url if response.request else response.url
         ]
-        yield PageItem(
+        page = FetchedPage(
             url=response.url,
             requested_url=asked[0],
-            site=site,
             body=response.body,
             status=response.status,
             headers=headers,
             fetched_at=response.meta.get("fetched_at") or datetime.now(UTC),
         )
+        yield PageItem(page=page, site=site)
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request
         site = request.cb_kwargs.get("site", "?") if request is not None else "?"
         reason = _failure_reason(failure)
-        self._count("errors", reason, site, request.url if request is not None else None)
+        self._count(ERRORS, reason, site, request.url if request is not None else None)
         # a page lost on our side (its WARC record could not be written) has not failed on the site: a
         # resumed run asks for it again
         if self.frontier is not None and request is not None and reason != WARC_WRITE_FAILED:
@@ -415,21 +400,16 @@ class NewsSpider(scrapy.Spider):
         robots = request is not None and request.url.endswith("/robots.txt")
         if robots and not failure.check(OffSite) and not reason.startswith(BLOCKED):
             return  # a site without robots.txt simply has no sitemaps listed there
-        self._count("discovery_errors", reason, site, request.url if request is not None else None)
+        self._count(DISCOVERY_ERRORS, reason, site, request.url if request is not None else None)
 
     def _count(self, kind: str, reason: str, site: str, url: str | None = None) -> None:
-        stats = self.crawler.stats
-        stats.inc_value(f"newsarchive/{kind}")
-        stats.inc_value(f"newsarchive/{kind}/{reason}")
-        stats.inc_value(f"newsarchive/site/{site}/{kind}")
-        if kind != "skipped":
+        """Count a skip or an error; an error is also logged, and goes to the archive's crawl log."""
+        crawl_stats.count(self.crawler.stats, kind, reason, site)
+        if kind != SKIPPED:
             self.logger.warning("%s %s: %s", kind.replace("_", " ").rstrip("s"), url, reason)
-            if self.archive is not None:
-                self._log(kind.rstrip("s"), url, reason=reason, site=site)
-
-    @property
-    def crawl_id(self) -> str:
-        return self.crawler.settings.get("CRAWL_ID") or "crawl"
+            self.crawler.signals.send_catch_log(
+                crawl_stats.error_counted, event=kind.rstrip("s"), url=url, reason=reason, site=site
+            )
 
 
 def _failure_reason(failure: Failure) -> str:
@@ -439,7 +419,7 @@ def _failure_reason(failure: Failure) -> str:
     error = failure.value
     if failure.check(OffSite):
         return "redirected off-site" if error.redirected else error.reason.split(" (")[0]
-    if failure.check(WarcWriteError):
+    if failure.check(NotCaptured):
         return WARC_WRITE_FAILED
     if failure.check(IgnoreRequest):
         message = str(error).lower()
