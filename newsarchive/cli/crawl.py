@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -102,23 +102,10 @@ def crawl(
     crawl runs; a summary per site follows.
     """
     from ..crawl import CrawlOptions, run_crawl
-    from ..sites import SITES
 
     config = load_config(config_path)
-    for name, value in (("--since", since), ("--until", until)):
-        if value is not None and not value.strip():  # it was taken for no limit at all
-            stop(f"{name} is empty: give a day or time (2024-05-01, yesterday, '3 days ago')", USED_WRONGLY)
-    if all_sites and (sites or urls):
-        stop("--all crawls every profiled site: name no sites and give no --url with it", USED_WRONGLY)
-    chosen = list(SITES) if all_sites else list(sites) or ([] if urls else config.get("sites", []))
-    if not chosen and not urls:
-        stop(f"name the sites to crawl (one of {', '.join(SITES)}), pass --all, or give --url", USED_WRONGLY)
-    db = db_path or Path(config.get("db") or default_db_path())
-    if db.is_dir():
-        stop(
-            f"the archive {shown(db)}{archive_origin(db_path)} is a folder: give its file (--db FILE)",
-            USED_WRONGLY,
-        )
+    chosen = _chosen_sites(config, sites, all_sites, urls, since, until)
+    db = _crawl_archive(config, db_path)
     settings, log_path = scrapy_settings(config, overrides, log_file)
     if warc_dir is not None:
         settings["WARC_DIR"] = str(warc_dir)
@@ -136,6 +123,46 @@ def crawl(
         settings=settings,
     )
     summaries = with_progress(lambda tick: run_crawl(options, on_tick=tick))
+    _report(summaries, fmt, log_path, revisit=revisit)
+
+
+def _chosen_sites(
+    config: dict[str, Any],
+    sites: tuple[str, ...],
+    all_sites: bool,
+    urls: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+) -> list[str]:
+    """The profiled sites to crawl: those named, all with --all, or the config file's `sites` when neither
+    they nor --url are given (exits on a mistake: an empty --since, --all with sites, nothing to crawl)."""
+    from ..sites import SITES
+
+    for name, value in (("--since", since), ("--until", until)):
+        if value is not None and not value.strip():  # it was taken for no limit at all
+            stop(f"{name} is empty: give a day or time (2024-05-01, yesterday, '3 days ago')", USED_WRONGLY)
+    if all_sites and (sites or urls):
+        stop("--all crawls every profiled site: name no sites and give no --url with it", USED_WRONGLY)
+    chosen = list(SITES) if all_sites else list(sites) or ([] if urls else config.get("sites", []))
+    if not chosen and not urls:
+        stop(f"name the sites to crawl (one of {', '.join(SITES)}), pass --all, or give --url", USED_WRONGLY)
+    return chosen
+
+
+def _crawl_archive(config: dict[str, Any], db_path: Path | None) -> Path:
+    """The archive the crawl writes: --db, the config file's `db`, or data/archive.db; never a folder."""
+    db = db_path or Path(config.get("db") or default_db_path())
+    if db.is_dir():
+        stop(
+            f"the archive {shown(db)}{archive_origin(db_path)} is a folder: give its file (--db FILE)",
+            USED_WRONGLY,
+        )
+    return db
+
+
+def _report(summaries: list[SiteSummary], fmt: str, log_path: Path, *, revisit: bool) -> None:
+    """The summary per site on stdout (a table, or JSON); then on stderr the sites' warnings, what went
+    wrong (exit 1), the sites that block the crawler, and one sentence on what the crawl did."""
     if fmt == "json":
         click.echo(
             json.dumps(

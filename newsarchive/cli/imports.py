@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.table import Table
@@ -57,13 +57,7 @@ def import_command(
     paths = tuple(dict.fromkeys(paths))  # a file or folder named twice is read once
     warcs = [p for p in paths if p.is_file() and is_warc(p)]
     files = html_files([p for p in paths if p not in warcs])
-    if not files and not warcs:
-        names = ", ".join(shown(p) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
-        fail(f"nothing to import in {names}: no .html, .htm or .xhtml file and no WARC file", USED_WRONGLY)
-    if url is not None and (len(files) != 1 or warcs):
-        fail("--url names one page: give exactly one .html file with it", USED_WRONGLY)
-    if url is not None and not _is_web_address(url):
-        fail(f"--url {shown(url)!r} is not a web address (https://host/path)", USED_WRONGLY)
+    _check_sources(paths, files, warcs, url)
     archive = open_archive(db_path, readonly=False, create=True)
     report = IngestReport()
     try:
@@ -72,33 +66,59 @@ def import_command(
         if warcs:
             report = report.merge(_import_warcs(archive, warcs, all_hebrew, force))
     except StorageError as error:
-        if "locked" in str(error):
-            remedy = "When the process writing to it (a crawl, another import) ends, run"
-        else:
-            remedy = "Free space (or fix the file's permissions) and run"
-        fail(
-            f"import stopped: {error}. What was stored before is kept; the batch being written was rolled"
-            f" back whole, so the archive is consistent. {remedy} the same import again: pages already"
-            " stored are not stored twice."
-        )
+        _stopped(error)
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
-        stored = sum(archive.write_counts[kind] for kind in ("new", "changed", "replaced"))
-        what, status = interruption(stop)
-        fail(
-            f"import {what}: {stored:,} article(s) were stored before, and the archive is consistent;"
-            " run the same import again to go on (pages already stored are not stored twice)",
-            status,
-        )
+        _interrupted(archive, stop)
     finally:
         archive.close()
     _print_report(report, fmt)
     if report.total_damaged:
-        damaged = report.damaged_files
-        names = ", ".join(p.name for p in damaged[:3]) + (", ..." if len(damaged) > 3 else "")
-        fail(
-            f"{report.total_damaged} damaged part(s) in {len(damaged)} of {len(warcs)} WARC file(s)"
-            f" ({shown(names)}): the report lists where and why; every readable record was imported"
-        )
+        _damaged(report, len(warcs))
+
+
+def _check_sources(paths: tuple[Path, ...], files: list[Path], warcs: list[Path], url: str | None) -> None:
+    """Exit with a usage mistake when the paths hold nothing to import, or --url cannot name the one page."""
+    if not files and not warcs:
+        names = ", ".join(shown(p) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
+        fail(f"nothing to import in {names}: no .html, .htm or .xhtml file and no WARC file", USED_WRONGLY)
+    if url is not None and (len(files) != 1 or warcs):
+        fail("--url names one page: give exactly one .html file with it", USED_WRONGLY)
+    if url is not None and not _is_web_address(url):
+        fail(f"--url {shown(url)!r} is not a web address (https://host/path)", USED_WRONGLY)
+
+
+def _stopped(error: Exception) -> NoReturn:
+    """The archive could not be written (locked, a full disk): what is kept, and how to go on."""
+    if "locked" in str(error):
+        remedy = "When the process writing to it (a crawl, another import) ends, run"
+    else:
+        remedy = "Free space (or fix the file's permissions) and run"
+    fail(
+        f"import stopped: {error}. What was stored before is kept; the batch being written was rolled"
+        f" back whole, so the archive is consistent. {remedy} the same import again: pages already"
+        " stored are not stored twice."
+    )
+
+
+def _interrupted(archive: Archive, stop: KeyboardInterrupt) -> NoReturn:
+    """Ctrl-C or SIGTERM: how many articles were stored before, and how to go on."""
+    stored = sum(archive.write_counts[kind] for kind in ("new", "changed", "replaced"))
+    what, status = interruption(stop)
+    fail(
+        f"import {what}: {stored:,} article(s) were stored before, and the archive is consistent;"
+        " run the same import again to go on (pages already stored are not stored twice)",
+        status,
+    )
+
+
+def _damaged(report: IngestReport, warc_files: int) -> NoReturn:
+    """Damaged parts of WARC files make the import fail (exit 1), once all the rest was imported."""
+    damaged = report.damaged_files
+    names = ", ".join(p.name for p in damaged[:3]) + (", ..." if len(damaged) > 3 else "")
+    fail(
+        f"{report.total_damaged} damaged part(s) in {len(damaged)} of {warc_files} WARC file(s)"
+        f" ({shown(names)}): the report lists where and why; every readable record was imported"
+    )
 
 
 def _is_web_address(url: str) -> bool:
@@ -119,9 +139,9 @@ def _import_files(archive: Archive, files: list[Path], url: str | None, force: b
 
 
 def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool, force: bool) -> IngestReport:
+    """WARC files are streamed: counts are kept, not every page (a CC-NEWS file holds tens of thousands)."""
     from ..ingest import ingest, warc_pages
 
-    """WARC files are streamed: counts are kept, not every page (a CC-NEWS file holds tens of thousands)."""
     total = sum(p.stat().st_size for p in warcs)
     with progress_bar("importing WARC", bytes_=True) as progress:
         task = progress.add_task("import", total=total)

@@ -6,6 +6,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -31,6 +32,10 @@ from .options import (
     warn_unknown_sites,
     without_colour,
 )
+
+if TYPE_CHECKING:
+    from ..store import Hit
+    from ..store.reports import Stats
 
 #: site columns of the per-day table: the largest sites, and one for the others (thousands of columns, from
 #: an --all-hebrew import of many domains, made the table unreadable)
@@ -125,24 +130,34 @@ def search(
         warn_unknown_sites(archive, sites)
     if fmt == "json":
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
-        return
-    if fmt == "csv":
-        writer = csv_writer(sys.stdout)
-        writer.writerow(["url", "site", "headline", "published", "authors", "section", "snippet", "score"])
-        for h in hits:
-            writer.writerow(
-                [
-                    h.url,
-                    h.site,
-                    h.headline,
-                    h.published,
-                    "; ".join(h.authors),
-                    h.section,
-                    h.snippet,
-                    round(h.score, 4),
-                ]
-            )
-        return
+    elif fmt == "csv":
+        _write_hits_csv(hits)
+    else:
+        _print_hits(hits, query, offset)
+
+
+def _write_hits_csv(hits: list[Hit]) -> None:
+    """The hits as CSV on stdout: a header row, then one row per hit, the best first."""
+    writer = csv_writer(sys.stdout)
+    writer.writerow(["url", "site", "headline", "published", "authors", "section", "snippet", "score"])
+    for h in hits:
+        writer.writerow(
+            [
+                h.url,
+                h.site,
+                h.headline,
+                h.published,
+                "; ".join(h.authors),
+                h.section,
+                h.snippet,
+                round(h.score, 4),
+            ]
+        )
+
+
+def _print_hits(hits: list[Hit], query: str, offset: int) -> None:
+    """The hits as a table, numbered from ``offset`` + 1: each headline over its address, and a snippet with
+    the words found marked."""
     console = stdout_console()
     if not hits:
         console.print("no articles match")
@@ -212,17 +227,7 @@ def stats(
         result = archive.stats(since=since, until=until)
     # an archive (or a span) without articles: said in a sentence, not as empty tables and an empty plot
     empty = "" if result.total else "no articles in the archive" + (" in that span" if since or until else "")
-    plotted = None
-    if plot is not None and empty:
-        plotted = f"{empty}: no plot drawn ({shown(plot)} not written)"
-    elif plot is not None:
-        from ..plots import plot_per_period
-
-        try:
-            unit = plot_per_period(result, plot)
-        except OSError as error:
-            fail(f"cannot write {shown(plot)}: {error.strerror or error}")
-        plotted = f"plot of articles per {unit} and site written to {shown(plot)}"
+    plotted = _plot(result, plot, empty) if plot is not None else None
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         if plotted:  # stdout holds the JSON alone
@@ -232,6 +237,27 @@ def stats(
     if empty:
         console.print(plotted or empty)
         return
+    print_whole(console, _coverage_table(result))
+    print_whole(console, _per_day_table(result, days))
+    if plotted:
+        console.print(plotted)
+
+
+def _plot(result: Stats, plot: Path, empty: str) -> str:
+    """Draw the articles per period and site to ``plot`` (unless there are none), and say what was done."""
+    if empty:
+        return f"{empty}: no plot drawn ({shown(plot)} not written)"
+    from ..plots import plot_per_period
+
+    try:
+        unit = plot_per_period(result, plot)
+    except OSError as error:
+        fail(f"cannot write {shown(plot)}: {error.strerror or error}")
+    return f"plot of articles per {unit} and site written to {shown(plot)}"
+
+
+def _coverage_table(result: Stats) -> Table:
+    """Per site: its articles, the first and last day, and the share of articles with each field."""
     table = Table(title=f"{result.total:,} article{'' if result.total == 1 else 's'}")
     # never squeezed below what a cell holds: on a narrow terminal "ynet" was "yn…" and 100% was "10…"
     longest_site = max((len(site.site) for site in result.sites), default=4)
@@ -249,7 +275,12 @@ def stats(
             (site.last or "")[:10],
             *[f"{site.coverage[name]:.0%}" for name in COVERAGE_FIELDS],
         )
-    print_whole(console, table)
+    return table
+
+
+def _per_day_table(result: Stats, days: int) -> Table:
+    """Articles per site on each of the last ``days`` days with articles: the PER_DAY_SITES - 1 largest
+    sites a column each, the rest summed in one."""
     shown_days = sorted(result.per_day)[-days:]
     site_names = [s.site for s in result.sites]  # the largest first
     others = site_names[PER_DAY_SITES - 1 :] if len(site_names) > PER_DAY_SITES else []
@@ -264,9 +295,7 @@ def stats(
         counts = result.per_day[day]
         rest = [str(sum(counts.get(name, 0) for name in others) or "")] if others else []
         per_day.add_row(day, *[str(counts.get(name, "")) for name in site_names], *rest)
-    print_whole(console, per_day)
-    if plotted:
-        console.print(plotted)
+    return per_day
 
 
 @click.command()
