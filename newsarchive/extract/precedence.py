@@ -1,7 +1,9 @@
 """Which layer's answer becomes each field of the Article: one table, and the named rules it uses.
 
-The default rule is "the first layer with an answer wins", in the order of the field's row. The rows that
-differ say why, and the rules that are not "first answer" are named and written out below the table.
+The default rule is "the first layer with an answer wins", in the order of the field's row; a row that
+orders its layers otherwise says why. The rules that are not "first answer" are named in :class:`Rule` (each
+with what it does) and carried out by :class:`Fields`, which ``core`` asks field by field, in the table's
+order, with the checks that refuse what is not an article in between.
 """
 
 from __future__ import annotations
