@@ -77,7 +77,7 @@ def _extract(
     microdata, state = layers.microdata, layers.state
     if layers.site is None and not gate.declares_article(page) and not (microdata.article or state.article):
         gate.check_section_front(page, layers.generic)  # before the costly body search
-    fields.read_body()
+    body_layer = fields.read_body()
     gate.check_error_page(page, article, title)
     if not article.headline:
         raise NotAnArticle(gate.empty_page_reason(page) or "no headline found", url)
@@ -87,13 +87,13 @@ def _extract(
     vouched = (
         page.declares_itself_an_article
         or bool(microdata.article or state.article)
-        or (layers.site is not None and fields.body_layer is layers.site)
+        or (layers.site is not None and body_layer is layers.site)
     )
-    gate.check_is_article(page, article, layers.generic, fields.body_layer, vouched=vouched)
+    gate.check_is_article(page, article, layers.generic, body_layer, vouched=vouched)
 
     fields.read_subtitle(page)
     _drop_title_block(article)
-    fields.read_authors(page, profile)
+    fields.read_authors(page, profile, body_layer)
     fields.read_dates()
     fields.read_images()
     fields.language_from_body()

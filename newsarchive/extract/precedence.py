@@ -107,8 +107,6 @@ class Fields:
         self.article = article
         self.layers = layers
         self.provenance = article.provenance
-        #: the layer whose body was taken (its byline line is the authors' last resort)
-        self.body_layer: Layer | None = None
 
     def first(self, field: str, layers: list[Layer] | None = None) -> Any:
         """Rule.FIRST: the first answer of the field's layers (or of ``layers``)."""
@@ -124,8 +122,8 @@ class Fields:
         if value := self.first(field):
             setattr(self.article, field, value)
 
-    def read_body(self) -> None:
-        """Rule.BODY."""
+    def read_body(self) -> Layer | None:
+        """Rule.BODY. Returns the layer whose body was taken (its byline line is the authors' last resort)."""
         article, provenance, state = self.article, self.provenance, self.layers.state
         body_layers = self.layers.for_field("paragraphs")
         body = next((found for layer in body_layers if (found := self._body_of(layer))), None)
@@ -134,7 +132,7 @@ class Fields:
         if from_state and sum(map(len, from_state)) > 2 * sum(map(len, article.paragraphs)):
             article.paragraphs, provenance["paragraphs"] = list(from_state), state.name
         taken = provenance.get("paragraphs")
-        self.body_layer = next((layer for layer in body_layers if layer.name == taken), None)
+        return next((layer for layer in body_layers if layer.name == taken), None)
 
     def _body_of(self, layer: Layer) -> Body | None:
         body = layer.body()
@@ -198,10 +196,10 @@ class Fields:
             return text
         return None
 
-    def read_authors(self, page: Page, profile: SiteProfile | None) -> None:
+    def read_authors(self, page: Page, profile: SiteProfile | None, body_layer: Layer | None) -> None:
         """Rule.AUTHORS. The site's own name as the author (JSON-LD "author": {"@type": "Person", "name":
         "סרוגים"}) is no answer: the next layer (the visible byline) is asked."""
-        article, body_layer = self.article, self.body_layer
+        article = self.article
         own_names = _site_names(page, self.layers.jsonld, profile)
         for layer in self.layers.for_field("authors"):
             found = [name for name in layer.authors() if not _is_own_name(name, own_names)]
