@@ -2,6 +2,8 @@
 
 Each article's latest version is extracted again from its own page and rewritten in place (the same fetch, a
 better reading: no new version); pages that gave no article are tried again and stored when they now give one.
+By default only the pages an older extractor version read are read again (each page records the version that
+last read it), so a second run after the same upgrade has nothing to do; ``every_page`` reads them all.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from .article import Article
+from .extract.version import EXTRACTOR_VERSION
 from .fetched import FetchedPage
 from .ingest import extract_page
 from .sites import site_key_for_url
@@ -50,6 +53,8 @@ class ReextractReport:
     #: ``examples`` of them; ``unreadable`` counts them all
     unreadable: int = 0
     unreadable_pages: list[dict[str, str]] = field(default_factory=list)
+    #: pages passed by because the current extractor version already read them (``every_page`` reads them)
+    up_to_date: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__ | {"fields": dict(self.fields), "now_rejected": dict(self.now_rejected)}
@@ -60,52 +65,81 @@ def reextract(
     *,
     sites: list[str] | None = None,
     since: str | datetime | None = None,
+    every_page: bool = False,
     dry_run: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
     examples: int = 20,
 ) -> ReextractReport:
-    """Run the current extractors over stored raw pages; unless ``dry_run``, store what changed.
+    """Run the current extractors over the stored raw pages an older extractor version read (all of them
+    with ``every_page``); unless ``dry_run``, store what changed and record that this version read them.
     ``on_progress(done, total)`` is called after each page."""
     report = ReextractReport()
-    ids = archive.reextractable_pages(sites=sites, since=since, site_of=site_key_for_url)
-    rewritten: list[tuple[Article, FetchedPage]] = []  # the same fetch read better: in place
-    recovered: list[tuple[Article, FetchedPage]] = []  # a page that now gives an article: stored anew
-    for page, stored in archive.pages_by_id(ids):
+    chosen = {"sites": sites, "since": since, "site_of": site_key_for_url}
+    ids = archive.reextractable_pages(**chosen, read_before=None if every_page else EXTRACTOR_VERSION)
+    if not every_page:
+        report.up_to_date = len(archive.reextractable_pages(**chosen)) - len(ids)
+    batch = _Batch()
+    for page_id, page, stored in archive.pages_by_id(ids):
         report.pages += 1
         if isinstance(page, UnreadablePage):  # one damaged row does not stop the others
             report.unreadable += 1
             if len(report.unreadable_pages) < examples:
                 report.unreadable_pages.append({"url": page.url, "reason": page.reason})
             continue
-        outcome = extract_page(page)
-        if outcome.article is None:
-            if stored is None:
-                report.still_rejected += 1
-            else:
-                report.now_rejected[outcome.reason_kind] += 1
-        elif stored is None:
-            recovered.append((outcome.article, page))
-        else:
-            outcome.article.url = stored["url"]  # an article keeps its address, whatever the page says now
-            differing = _differences(stored, article_record(outcome.article))
-            if differing:
-                report.changed += 1
-                report.fields.update(differing)
-                if len(report.examples) < examples:
-                    report.examples.append({"url": stored["url"], "fields": differing})
-                rewritten.append((outcome.article, page))
-            else:
-                report.unchanged += 1
+        _read_again(page, stored, batch, report, examples)
+        batch.read.append(page_id)
         if on_progress is not None:
             on_progress(report.pages, len(ids))
-        if not dry_run and len(rewritten) + len(recovered) >= 200:
-            _store(archive, rewritten, recovered, report)
-            rewritten, recovered = [], []
+        if not dry_run and batch.full():
+            batch = batch.stored(archive, report)
     if dry_run:
-        report.recovered = len(recovered)
+        report.recovered = len(batch.recovered)
     else:
-        _store(archive, rewritten, recovered, report)
+        batch.stored(archive, report)
     return report
+
+
+@dataclass
+class _Batch:
+    """What a run has read and not yet written: the same fetch read better (rewritten in place), pages that
+    now give an article (stored anew), and the ids of every page read (recorded as read by this version)."""
+
+    rewritten: list[tuple[Article, FetchedPage]] = field(default_factory=list)
+    recovered: list[tuple[Article, FetchedPage]] = field(default_factory=list)
+    read: list[int] = field(default_factory=list)
+
+    def full(self) -> bool:
+        return len(self.rewritten) + len(self.recovered) >= 200 or len(self.read) >= 2000
+
+    def stored(self, archive: Archive, report: ReextractReport) -> _Batch:
+        """Write the batch, then record its pages as read (a kill in between only reads them again)."""
+        _store(archive, self.rewritten, self.recovered, report)
+        archive.mark_read(self.read)
+        return _Batch()
+
+
+def _read_again(
+    page: FetchedPage, stored: dict[str, Any] | None, batch: _Batch, report: ReextractReport, examples: int
+) -> None:
+    outcome = extract_page(page)
+    if outcome.article is None:
+        if stored is None:
+            report.still_rejected += 1
+        else:
+            report.now_rejected[outcome.reason_kind] += 1
+    elif stored is None:
+        batch.recovered.append((outcome.article, page))
+    else:
+        outcome.article.url = stored["url"]  # an article keeps its address, whatever the page says now
+        differing = _differences(stored, article_record(outcome.article))
+        if differing:
+            report.changed += 1
+            report.fields.update(differing)
+            if len(report.examples) < examples:
+                report.examples.append({"url": stored["url"], "fields": differing})
+            batch.rewritten.append((outcome.article, page))
+        else:
+            report.unchanged += 1
 
 
 def _differences(stored: dict[str, Any], fresh: dict[str, Any]) -> list[str]:

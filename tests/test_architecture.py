@@ -18,7 +18,8 @@ MAX_FUNCTION_LINES = 60
 
 #: importing the module on the left must not load any module starting with a name on the right
 _CRAWLER = ("scrapy", "twisted")
-_STORE_NEVER = (*_CRAWLER, "lxml", "matplotlib", "datasette", "newsarchive.sites", "newsarchive.extract.core")
+_EXTRACTOR = ("lxml", "newsarchive.sites", "newsarchive.extract.core", "newsarchive.extract.layers")
+_STORE_NEVER = (*_CRAWLER, *_EXTRACTOR, "matplotlib", "datasette")
 LOADS_NOTHING_OF = {
     "newsarchive.extract": (*_CRAWLER, "sqlite_utils", "click", "newsarchive.store", "newsarchive.cli"),
     # whoever reads the archive (search, stats, serve) waits for no extractor, crawler or drawing

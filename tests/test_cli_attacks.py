@@ -188,7 +188,7 @@ def test_a_damaged_row_or_raw_page_is_said_and_the_others_are_done(tmp_path: Pat
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE pages SET body = x'00112233' WHERE url LIKE '%/1'")
     conn.close()
-    result = run_newsarchive("reextract", "--db", str(db), "--format", "json")
+    result = run_newsarchive("reextract", "--db", str(db), "--all", "--format", "json")
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["unreadable"] == 1 and report["pages"] == 3 and report["changed"] == 2

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.dates import ISRAEL
+from newsarchive.extract.version import EXTRACTOR_VERSION
 from newsarchive.fetched import FetchedPage
 from newsarchive.ingest import extract_page
 from newsarchive.reextract import reextract
@@ -160,6 +161,7 @@ def test_reextract_reports_changed_fields_and_rewrites_in_place(tmp_path: Path) 
             "UPDATE articles SET headline = 'כותרת ישנה', subtitle = NULL, extractor_version = '0.0'"
         )
         archive.db.execute("UPDATE versions SET headline = 'כותרת ישנה'")
+        archive.db.execute("UPDATE pages SET extractor_version = '0.0'")
         archive.db.conn.commit()
 
     dry = run_newsarchive("reextract", "--db", str(db), "--dry-run", "--format", "json")
@@ -179,8 +181,11 @@ def test_reextract_reports_changed_fields_and_rewrites_in_place(tmp_path: Path) 
         assert archive.versions(url)[0].headline == article.headline
         assert archive.db.execute("SELECT extractor_version FROM articles").fetchone()[0] != "0.0"
         assert archive.search("כותרת ישנה") == []
+    # the current extractor has read both pages now: a second run has nothing to do, unless told --all
     again = json.loads(run_newsarchive("reextract", "--db", str(db), "--format", "json").stdout)
-    assert again["changed"] == 0 and again["unchanged"] == 1
+    assert again["pages"] == 0 and again["up_to_date"] == 2
+    every = json.loads(run_newsarchive("reextract", "--db", str(db), "--all", "--format", "json").stdout)
+    assert every["pages"] == 2 and every["unchanged"] == 1 and every["up_to_date"] == 0
 
 
 def _walla_page(n: int, fetched_at: datetime, *, headline: str | None = None, url: str = "") -> FetchedPage:
@@ -201,6 +206,7 @@ def test_reextract_never_overwrites_a_version_fetched_while_it_ran(tmp_path: Pat
         archive.store_many([(extract_page(page).article, page)])
     with sqlite3.connect(db) as conn:  # read wrong by an older extractor: reextract rewrites it
         conn.execute("UPDATE articles SET subtitle = 'קריאה של גרסה ישנה'")
+        conn.execute("UPDATE pages SET extractor_version = '4'")
     revisited = _walla_page(7, first + timedelta(hours=1), headline="עודכן: האירוע הסתיים")
 
     def revisit_meanwhile(done: int, total: int) -> None:
@@ -234,6 +240,8 @@ def test_a_recovered_copy_never_becomes_the_newest_version_of_a_stored_article(t
         archive.store_page(copy, "not an article (an older extractor)")
         archive.store_page(recoverable, "not an article (an older extractor)")
         archive.store_many([(extract_page(current).article, current)])
+        archive.db.execute("UPDATE pages SET extractor_version = '4' WHERE article_id IS NULL")
+        archive.db.conn.commit()
         report = reextract(archive)
     assert (report.recovered, report.recovered_known) == (1, 1)
     with sqlite3.connect(db) as conn:
@@ -244,6 +252,48 @@ def test_a_recovered_copy_never_becomes_the_newest_version_of_a_stored_article(t
         assert conn.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
 
 
+def test_reextract_reads_only_the_pages_an_older_extractor_read(tmp_path: Path) -> None:
+    """Every run read every stored page again, however many times the same extractor had read them: after
+    an upgrade, a second run (or one resumed after a kill) did all the work again."""
+    first = datetime(2024, 7, 21, 4, 0, tzinfo=UTC)
+    db = tmp_path / "a.db"
+    with Archive(db) as archive:
+        pages = [_walla_page(n, first) for n in (1, 2, 3)]
+        archive.store_many([(extract_page(page).article, page) for page in pages])
+        archive.store_page(_walla_page(4, first, url=f"{WALLA}/tag/4"), "not an article (an older extractor)")
+        archive.db.execute(f"UPDATE pages SET extractor_version = '4' WHERE url = '{WALLA}/break/2'")
+        archive.db.execute(f"UPDATE pages SET extractor_version = NULL WHERE url = '{WALLA}/tag/4'")
+        archive.db.conn.commit()
+        dry = reextract(archive, dry_run=True)
+        assert (dry.pages, dry.up_to_date, dry.unchanged) == (2, 2, 1)  # break/2 and the unknown reading
+        assert reextract(archive, dry_run=True).pages == 2  # a dry run records nothing
+        done = reextract(archive)
+        assert (done.pages, done.unchanged, done.recovered) == (2, 1, 1)
+        again = reextract(archive)
+        assert (again.pages, again.up_to_date) == (0, 4)
+        assert reextract(archive, every_page=True, dry_run=True).pages == 4
+        versions = archive.db.execute("SELECT DISTINCT extractor_version FROM pages").fetchall()
+    assert versions == [(EXTRACTOR_VERSION,)]
+
+
+def test_an_archive_from_before_page_versions_knows_which_extractor_read_its_pages(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    first = datetime(2024, 7, 21, 4, 0, tzinfo=UTC)
+    with Archive(db) as archive:
+        page = _walla_page(1, first)
+        archive.store_many([(extract_page(page).article, page)])
+        archive.store_page(_walla_page(2, first, url=f"{WALLA}/tag/2"), "section or tag page")
+        archive.db.execute("UPDATE articles SET extractor_version = '4'")
+    with sqlite3.connect(db) as conn:  # as schema version 5 left it
+        conn.execute("ALTER TABLE pages DROP COLUMN extractor_version")
+        conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    with Archive(db) as archive:
+        read_by = dict(archive.db.execute("SELECT url, extractor_version FROM pages").fetchall())
+        assert read_by == {f"{WALLA}/break/1": "4", f"{WALLA}/tag/2": None}  # a rejection's reader: unknown
+        assert len(archive.reextractable_pages(read_before=EXTRACTOR_VERSION)) == 2
+
+
 def test_reextract_says_what_it_left_as_the_archive_has_it(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     first = datetime(2024, 7, 21, 4, 0, tzinfo=UTC)
@@ -252,7 +302,7 @@ def test_reextract_says_what_it_left_as_the_archive_has_it(tmp_path: Path) -> No
     with Archive(db) as archive:
         archive.store_page(copy, "not an article (an older extractor)")
         archive.store_many([(extract_page(current).article, current)])
-    result = run_newsarchive("reextract", "--db", str(db))
+    result = run_newsarchive("reextract", "--db", str(db), "--all")
     assert result.returncode == 0, result.stderr
     assert "already holds (left as it is): 1" in " ".join(result.stdout.split())
 

@@ -43,6 +43,6 @@ def test_a_rejected_page_counts_under_one_reason_in_a_crawl_an_import_and_a_reex
         article = extract_page(FetchedPage(url, walla_article(902).encode())).article
         assert article is not None and article.url == url
         archive.store_many([(article, FetchedPage(url, body))])
-        reextracted = dict(reextract(archive).now_rejected)
+        reextracted = dict(reextract(archive, every_page=True).now_rejected)
 
     assert crawled == imported == reextracted == {KIND: 1}

@@ -74,9 +74,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "reextract": (
         "history",
         "reextract_command",
-        "Run the current extractors over the raw pages in the archive and report which fields changed;"
-        " articles are rewritten in place (the same fetch, read better), and pages that gave no article are"
-        " tried again.",
+        "Run the current extractors over the raw pages an older extractor version read, and report which"
+        " fields changed; articles are rewritten in place (the same fetch, read better), and pages that gave"
+        " no article are tried again.",
     ),
     "serve": (
         "serve",

@@ -140,19 +140,22 @@ def changes(db_path: Path | None, since: str | None, sites: tuple[str, ...], fmt
 @db_option
 @site_option
 @since_option
+@click.option(
+    "--all", "every_page", is_flag=True, help="Read every page, also those this extractor version read."
+)
 @click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
 @_FORMAT
 def reextract_command(
-    db_path: Path | None, sites: tuple[str, ...], since: str | None, dry_run: bool, fmt: str
+    db_path: Path | None, sites: tuple[str, ...], since: str | None, every_page: bool, dry_run: bool, fmt: str
 ) -> None:
-    """Run the current extractors over the raw pages in the archive and report which fields changed;
-    articles are rewritten in place (the same fetch, read better), and pages that gave no article are
-    tried again. `--since` counts from the time a page was fetched.
+    """Run the current extractors over the raw pages an older extractor version read, and report which
+    fields changed; articles are rewritten in place (the same fetch, read better), and pages that gave no
+    article are tried again. `--all` reads every page. `--since` counts from the time a page was fetched.
 
     \b
     Examples:
       newsarchive reextract --dry-run
-      newsarchive reextract --site ynet --since 2024-05-01
+      newsarchive reextract --site ynet --since 2024-05-01 --all
     """
     from ..reextract import reextract  # the extractors load when it runs
 
@@ -163,6 +166,7 @@ def reextract_command(
                 archive,
                 sites=list(sites) or None,
                 since=since,
+                every_page=every_page,
                 dry_run=dry_run,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
@@ -179,6 +183,11 @@ def reextract_command(
         click.echo(json.dumps(report.to_dict() | {"dry_run": dry_run}, ensure_ascii=False, indent=2))
         _fail_on_unreadable(report)
         return
+    _print_reextract_report(report, dry_run)
+    _fail_on_unreadable(report)
+
+
+def _print_reextract_report(report: ReextractReport, dry_run: bool) -> None:
     verb = "would change" if dry_run else "changed"
     table = Table(title=f"{report.pages} pages re-extracted: {report.changed} articles {verb}")
     table.add_column("field")
@@ -196,11 +205,15 @@ def reextract_command(
             "pages that now give an article the archive already holds (left as it is):"
             f" {report.recovered_known}"
         )
+    if report.up_to_date:
+        console.print(
+            "pages this extractor version already read, not read again (--all reads them):"
+            f" {report.up_to_date}"
+        )
     if report.fetched_again:
         console.print(f"articles fetched again while this ran (the newer fetch kept): {report.fetched_again}")
     for reason, count in report.now_rejected.most_common():
         console.print(Text(f"now rejected (stored article kept): {count} {reason}", style="yellow"))
-    _fail_on_unreadable(report)
 
 
 def _fail_on_unreadable(report: ReextractReport) -> None:

@@ -28,7 +28,7 @@ from .archive_file import check_archive_file, readonly_uri
 from .batches import chunks, overlapped
 from .hebrew import index_token_source
 from .location import default_db_path
-from .pages import PAGE_COLUMNS, UnreadablePage, page_from_row, write_page
+from .pages import PAGE_COLUMNS, UnreadablePage, mark_read, page_from_row, write_page
 from .query import parse_day_filter
 from .records import other_scheme, record_to_article, rows_as_dicts, storable
 from .revisions import HeadlineChange, Version, due_for_revisit, headline_changes, versions_of
@@ -210,11 +210,14 @@ class Archive:
         sites: list[str] | None = None,
         since: str | datetime | None = None,
         site_of: Callable[[str], str | None] | None = None,
+        read_before: str | None = None,
     ) -> list[int]:
         """The ids of the raw pages that re-extraction reads: each article's latest version's page, and the
         pages that gave no article. ``sites`` filters articles by site, and rejected pages by the site
         ``site_of`` gives their address (the extractor's site_key_for_url: the store knows no site
-        profiles); ``since`` (a day or a moment, as --since takes them) filters by fetch time."""
+        profiles); ``since`` (a day or a moment, as --since takes them) filters by fetch time;
+        ``read_before`` (an extractor version) keeps the pages last read by an older version, or by one
+        not recorded."""
         if sites and site_of is None:
             raise TypeError(
                 "reextractable_pages(sites=...) needs site_of, the site of a rejected page's address"
@@ -223,8 +226,10 @@ class Archive:
         rows = self.db.execute(
             "SELECT p.id, p.url, a.site FROM pages p LEFT JOIN articles a ON a.id = p.article_id"
             " WHERE (p.article_id IS NULL OR p.id = a.page_id) AND (? IS NULL OR p.fetched_at >= ?)"
+            " AND (? IS NULL OR p.extractor_version IS NULL"
+            " OR CAST(p.extractor_version AS INTEGER) < CAST(? AS INTEGER))"
             " ORDER BY p.id",
-            (since, since),
+            (since, since, read_before, read_before),
         ).fetchall()
         if not sites:
             return [row[0] for row in rows]
@@ -233,14 +238,14 @@ class Archive:
 
     def pages_by_id(
         self, ids: list[int]
-    ) -> Iterator[tuple[FetchedPage | UnreadablePage, dict[str, Any] | None]]:
-        """Raw pages, each with the stored `articles` row it produced (None for a rejected page); a page
-        that cannot be read back comes as an :class:`UnreadablePage` saying why."""
+    ) -> Iterator[tuple[int, FetchedPage | UnreadablePage, dict[str, Any] | None]]:
+        """Raw pages, each with its id and the stored `articles` row it produced (None for a rejected page);
+        a page that cannot be read back comes as an :class:`UnreadablePage` saying why."""
         for start in range(0, len(ids), 200):
             chunk = ids[start : start + 200]
             cursor = self.db.execute(
-                f"SELECT {PAGE_COLUMNS}, article_id FROM pages WHERE id IN ({', '.join('?' * len(chunk))})"
-                " ORDER BY id",
+                f"SELECT {PAGE_COLUMNS}, article_id, id FROM pages"
+                f" WHERE id IN ({', '.join('?' * len(chunk))}) ORDER BY id",
                 chunk,
             )
             rows = list(rows_as_dicts(cursor))
@@ -256,7 +261,16 @@ class Archive:
                     page: FetchedPage | UnreadablePage = page_from_row(row)
                 except ValueError as error:
                     page = UnreadablePage(row["url"], str(error))
-                yield page, articles.get(row["article_id"])
+                yield row["id"], page, articles.get(row["article_id"])
+
+    def mark_read(self, page_ids: list[int]) -> None:
+        """Record that the current extractor read these raw pages again (re-extraction), so that a later
+        re-extraction of older readings passes them by."""
+        try:
+            with self.db.conn as conn:
+                mark_read(conn, page_ids)
+        except sqlite3.OperationalError as error:
+            raise self._storage_error(error) from error
 
     def iter_articles(
         self, where: str = "", params: Iterable[Any] = (), order: str = "published"

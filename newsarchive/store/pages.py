@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..dates import format_utc, parse_utc
+from ..extract.version import EXTRACTOR_VERSION
 from ..fetched import FetchedPage
 from .records import has_surrogate, storable
 
@@ -45,6 +46,7 @@ def write_page(conn: sqlite3.Connection, page: FetchedPage, article_id: int | No
         "body_size": len(page.body),
         "sha256": hashlib.sha256(page.body).hexdigest(),
         "outcome": outcome,
+        "extractor_version": EXTRACTOR_VERSION,  # what read it: its article, or its rejection
     }
     if article_id is not None:  # the address gives an article now: its rejected page is history
         conn.execute("DELETE FROM pages WHERE url = ? AND article_id IS NULL", (values["url"],))
@@ -53,6 +55,16 @@ def write_page(conn: sqlite3.Connection, page: FetchedPage, article_id: int | No
         list(values.values()),
     )
     return cursor.lastrowid or 0
+
+
+def mark_read(conn: sqlite3.Connection, page_ids: list[int]) -> None:
+    """Record that the current extractor has read these pages (re-extraction read them again)."""
+    for start in range(0, len(page_ids), 500):
+        chunk = page_ids[start : start + 500]
+        conn.execute(
+            f"UPDATE pages SET extractor_version = ? WHERE id IN ({', '.join('?' * len(chunk))})",
+            [EXTRACTOR_VERSION, *chunk],
+        )
 
 
 def page_from_row(row: dict[str, Any]) -> FetchedPage:

@@ -159,8 +159,22 @@ def _v5(db: sqlite_utils.Database) -> None:
     db["archive_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
+def _v6(db: sqlite_utils.Database) -> None:
+    """Each raw page says which extractor version last read it (`pages.extractor_version`), so that
+    re-extraction picks the pages older rules read. A page that gave an article takes that article's (or
+    that version's) extractor version; a rejected page's is unknown (NULL), which counts as older."""
+    if "extractor_version" not in db["pages"].columns_dict:
+        db["pages"].add_column("extractor_version", str)
+    db.execute(
+        "UPDATE pages SET extractor_version = coalesce("
+        " (SELECT a.extractor_version FROM articles a WHERE a.page_id = pages.id),"
+        " (SELECT v.extractor_version FROM versions v WHERE v.page_id = pages.id))"
+        " WHERE extractor_version IS NULL AND article_id IS NOT NULL"
+    )
+
+
 #: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: migrations that only build the search index again: however many are pending, it is built once, last
 INDEX_REBUILDS = frozenset({_v2, _v4})
