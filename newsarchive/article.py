@@ -6,23 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-#: Fields of :class:`Article` that the extractor fills, in output order.
-ARTICLE_FIELDS = (
-    "url",
-    "site",
-    "headline",
-    "subtitle",
-    "authors",
-    "published",
-    "updated",
-    "body",
-    "images",
-    "section",
-    "tags",
-    "language",
-    "paywalled",
-)
-
 
 class NotAnArticle(Exception):
     """The page is not a news article (section front, tag page, video page, error page, empty body...)."""
