@@ -70,10 +70,7 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
     ):
         if data.startswith(bom):
             return data.decode(name, errors="replace").lstrip("\ufeff")
-    candidates = [declared] if declared else []
-    match = _XML_DECL.search(data[:512]) or _META_CHARSET.search(data[:200_000])
-    if match:
-        candidates.append(match.group(1).decode("ascii"))
+    candidates = declared_codecs(data, declared)
     if not data.isascii():
         # Non-ASCII bytes that are valid UTF-8 are UTF-8 whatever the header or <meta> says: legacy Hebrew
         # text (letters 0xE0-0xFA, mostly followed by more letters) is never valid UTF-8, while servers
@@ -84,11 +81,10 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
             pass
         # A UTF-8 page with a few broken bytes (a cut multi-byte character, a stray Latin-1 byte) keeps
         # its text: each bad byte becomes U+FFFD, instead of the whole page read as windows-1255.
-        text = _mostly_utf8(data, declared_utf8=any(_codec(label) == "utf-8" for label in candidates))
+        text = _mostly_utf8(data, declared_utf8="utf-8" in candidates)
         if text is not None:
             return text
-    for label in candidates:
-        codec = _codec(label)
+    for codec in candidates:
         if codec is None:
             continue
         if codec == "utf-8" and not data.isascii():
@@ -98,6 +94,16 @@ def _decode_bytes(data: bytes, declared: str | None) -> str:
         return data.decode("ascii")
     # Legacy Israeli pages: windows-1255 is a superset of ISO-8859-8 for the letters.
     return data.decode("windows-1255", errors="replace")
+
+
+def declared_codecs(data: bytes, declared: str | None) -> list[str | None]:
+    """The codecs a page is declared in, in the order decode_html tries them: the HTTP header's charset, then
+    the XML declaration's or ``<meta charset>``'s (None for a label read by sniffing instead, or unknown)."""
+    labels = [declared] if declared else []
+    match = _XML_DECL.search(data[:512]) or _META_CHARSET.search(data[:200_000])
+    if match:
+        labels.append(match.group(1).decode("ascii"))
+    return [_codec(label) for label in labels]
 
 
 def _mostly_utf8(data: bytes, *, declared_utf8: bool) -> str | None:

@@ -14,6 +14,7 @@ from .encoding import charset_of, decode_html
 from .extract import extract_article
 from .extract.page import canonical_url
 from .fetched import FetchedPage
+from .hebrew_bytes import could_be_mostly_hebrew
 from .saved import UnreadablePageFile, read_saved_page
 from .sites import DEFAULT_PORTS, profile_for_url, web_address
 from .store import Archive
@@ -341,14 +342,26 @@ def _warc_skip_reason(item: WarcResponse, all_hebrew: bool) -> str | None:
 _NOT_TEXT = re.compile(r"(?is)<(script|style|noscript)\b.*?</\1\s*>|<[^>]*>")
 
 
-def mostly_hebrew(body: bytes, charset: str | None = None, *, share: float = 0.5) -> bool:
-    """Whether a page's visible text is mostly Hebrew letters (and has at least 100 of them)."""
+#: the fewest Hebrew letters a mostly Hebrew page has, and how much of a page is read to count them
+FEWEST_HEBREW_LETTERS = 100
+_HEBREW_READ = 2_000_000
+
+
+def mostly_hebrew(
+    body: bytes, charset: str | None = None, *, share: float = 0.5, precheck: bool = True
+) -> bool:
+    """Whether a page's visible text is mostly Hebrew letters (and has at least FEWEST_HEBREW_LETTERS).
+    A page whose bytes cannot hold that many letters is answered without decoding it (``precheck``; the
+    answer is the same either way, only cheaper)."""
+    body = body[:_HEBREW_READ]
+    if precheck and not could_be_mostly_hebrew(body, charset, FEWEST_HEBREW_LETTERS):
+        return False
     try:
-        text = _NOT_TEXT.sub(" ", decode_html(body[:2_000_000], charset))
+        text = _NOT_TEXT.sub(" ", decode_html(body, charset))
     except NotAnArticle:
         return False
     hebrew, hebrew_share = hebrew_letters(text)
-    return hebrew >= 100 and hebrew_share >= share
+    return hebrew >= FEWEST_HEBREW_LETTERS and hebrew_share >= share
 
 
 def html_files(paths: Iterable[Path]) -> list[Path]:
