@@ -39,9 +39,9 @@ def could_be_mostly_hebrew(body: bytes, charset: str | None, fewest: int) -> boo
     if body.startswith(codecs.BOM_UTF8):
         return False  # read as UTF-8 whatever it declares
     named = declared_codecs(body, charset)
-    if body.isascii():  # the first codec declared reads it, else ASCII does
+    if body.isascii():  # the first codec declared reads it (UTF-8 reads it as ASCII), else ASCII does
         codec = next((c for c in named if c is not None), "ascii")
-        return _possible_letters(body, codec) + references >= fewest
+        return _possible_letters(body, "ascii" if codec == "utf-8" else codec) + references >= fewest
     # Not ASCII: UTF-8 (valid, or nearly so), else the first codec declared other than UTF-8, else
     # windows-1255. UTF-8 was bounded above, so only the other codec is left to bound.
     codec = next((c for c in named if c not in (None, "utf-8")), "windows-1255")

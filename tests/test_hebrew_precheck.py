@@ -143,6 +143,8 @@ def _page_of(words: list[str], count: int = 400) -> str:
 
 NOT_HEBREW = [
     (_page_of(LATIN).encode("utf-8"), "utf-8"),
+    (_page_of(["news", "government"]).encode("ascii"), "utf-8"),  # ASCII declared UTF-8 (most of the web)
+    (_page_of(["news", "government"]).encode("ascii"), None),
     (_page_of([*LATIN, "“quoted”", "—", "€"]).encode("utf-8"), None),  # 0xE2 bytes, windows-1255 letters
     (_page_of(ARABIC).encode("utf-8"), None),
     (_page_of(CYRILLIC).encode("utf-8"), "windows-1251"),
