@@ -78,6 +78,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         " fields changed; articles are rewritten in place (the same fetch, read better), and pages that gave"
         " no article are tried again.",
     ),
+    "merge": (
+        "merge",
+        "merge",
+        "Merge archives built apart into OUT (created when missing): each article once, with every version of"
+        " every shard in fetch order, raw pages once, the search index with them.",
+    ),
     "serve": (
         "serve",
         "serve",

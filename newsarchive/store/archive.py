@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -35,6 +35,9 @@ from .revisions import HeadlineChange, Version, due_for_revisit, headline_change
 from .schema import SCHEMA_VERSION, is_current, migrate, state_of
 from .search import Hit
 from .writing import Prepared, Written, prepare, write_prepared
+
+if TYPE_CHECKING:
+    from .merge import MergeReport
 
 BUSY_TIMEOUT_MS = 30_000
 #: articles per transaction in store_many: larger transactions let FTS5 write fewer, larger segments
@@ -342,6 +345,15 @@ class Archive:
     def export(self, fmt: str, out: Any, **filters: Any) -> int:
         """Write the articles (filtered by sites=, since=, until=, author=) as jsonl, csv or parquet."""
         return reports.export(reports.iter_export(self, **filters), fmt, out)
+
+    def merge(
+        self, shards: Iterable[str | Path], *, on_progress: Callable[..., None] | None = None
+    ) -> MergeReport:
+        """Merge archives built apart into this one (store/merge.py: one transaction per shard; an article
+        both hold keeps one history, both sides' versions in fetch order)."""
+        from .merge import merge_archives
+
+        return merge_archives(self.path, list(shards), on_progress=on_progress)
 
     def close(self) -> None:
         self.db.conn.close()
