@@ -393,3 +393,25 @@ def test_a_merge_killed_midway_leaves_the_output_whole_and_a_rerun_completes(
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 12000
         assert conn.execute("SELECT count(*) FROM pages").fetchone()[0] == 12000
         assert conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == 12000
+
+
+def test_histories_are_joined_in_fetch_order_whatever_order_they_were_stored_in(tmp_path: Path) -> None:
+    """The output stored a later fetch before an earlier one (an import of older pages after a crawl): once a
+    shard holding the article is merged, its history is in fetch order and the latest fetch is the row
+    searched, with its authors, pictures and index text."""
+    rng = random.Random(0)
+    first, second = _article(8, 0, rng), _article(8, 1, rng)
+    with Archive(tmp_path / "out.db") as archive:
+        archive.store(second, _page(second, START + timedelta(days=1)))
+        archive.store(first, _page(first, START))
+    with Archive(tmp_path / "shard.db") as archive:
+        archive.store(first, _page(first, START))
+    merge_archives(tmp_path / "out.db", [tmp_path / "shard.db"])
+    with Archive(tmp_path / "single.db") as archive:
+        archive.store(first, _page(first, START))
+        archive.store(second, _page(second, START + timedelta(days=1)))
+    merged, single = snapshot(tmp_path / "out.db"), snapshot(tmp_path / "single.db")
+    assert merged == single
+    with Archive(tmp_path / "out.db", readonly=True) as archive:
+        assert [v.headline for v in archive.versions(first.url)] == [first.headline, second.headline]
+        assert archive.get(first.url).headline == second.headline

@@ -178,11 +178,10 @@ def _merge_shard(conn: sqlite3.Connection, source: Path, report: ShardReport) ->
             overlaps = _plan_overlaps(conn, report)
             _map_pages(conn)
             _copy_new_articles(conn, report)
-            for overlap in overlaps:
-                _rewrite(conn, overlap)
+            _rewrite(conn, overlaps)
             _merge_rejected(conn, report)
             _copy_log(conn)
-            for table in ("article_map", "page_map", "skip_pages"):
+            for table in ("article_map", "page_map", "skip_pages", "rewritten", "shard_latest"):
                 conn.execute(f"DROP TABLE temp.{table}")
     finally:
         conn.execute("DETACH DATABASE shard")
@@ -195,6 +194,8 @@ def _map_articles(conn: sqlite3.Connection) -> None:
     other = _OTHER_SCHEME.format("s.url")
     conn.execute("CREATE TEMP TABLE article_map (shard_id INTEGER PRIMARY KEY, out_id INTEGER, new INTEGER)")
     conn.execute("CREATE TEMP TABLE skip_pages (id INTEGER PRIMARY KEY)")
+    conn.execute("CREATE TEMP TABLE rewritten (out_id INTEGER PRIMARY KEY)")
+    conn.execute("CREATE TEMP TABLE shard_latest (out_id INTEGER PRIMARY KEY, shard_id INTEGER)")
     conn.execute(
         "WITH matched AS (SELECT s.id AS shard_id, coalesce("
         " (SELECT o.id FROM main.articles o WHERE o.url = s.url),"
@@ -292,7 +293,8 @@ def _plan_overlaps(conn: sqlite3.Connection, report: ShardReport) -> list[_Overl
         from_shard = [row for row in kept if row["side"] == "shard"]
         report.duplicates_skipped += len(shard_rows) - len(from_shard)
         skipped += [row["page_id"] for row in shard_rows if row not in from_shard and row["page_id"]]
-        checked = max((r["checked_at"] for r in out_rows + shard_rows if r["checked_at"]), default=None)
+        seen = [r[name] for r in out_rows + shard_rows for name in ("checked_at", "fetched_at") if r[name]]
+        checked = max(seen, default=None)  # the last fetch of the article, on either side
         if kept == out_rows:
             conn.execute("UPDATE main.articles SET checked_at = ? WHERE id = ?", (checked, out_id))
             continue
@@ -333,60 +335,65 @@ def _joined(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[di
     return kept
 
 
-def _rewrite(conn: sqlite3.Connection, overlap: _Overlap) -> None:
-    """The article's history as merged: its versions, its `articles` row (the latest), the parts of that
-    row (authors, pictures, index), and the output's pages of versions no longer kept dropped."""
-    out_id, kept = overlap.out_id, overlap.kept
-    conn.execute("DELETE FROM main.versions WHERE article_id = ?", (out_id,))
+def _rewrite(conn: sqlite3.Connection, overlaps: list[_Overlap]) -> None:
+    """The merged histories: each article's versions, its `articles` row (the latest), the parts of that
+    row (authors, pictures, index), and the output's pages of versions no longer kept dropped; in a few
+    statements for all of them."""
+    pages = dict(
+        conn.execute(
+            "SELECT pm.shard_id, pm.out_id FROM temp.page_map pm JOIN shard.pages p ON p.id = pm.shard_id"
+            " JOIN temp.article_map m ON m.shard_id = p.article_id AND NOT m.new"
+        )
+    )
+
+    def page_id(row: dict[str, Any]) -> int | None:
+        return row["page_id"] if row["side"] == "out" else pages.get(row["page_id"])
+
+    insert_rows(conn, "rewritten", ["out_id"], [[o.out_id] for o in overlaps])
+    conn.execute("DELETE FROM main.versions WHERE article_id IN (SELECT out_id FROM temp.rewritten)")
     insert_rows(
         conn,
         "versions",
         ["article_id", "version", "page_id", *VERSION_COLUMNS],
         [
-            [out_id, n, _page_id(conn, row), *(row[c] for c in VERSION_COLUMNS)]
-            for n, row in enumerate(kept[:-1], 1)
+            [o.out_id, n, page_id(row), *(row[c] for c in VERSION_COLUMNS)]
+            for o in overlaps
+            for n, row in enumerate(o.kept[:-1], 1)
         ],
     )
-    latest = kept[-1]
-    if latest["side"] == "shard" and latest["latest"]:
-        _latest_from_shard(conn, out_id, overlap.shard_id)
-    elif not latest["latest"]:
-        _latest_from_version(conn, out_id, latest)
-    conn.execute(
+    from_shard = [
+        [o.out_id, o.shard_id] for o in overlaps if o.kept[-1]["side"] == "shard" and o.kept[-1]["latest"]
+    ]
+    insert_rows(conn, "shard_latest", ["out_id", "shard_id"], from_shard)
+    _latest_from_shard(conn)
+    for o in overlaps:
+        if not o.kept[-1]["latest"]:
+            _latest_from_version(conn, o.out_id, o.kept[-1])
+    conn.executemany(
         "UPDATE main.articles SET version = ?, page_id = ?, checked_at = ? WHERE id = ?",
-        (len(kept), _page_id(conn, latest), overlap.checked_at, out_id),
+        [(len(o.kept), page_id(o.kept[-1]), o.checked_at, o.out_id) for o in overlaps],
     )
-    for page in overlap.dropped_pages:
-        conn.execute("DELETE FROM main.pages WHERE id = ?", (page,))
+    conn.executemany("DELETE FROM main.pages WHERE id = ?", [(p,) for o in overlaps for p in o.dropped_pages])
 
 
-def _page_id(conn: sqlite3.Connection, row: dict[str, Any]) -> int | None:
-    if row["side"] == "out" or row["page_id"] is None:
-        return row["page_id"]
-    found = conn.execute("SELECT out_id FROM temp.page_map WHERE shard_id = ?", (row["page_id"],)).fetchone()
-    return found[0] if found else None
-
-
-def _latest_from_shard(conn: sqlite3.Connection, out_id: int, shard_id: int) -> None:
-    """The shard's `articles` row over the output's (which keeps its id and address), with its parts."""
-    columns = ", ".join(_columns(conn, "articles", ("id", "url", "version", "page_id", "checked_at")))
+def _latest_from_shard(conn: sqlite3.Connection) -> None:
+    """The shard's `articles` rows over the output's of temp.shard_latest (each keeps its id and address),
+    with their parts."""
+    columns = _columns(conn, "articles", ("id", "url", "version", "page_id", "checked_at"))
     conn.execute(
-        f"UPDATE main.articles SET ({columns}) = (SELECT {columns} FROM shard.articles WHERE id = ?)"
-        " WHERE id = ?",
-        (shard_id, out_id),
+        f"UPDATE main.articles SET {', '.join(f'{c} = s.{c}' for c in columns)}"
+        " FROM temp.shard_latest l JOIN shard.articles s ON s.id = l.shard_id WHERE articles.id = l.out_id"
     )
     for table, parts in (("authors", "position, name"), ("images", "position, src, caption, credit")):
-        conn.execute(f"DELETE FROM main.{table} WHERE article_id = ?", (out_id,))
+        conn.execute(f"DELETE FROM main.{table} WHERE article_id IN (SELECT out_id FROM temp.shard_latest)")
         conn.execute(
-            f"INSERT INTO main.{table} (article_id, {parts}) SELECT ?, {parts} FROM shard.{table}"
-            " WHERE article_id = ?",
-            (out_id, shard_id),
+            f"INSERT INTO main.{table} (article_id, {parts}) SELECT l.out_id, {parts}"
+            f" FROM shard.{table} x JOIN temp.shard_latest l ON l.shard_id = x.article_id"
         )
-    conn.execute(f"DELETE FROM main.{FTS_TABLE} WHERE rowid = ?", (out_id,))
+    conn.execute(f"DELETE FROM main.{FTS_TABLE} WHERE rowid IN (SELECT out_id FROM temp.shard_latest)")
     conn.execute(
-        f"INSERT INTO main.{FTS_TABLE} (rowid, headline, text) SELECT ?, headline, text"
-        f" FROM shard.{FTS_TABLE} WHERE rowid = ?",
-        (out_id, shard_id),
+        f"INSERT INTO main.{FTS_TABLE} (rowid, headline, text) SELECT l.out_id, f.headline, f.text"
+        f" FROM shard.{FTS_TABLE} f JOIN temp.shard_latest l ON l.shard_id = f.rowid"
     )
 
 
