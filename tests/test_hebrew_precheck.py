@@ -52,7 +52,7 @@ SPELLINGS = [
     "entities",
 ]
 DECLARED = [None, "utf-8", "windows-1255", "iso-8859-8", "iso-8859-8-i", "windows-1251", "latin-1", "cp424"]
-DECLARED += ["cp862", "utf-16", "shift_jis", "utf-7", "nonsense", "koi8-r", "windows-1256"]
+DECLARED += ["cp862", "utf-16", "shift_jis", "utf-7", "nonsense", "koi8-r", "windows-1256", "base64"]
 
 
 def _spell(text: str, spelling: str) -> bytes:
@@ -182,3 +182,12 @@ def test_the_bound_is_read_from_the_codec_tables() -> None:
     koi8 = _page_of(CYRILLIC).encode("koi8-r")
     assert could_be_mostly_hebrew(koi8, "koi8-r", FEWEST_HEBREW_LETTERS)
     assert mostly_hebrew(koi8, "koi8-r") is mostly_hebrew(koi8, "koi8-r", precheck=False) is False
+
+
+@pytest.mark.parametrize("label", ["base64", "rot13", "hex", "zlib"])
+def test_a_charset_that_is_no_text_encoding_is_not_hebrew_and_no_crash(label: str) -> None:
+    """Python knows these codecs but cannot decode bytes to text with them: the page is refused, the import
+    goes on (a LookupError ended the whole import)."""
+    hebrew = " ".join(HEBREW * 10).encode("windows-1255")
+    for body, declared in ((f'<meta charset="{label}"><p>'.encode() + hebrew, None), (hebrew, label)):
+        assert mostly_hebrew(body, declared) is mostly_hebrew(body, declared, precheck=False) is False
