@@ -347,7 +347,7 @@ def test_merge_command_reports_per_shard_as_a_table_and_as_json(
     result = run_newsarchive("merge", str(out), *shards, "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert [s["shard"] for s in report["shards"]] == [str(Path(s).resolve()) for s in shards]
+    assert [s["shard"] for s in report["shards"]] == shards
     assert report["articles"] == 120 and sum(s["articles_new"] for s in report["shards"]) == 120
     table = run_newsarchive("merge", str(out), shards[0], cwd=tmp_path)
     assert table.returncode == 0, table.stderr

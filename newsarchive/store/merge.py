@@ -114,7 +114,7 @@ def _checked_paths(out: Path, shards: list[Path]) -> tuple[Path, list[Path]]:
         if twin is not None:
             raise MergeError(f"{shard} is named twice (as {seen[twin]} too)", used_wrongly=True)
         seen[shard.resolve()] = shard
-    return out, list(seen)
+    return out, list(seen.values())
 
 
 def _check_readable(path: Path) -> None:
@@ -137,6 +137,7 @@ def _check_readable(path: Path) -> None:
 
 def _open_out(path: Path) -> sqlite3.Connection:
     """The output archive, created or brought to the current schema, on a connection that can attach."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     check_archive_file(path, creating=True)
     with closing(sqlite3.connect(path)) as conn:
         db = sqlite_utils.Database(conn)
