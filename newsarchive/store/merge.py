@@ -279,43 +279,57 @@ class _Overlap:
     checked_at: str | None
 
 
+#: articles both sides hold whose histories are read at a time (a re-run after a kill meets a whole shard)
+OVERLAP_BATCH = 2000
+
+
 def _plan_overlaps(conn: sqlite3.Connection, report: ShardReport) -> list[_Overlap]:
-    """The merged history of each article both sides hold; the shard's pages of versions it does not
-    keep go to temp.skip_pages. Only articles whose history changes are returned."""
+    """The merged history of each article both sides hold, read batch by batch; the shard's pages of
+    versions it does not keep go to temp.skip_pages. Only articles whose history changes are returned (and
+    hold their versions in memory); the others get their check time."""
     pairs = conn.execute("SELECT shard_id, out_id FROM temp.article_map WHERE NOT new").fetchall()
-    if not pairs:
-        return []
-    ours, theirs = _histories(conn, "main", "out_id"), _histories(conn, "shard", "shard_id")
-    overlaps, skipped = [], []
-    for shard_id, out_id in pairs:
-        out_rows = [row | {"side": "out"} for row in ours[out_id]]
-        shard_rows = [row | {"side": "shard"} for row in theirs[shard_id]]
-        kept = _joined(out_rows, shard_rows)
-        from_shard = [row for row in kept if row["side"] == "shard"]
-        report.duplicates_skipped += len(shard_rows) - len(from_shard)
-        skipped += [row["page_id"] for row in shard_rows if row not in from_shard and row["page_id"]]
-        seen = [r[name] for r in out_rows + shard_rows for name in ("checked_at", "fetched_at") if r[name]]
-        checked = max(seen, default=None)  # the last fetch of the article, on either side
-        if kept == out_rows:
-            conn.execute("UPDATE main.articles SET checked_at = ? WHERE id = ?", (checked, out_id))
-            continue
-        report.articles_revised += bool(from_shard)
-        report.versions_added += len(from_shard)
-        dropped = [row["page_id"] for row in out_rows if row not in kept and row["page_id"]]
-        overlaps.append(_Overlap(out_id, shard_id, kept, dropped, checked))
+    overlaps, skipped, checks = [], [], []
+    for start in range(0, len(pairs), OVERLAP_BATCH):
+        batch = pairs[start : start + OVERLAP_BATCH]
+        span = (batch[0][0], batch[-1][0])
+        ours, theirs = _histories(conn, "main", "out_id", span), _histories(conn, "shard", "shard_id", span)
+        for shard_id, out_id in batch:
+            out_rows = [row | {"side": "out"} for row in ours[out_id]]
+            shard_rows = [row | {"side": "shard"} for row in theirs[shard_id]]
+            kept = _joined(out_rows, shard_rows)
+            from_shard = [row for row in kept if row["side"] == "shard"]
+            report.duplicates_skipped += len(shard_rows) - len(from_shard)
+            skipped += [row["page_id"] for row in shard_rows if row not in from_shard and row["page_id"]]
+            seen = [
+                r[name] for r in out_rows + shard_rows for name in ("checked_at", "fetched_at") if r[name]
+            ]
+            checked = max(seen, default=None)  # the last fetch of the article, on either side
+            if kept == out_rows:
+                checks.append((checked, out_id))
+                continue
+            report.articles_revised += bool(from_shard)
+            report.versions_added += len(from_shard)
+            dropped = [row["page_id"] for row in out_rows if row not in kept and row["page_id"]]
+            overlaps.append(_Overlap(out_id, shard_id, kept, dropped, checked))
+    conn.executemany("UPDATE main.articles SET checked_at = ? WHERE id = ?", checks)
     insert_rows(conn, "skip_pages", ["id"], [[page] for page in set(skipped)])
     return overlaps
 
 
-def _histories(conn: sqlite3.Connection, schema: str, key: str) -> dict[int, list[dict[str, Any]]]:
-    """Every version of the overlapping articles of one side, by the side's article id, oldest first."""
+def _histories(
+    conn: sqlite3.Connection, schema: str, key: str, span: tuple[int, int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Every version of one side's articles that the other side holds too (of the shard's ids in
+    ``span``), by the side's article id, oldest first."""
     columns = ", ".join(f"x.{c}" for c in VERSION_COLUMNS)
+    among = "AND NOT m.new AND m.shard_id BETWEEN ? AND ?"
     cursor = conn.execute(
         f"SELECT x.article_id AS article, x.version, x.page_id, {columns}, NULL AS checked_at, 0 AS latest"
-        f" FROM {schema}.versions x JOIN temp.article_map m ON m.{key} = x.article_id AND NOT m.new"
+        f" FROM {schema}.versions x JOIN temp.article_map m ON m.{key} = x.article_id {among}"
         f" UNION ALL SELECT x.id, coalesce(x.version, 1), x.page_id, {columns}, x.checked_at, 1"
-        f" FROM {schema}.articles x JOIN temp.article_map m ON m.{key} = x.id AND NOT m.new"
-        " ORDER BY 1, 2"
+        f" FROM {schema}.articles x JOIN temp.article_map m ON m.{key} = x.id {among}"
+        " ORDER BY 1, 2",
+        (*span, *span),
     )
     names = [d[0] for d in cursor.description]
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
