@@ -355,14 +355,14 @@ def test_merge_command_reports_per_shard_as_a_table_and_as_json(
     assert "shard0.db" in table.stdout and "duplicates" in table.stdout
 
 
-def test_a_merge_killed_midway_leaves_the_output_whole_and_a_rerun_completes(
-    built: dict[str, Path], tmp_path: Path
-) -> None:
-    """SIGKILL while the second of three large shards is being merged: the output holds the first shard
-    (whole: integrity, and no article without its index row), and the same command completes it."""
+@pytest.fixture(scope="module")
+def big_shards(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Three shards of 4,000 articles with their pages: large enough that a signal lands inside a shard's
+    transaction."""
+    folder = tmp_path_factory.mktemp("big")
     shards = []
-    for i in range(3):  # bigger shards, so that the kill lands inside a shard's transaction
-        path = tmp_path / f"big{i}.db"
+    for i in range(3):
+        path = folder / f"big{i}.db"
         rng = random.Random(i)
         with Archive(path) as archive:
             items = []
@@ -371,6 +371,15 @@ def test_a_merge_killed_midway_leaves_the_output_whole_and_a_rerun_completes(
                 items.append((article, _page(article, START + timedelta(seconds=n))))
             archive.store_many(items)
         shards.append(str(path))
+    return shards
+
+
+def test_a_merge_killed_midway_leaves_the_output_whole_and_a_rerun_completes(
+    big_shards: list[str], tmp_path: Path
+) -> None:
+    """SIGKILL while the second of three large shards is being merged: the output holds the first shard
+    (whole: integrity, and no article without its index row), and the same command completes it."""
+    shards = big_shards
     out = tmp_path / "out.db"
     script = (
         "import sys, time\nfrom newsarchive.store.merge import merge_archives\n"
@@ -416,3 +425,35 @@ def test_histories_are_joined_in_fetch_order_whatever_order_they_were_stored_in(
     with Archive(tmp_path / "out.db", readonly=True) as archive:
         assert [v.headline for v in archive.versions(first.url)] == [first.headline, second.headline]
         assert archive.get(first.url).headline == second.headline
+
+
+def test_merge_stopped_by_sigterm_says_what_was_merged_and_the_next_run_completes_it(
+    big_shards: list[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsarchive.cli", "merge", str(out), *big_shards],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the first shard committed: stop it in the second
+        time.sleep(0.01)
+        if out.exists():
+            with closing(sqlite3.connect(f"file:{out}?mode=ro", uri=True)) as conn:
+                try:
+                    if conn.execute("SELECT count(*) FROM articles").fetchone()[0]:
+                        break
+                except sqlite3.OperationalError:  # not made yet
+                    continue
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert len(stderr.splitlines()) == 1 and "merge terminated" in stderr
+    assert "holds 4,000 article(s)" in stderr and "run the same merge again" in stderr
+    with closing(sqlite3.connect(out)) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 4000
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert not [p for p in tmp_path.iterdir() if p.is_dir()]  # no upgraded copy left behind
+    again = run_newsarchive("merge", str(out), *big_shards, "--format", "json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert [s["articles_new"] for s in json.loads(again.stdout)["shards"]] == [0, 4000, 4000]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -13,7 +14,7 @@ from .messages import USED_WRONGLY, fail, interruption, shown
 from .options import GivenPath, print_whole, progress_bar, shown_text, stdout_console
 
 if TYPE_CHECKING:
-    from ..store.merge import MergeReport, ShardReport
+    from ..store.merge import MergeReport
 
 #: the per-shard counts, as the table heads them
 _COLUMNS = {
@@ -45,30 +46,37 @@ def merge(out: Path, shards: tuple[Path, ...], fmt: str) -> None:
     from ..store import NotAnArchive
     from ..store.merge import MergeError, merge_archives
 
-    done: list[ShardReport] = []
     try:
         with progress_bar("merging shards") as progress:
             task = progress.add_task("merge", total=len(shards))
 
-            def advance(finished: int, total: int, shard: ShardReport) -> None:
-                done.append(shard)
-                progress.update(task, completed=finished)
-
-            report = merge_archives(out, shards, on_progress=advance)
+            report = merge_archives(
+                out, shards, on_progress=lambda done, total, shard: progress.update(task, completed=done)
+            )
     except MergeError as error:
         fail(shown(error), USED_WRONGLY if error.used_wrongly else 1)
     except NotAnArchive as error:
         fail(shown(error))
     except KeyboardInterrupt as stop:
-        _interrupted(out, done, len(shards), stop)
+        _interrupted(out, len(shards), stop)
     _print_report(report, fmt)
 
 
-def _interrupted(out: Path, done: list[ShardReport], total: int, stop: KeyboardInterrupt) -> NoReturn:
+def _interrupted(out: Path, total: int, stop: KeyboardInterrupt) -> NoReturn:
+    """What OUT holds is read from OUT: a signal between a shard's commit and its report would make a
+    count of reported shards one short."""
+    import sqlite3
+
     what, status = interruption(stop)
+    try:
+        with closing(sqlite3.connect(out.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            held = f"{conn.execute('SELECT count(*) FROM articles').fetchone()[0]:,} article(s)"
+    except sqlite3.Error:
+        held = "what was merged before"
     fail(
-        f"merge {what}: {len(done)} of {total} shard(s) were merged into {shown(out)} before, and it is"
-        " consistent (the shard being merged was rolled back whole); run the same merge again to finish it",
+        f"merge {what} before its {total} shard(s) were all merged: {shown(out)} holds {held} and is"
+        " consistent (the shard being merged was rolled back whole); run the same merge again to finish it"
+        " (what is merged already is not added twice)",
         status,
     )
 
