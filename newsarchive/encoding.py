@@ -123,6 +123,7 @@ def _codec(label: str) -> str | None:
     label = _HEBREW_ALIASES.get(label, label)
     try:
         name = codecs.lookup(label).name
+        b" ".decode(name, "replace")  # bytes-to-bytes codecs (base64, zlib, rot13, hex) are no web charsets
     except LookupError:
         return None
     if name.startswith(("utf-16", "utf-32")):

@@ -358,7 +358,7 @@ def mostly_hebrew(
         return False
     try:
         text = _NOT_TEXT.sub(" ", decode_html(body, charset))
-    except (NotAnArticle, LookupError):  # LookupError: a charset that is no text encoding ("base64")
+    except NotAnArticle:
         return False
     hebrew, hebrew_share = hebrew_letters(text)
     return hebrew >= FEWEST_HEBREW_LETTERS and hebrew_share >= share

@@ -121,3 +121,21 @@ def test_a_cut_multibyte_character_is_one_replacement() -> None:
 def test_a_windows_1255_page_with_many_letters_is_not_taken_for_broken_utf8() -> None:
     data = ('<meta charset="utf-8">' + _UTF8_ARTICLE).encode("windows-1255")
     assert "הממשלה אישרה הבוקר" in decode_html(data, "utf-8")
+
+
+def test_a_page_declaring_a_codec_that_is_no_text_encoding_is_read_from_its_bytes() -> None:
+    """<meta charset="base64"> names a Python codec that turns bytes into bytes: decoding a windows-1255
+    page so labelled raised LookupError, and the article was lost ("extraction failed"). No browser knows
+    the label: the page is read from its bytes, as with any unknown label."""
+    from pathlib import Path
+
+    from newsarchive import extract_article
+
+    url = "https://www.ynet.co.il/health/article/abc"
+    page = (Path(__file__).parent / "fixtures" / "ynet" / "react_2021.html").read_text(encoding="utf-8")
+    expected = extract_article(page.encode(), url)
+    legacy = page.encode("windows-1255", errors="xmlcharrefreplace")
+    for label in (b"base64", b"zlib", b"rot13"):
+        relabelled = legacy.replace(b"<head>", b'<head><meta charset="' + label + b'">', 1)
+        assert relabelled != legacy
+        assert extract_article(relabelled, url).headline == expected.headline
