@@ -244,8 +244,7 @@ class Archive:
     ) -> Iterator[tuple[int, FetchedPage | UnreadablePage, dict[str, Any] | None]]:
         """Raw pages, each with its id and the stored `articles` row it produced (None for a rejected page);
         a page that cannot be read back comes as an :class:`UnreadablePage` saying why."""
-        for start in range(0, len(ids), 200):
-            chunk = ids[start : start + 200]
+        for chunk in chunks(ids, 200):
             cursor = self.db.execute(
                 f"SELECT {PAGE_COLUMNS}, article_id, id FROM pages"
                 f" WHERE id IN ({', '.join('?' * len(chunk))}) ORDER BY id",

@@ -13,6 +13,7 @@ from typing import Any
 from ..dates import format_utc, parse_utc
 from ..extract.version import EXTRACTOR_VERSION
 from ..fetched import FetchedPage
+from .batches import chunks
 from .records import has_surrogate, storable
 
 #: the columns a page is read back from
@@ -59,8 +60,7 @@ def write_page(conn: sqlite3.Connection, page: FetchedPage, article_id: int | No
 
 def mark_read(conn: sqlite3.Connection, page_ids: list[int]) -> None:
     """Record that the current extractor has read these pages (re-extraction read them again)."""
-    for start in range(0, len(page_ids), 500):
-        chunk = page_ids[start : start + 500]
+    for chunk in chunks(page_ids, 500):
         conn.execute(
             f"UPDATE pages SET extractor_version = ? WHERE id IN ({', '.join('?' * len(chunk))})",
             [EXTRACTOR_VERSION, *chunk],
