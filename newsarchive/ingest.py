@@ -19,6 +19,7 @@ from .saved import UnreadablePageFile, read_saved_page
 from .sites import DEFAULT_PORTS, profile_for_url, web_address
 from .store import Archive
 from .store.archive import Written, other_scheme
+from .store.imported import FinishedFile
 from .text import hebrew_letters
 from .warc import WarcResponse, iter_responses
 from .warc_reader import Damage
@@ -74,6 +75,8 @@ class IngestReport:
     outcomes: list[Outcome] = field(default_factory=list)
     damaged: list[FileDamage] = field(default_factory=list)
     total_damaged: int = 0
+    #: web-archive files an earlier import finished, passed by (``again`` reads them)
+    passed_by: list[tuple[Path, FinishedFile]] = field(default_factory=list)
 
     @property
     def total_stored(self) -> int:
@@ -104,7 +107,16 @@ class IngestReport:
         self.outcomes += other.outcomes
         self.damaged += other.damaged[: MAX_DAMAGE_LISTED - len(self.damaged)]
         self.total_damaged += other.total_damaged
+        self.passed_by += other.passed_by
         return self
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A page extracted elsewhere (a worker process), with its outcome: stored as if extracted here."""
+
+    page: FetchedPage
+    outcome: Outcome
 
 
 def extract_page(page: FetchedPage) -> Outcome:
@@ -118,7 +130,7 @@ def extract_page(page: FetchedPage) -> Outcome:
 
 def ingest(
     archive: Archive,
-    pages: Iterable[FetchedPage | Outcome | FileDamage],
+    pages: Iterable[FetchedPage | Extracted | Outcome | FileDamage],
     *,
     batch_size: int = 200,
     keep_rejected: bool = True,
@@ -128,7 +140,8 @@ def ingest(
 ) -> IngestReport:
     """Extract and store pages in batches; pages that are not articles are counted by reason (and their
     raw bytes kept, so a better extractor can try them again). An :class:`Outcome` among the pages is a page
-    that was skipped before extraction, with its reason; a :class:`FileDamage` is counted as damage.
+    that was skipped before extraction, with its reason; a :class:`FileDamage` is counted as damage; an
+    :class:`Extracted` page is stored as it was read.
     ``keep_outcomes=False`` keeps counts only, so memory stays flat however many pages pass.
     ``replace_known=False`` leaves an article already in the archive (or already taken by this call) as it
     is, and counts its page as skipped; otherwise a changed page becomes the article's new version, the
@@ -158,22 +171,26 @@ def ingest(
             settle(Outcome(article.url, reason=CLAIMS_ANOTHER) if claimed else _stored_outcome(article, what))
         batch.clear()
 
-    for page in pages:
-        if isinstance(page, FileDamage):
-            report.add_damage(page)
-        elif isinstance(page, Outcome):
-            settle(page)
-        elif (outcome := extract_page(page)).article is None:
+    for item in pages:
+        if isinstance(item, FileDamage):
+            report.add_damage(item)
+        elif isinstance(item, Outcome):
+            settle(item)
+        elif (read := _extracted(item)).outcome.article is None:
             if keep_rejected:
-                archive.store_page(page, outcome.reason or "not an article")
-            settle(outcome)
+                archive.store_page(read.page, read.outcome.reason or "not an article")
+            settle(read.outcome)
         else:
-            batch.append((outcome.article, page))
+            batch.append((read.outcome.article, read.page))
             if len(batch) >= batch_size:
                 store()
     if batch:
         store()
     return report
+
+
+def _extracted(page: FetchedPage | Extracted) -> Extracted:
+    return page if isinstance(page, Extracted) else Extracted(page, extract_page(page))
 
 
 def names_another_article(archive: Archive, article: Article, page: FetchedPage) -> bool:

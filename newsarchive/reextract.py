@@ -8,16 +8,18 @@ last read it), so a second run after the same upgrade has nothing to do; ``every
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from .article import Article
 from .extract.version import EXTRACTOR_VERSION
 from .fetched import FetchedPage
-from .ingest import extract_page
+from .ingest import Outcome, extract_page
+from .parallel import IN_PROCESS, Workers, ordered_map
 from .sites import site_key_for_url
 from .store import Archive
 from .store.pages import UnreadablePage
@@ -69,24 +71,27 @@ def reextract(
     dry_run: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
     examples: int = 20,
+    workers: Workers = IN_PROCESS,
 ) -> ReextractReport:
     """Run the current extractors over the stored raw pages an older extractor version read (all of them
     with ``every_page``); unless ``dry_run``, store what changed and record that this version read them.
-    ``on_progress(done, total)`` is called after each page."""
+    ``on_progress(done, total)`` is called after each page. With ``workers``, runs of PAGES_PER_TASK pages
+    are read on other processes (or a Dask cluster); what they read is stored here, in order, as one
+    process would."""
     report = ReextractReport()
     chosen = {"sites": sites, "since": since, "site_of": site_key_for_url}
     ids = archive.reextractable_pages(**chosen, read_before=None if every_page else EXTRACTOR_VERSION)
     if not every_page:
         report.up_to_date = len(archive.reextractable_pages(**chosen)) - len(ids)
     batch = _Batch()
-    for page_id, page, stored in archive.pages_by_id(ids):
+    for page_id, page, reading in _readings(archive.pages_by_id(ids), workers):
         report.pages += 1
         if isinstance(page, UnreadablePage):  # one damaged row does not stop the others
             report.unreadable += 1
             if len(report.unreadable_pages) < examples:
                 report.unreadable_pages.append({"url": page.url, "reason": page.reason})
             continue
-        _read_again(page, stored, batch, report, examples)
+        _settle(page, reading, batch, report, examples)
         batch.read.append(page_id)
         if on_progress is not None:
             on_progress(report.pages, len(ids))
@@ -118,10 +123,61 @@ class _Batch:
         return _Batch()
 
 
-def _read_again(
-    page: FetchedPage, stored: dict[str, Any] | None, batch: _Batch, report: ReextractReport, examples: int
-) -> None:
+#: stored pages given to a worker at a time
+PAGES_PER_TASK = 100
+
+_Stored = tuple[int, FetchedPage | UnreadablePage, dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the current extractor makes of a stored page: its outcome, and (for a page whose article is
+    stored) the fields that differ from the stored reading."""
+
+    outcome: Outcome
+    stored: dict[str, Any] | None
+    differing: list[str]
+
+
+def read_again(pages: list[tuple[FetchedPage, dict[str, Any] | None]]) -> list[Reading]:
+    """Extract stored pages again (the task a worker runs)."""
+    return [_reading(page, stored) for page, stored in pages]
+
+
+def _readings(
+    stored: Iterator[_Stored], workers: Workers
+) -> Iterator[tuple[int, FetchedPage | UnreadablePage, Reading | None]]:
+    """Each stored page with its new reading (None for a page that cannot be read back), in order."""
+    if workers.in_process:
+        for page_id, page, article in stored:
+            yield page_id, page, None if isinstance(page, UnreadablePage) else _reading(page, article)
+        return
+    runs: deque[list[_Stored]] = deque()
+
+    def tasks() -> Iterator[list[tuple[FetchedPage, dict[str, Any] | None]]]:
+        while run := list(islice(stored, PAGES_PER_TASK)):
+            runs.append(run)  # taken in step with the tasks given out; their results come back in order
+            yield [(page, article) for _, page, article in run if isinstance(page, FetchedPage)]
+
+    for readings in ordered_map(read_again, tasks(), workers):
+        found = iter(readings)
+        for page_id, page, _ in runs.popleft():
+            yield page_id, page, None if isinstance(page, UnreadablePage) else next(found)
+
+
+def _reading(page: FetchedPage, stored: dict[str, Any] | None) -> Reading:
     outcome = extract_page(page)
+    if outcome.article is None or stored is None:
+        return Reading(outcome, stored, [])
+    outcome.article.url = stored["url"]  # an article keeps its address, whatever the page says now
+    return Reading(outcome, stored, _differences(stored, article_record(outcome.article)))
+
+
+def _settle(
+    page: FetchedPage, reading: Reading | None, batch: _Batch, report: ReextractReport, examples: int
+) -> None:
+    assert reading is not None
+    outcome, stored = reading.outcome, reading.stored
     if outcome.article is None:
         if stored is None:
             report.still_rejected += 1
@@ -129,17 +185,14 @@ def _read_again(
             report.now_rejected[outcome.reason_kind] += 1
     elif stored is None:
         batch.recovered.append((outcome.article, page))
+    elif reading.differing:
+        report.changed += 1
+        report.fields.update(reading.differing)
+        if len(report.examples) < examples:
+            report.examples.append({"url": stored["url"], "fields": reading.differing})
+        batch.rewritten.append((outcome.article, page))
     else:
-        outcome.article.url = stored["url"]  # an article keeps its address, whatever the page says now
-        differing = _differences(stored, article_record(outcome.article))
-        if differing:
-            report.changed += 1
-            report.fields.update(differing)
-            if len(report.examples) < examples:
-                report.examples.append({"url": stored["url"], "fields": differing})
-            batch.rewritten.append((outcome.article, page))
-        else:
-            report.unchanged += 1
+        report.unchanged += 1
 
 
 def _differences(stored: dict[str, Any], fresh: dict[str, Any]) -> list[str]:

@@ -23,9 +23,11 @@ from .options import (
     stdout_console,
     warn_unknown_sites,
     without_colour,
+    workers_options,
 )
 
 if TYPE_CHECKING:
+    from ..parallel import Workers
     from ..reextract import ReextractReport
 
 _FORMAT = click.option(
@@ -144,9 +146,16 @@ def changes(db_path: Path | None, since: str | None, sites: tuple[str, ...], fmt
     "--all", "every_page", is_flag=True, help="Read every page, also those this extractor version read."
 )
 @click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
+@workers_options
 @_FORMAT
 def reextract_command(
-    db_path: Path | None, sites: tuple[str, ...], since: str | None, every_page: bool, dry_run: bool, fmt: str
+    db_path: Path | None,
+    sites: tuple[str, ...],
+    since: str | None,
+    every_page: bool,
+    dry_run: bool,
+    workers: Workers,
+    fmt: str,
 ) -> None:
     """Run the current extractors over the raw pages an older extractor version read, and report which
     fields changed; articles are rewritten in place (the same fetch, read better), and pages that gave no
@@ -156,7 +165,9 @@ def reextract_command(
     Examples:
       newsarchive reextract --dry-run
       newsarchive reextract --site ynet --since 2024-05-01 --all
+      newsarchive reextract --all --workers 4         # four processes read, this one writes
     """
+    from ..parallel import WorkersError
     from ..reextract import reextract  # the extractors load when it runs
 
     with command_archive(db_path, readonly=dry_run) as archive, progress_bar("re-extracting") as progress:
@@ -169,7 +180,10 @@ def reextract_command(
                 every_page=every_page,
                 dry_run=dry_run,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                workers=workers,
             )
+        except WorkersError as error:
+            fail(f"re-extraction stopped: {error}. What was rewritten before is kept; run it again to go on.")
         except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM
             what, status = interruption(stop)
             written = sum(archive.write_counts[kind] for kind in ("new", "replaced"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -11,10 +10,11 @@ import click
 from rich.table import Table
 
 from .messages import USED_WRONGLY, fail, interruption, shown
-from .options import db_option, open_archive, progress_bar, stdout_console
+from .options import db_option, open_archive, progress_bar, stdout_console, workers_options
 
 if TYPE_CHECKING:
     from ..ingest import IngestReport
+    from ..parallel import Workers
     from ..store import Archive
 
 
@@ -33,9 +33,23 @@ if TYPE_CHECKING:
     help="Store a page whose article is already in the archive as its new version (the stored one is kept"
     " in its history). Without it such pages are skipped.",
 )
+@click.option(
+    "--again",
+    is_flag=True,
+    help="Read WARC files an earlier import finished (logged in the archive) again; by default they are"
+    " passed by.",
+)
+@workers_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def import_command(
-    db_path: Path | None, paths: tuple[Path, ...], url: str | None, all_hebrew: bool, force: bool, fmt: str
+    db_path: Path | None,
+    paths: tuple[Path, ...],
+    url: str | None,
+    all_hebrew: bool,
+    force: bool,
+    again: bool,
+    workers: Workers,
+    fmt: str,
 ) -> None:
     """Add saved pages to the archive through the same extraction: .html files (or folders of them), and
     WARC files (.warc, .warc.gz: the responses of known Hebrew news sites, streamed).
@@ -48,9 +62,12 @@ def import_command(
       newsarchive import CC-NEWS-20240515*.warc.gz            # Common Crawl news, Hebrew sites only
       newsarchive import crawl.warc.gz --all-hebrew            # any page that is mostly Hebrew
       newsarchive import later-copies/ --force                 # changed copies become new versions
+      newsarchive import CC-NEWS-*.warc.gz --workers 4         # four processes read and extract
+      newsarchive import /shared/CC-NEWS-*.warc.gz --dask tcp://scheduler:8786   # on a Dask cluster
     """
     # extraction, the database and WARC reading load when an import runs (`import --help` does not wait)
     from ..ingest import IngestReport, html_files
+    from ..parallel import WorkersError
     from ..store import StorageError
     from ..warc import is_warc
 
@@ -62,11 +79,13 @@ def import_command(
     report = IngestReport()
     try:
         if files:
-            report = _import_files(archive, files, url, force)
+            report = _import_files(archive, files, url, force, workers)
         if warcs:
-            report = report.merge(_import_warcs(archive, warcs, all_hebrew, force))
+            report = report.merge(_import_warcs(archive, warcs, (all_hebrew, force, again), workers))
     except StorageError as error:
         _stopped(error)
+    except WorkersError as error:
+        fail(f"import stopped: {error}. What was stored before is kept.")
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
         _interrupted(archive, stop)
     finally:
@@ -129,36 +148,35 @@ def _is_web_address(url: str) -> bool:
     return web_address(readable) is not None
 
 
-def _import_files(archive: Archive, files: list[Path], url: str | None, force: bool) -> IngestReport:
-    from ..ingest import ingest, page_from_file
+def _import_files(
+    archive: Archive, files: list[Path], url: str | None, force: bool, workers: Workers
+) -> IngestReport:
+    from ..imports import import_files
 
     with progress_bar("importing pages") as progress:
         task = progress.add_task("import", total=len(files))
-        pages = (page_from_file(path, url) for path in files)
-        return ingest(archive, pages, replace_known=force, on_outcome=lambda _: progress.advance(task))
+        advance = lambda _: progress.advance(task)  # noqa: E731
+        return import_files(archive, files, url=url, force=force, workers=workers, on_outcome=advance)
 
 
-def _import_warcs(archive: Archive, warcs: list[Path], all_hebrew: bool, force: bool) -> IngestReport:
+def _import_warcs(
+    archive: Archive, warcs: list[Path], choices: tuple[bool, bool, bool], workers: Workers
+) -> IngestReport:
     """WARC files are streamed: counts are kept, not every page (a CC-NEWS file holds tens of thousands)."""
-    from ..ingest import ingest, warc_pages
+    from ..imports import import_warcs
 
-    total = sum(p.stat().st_size for p in warcs)
+    all_hebrew, force, again = choices
     with progress_bar("importing WARC", bytes_=True) as progress:
-        task = progress.add_task("import", total=total)
-
-        def pages():
-            before = 0  # bytes of the files already read
-            for path in warcs:
-                yield from warc_pages(
-                    path,
-                    all_hebrew=all_hebrew,
-                    on_progress=partial(
-                        lambda start, at: progress.update(task, completed=start + at), before
-                    ),
-                )
-                before += path.stat().st_size
-
-        return ingest(archive, pages(), keep_outcomes=False, keep_rejected=True, replace_known=force)
+        task = progress.add_task("import", total=sum(p.stat().st_size for p in warcs))
+        return import_warcs(
+            archive,
+            warcs,
+            all_hebrew=all_hebrew,
+            force=force,
+            again=again,
+            workers=workers,
+            on_progress=lambda done: progress.update(task, completed=done),
+        )
 
 
 #: damaged parts listed in the table (--format json lists up to ingest.MAX_DAMAGE_LISTED)
@@ -177,6 +195,10 @@ def _print_report(report: IngestReport, fmt: str) -> None:
                     "skipped": dict(report.skipped),
                     "damaged": [d.to_dict() for d in report.damaged],
                     "damaged_total": report.total_damaged,
+                    "passed_by": [
+                        {"file": str(path), "finished": done.finished, "stored": done.stored}
+                        for path, done in report.passed_by
+                    ],
                     "pages": [
                         {"url": o.url, "stored": o.article is not None, "reason": o.reason}
                         for o in report.outcomes
@@ -204,6 +226,13 @@ def _print_report(report: IngestReport, fmt: str) -> None:
     if report.total_damaged > _DAMAGE_ROWS:
         table.add_row(f"damaged: {report.total_damaged - _DAMAGE_ROWS} more (--format json lists them)", "")
     console.print(table)
+    if report.passed_by:
+        names = ", ".join(path.name for path, _ in report.passed_by[:3])
+        more = ", ..." if len(report.passed_by) > 3 else ""
+        console.print(
+            f"{len(report.passed_by)} WARC file(s) an earlier import finished were passed by ({names}{more}):"
+            " --again reads them again."
+        )
     if report.skipped_for(ALREADY_STORED):
         console.print(
             "Pages of articles already in the archive were left out: --force stores them as new versions."

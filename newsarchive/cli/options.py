@@ -255,3 +255,36 @@ def scrapy_options(command: Callable[..., None]) -> Callable[..., None]:
     ):
         command = option(command)
     return command
+
+
+def workers_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--workers N and --dask ADDRESS, given to the command as one ``workers`` (newsarchive.parallel)."""
+
+    def to_workers(ctx: click.Context, _: click.Parameter, scheduler: str | None) -> Any:
+        from ..parallel import Workers
+
+        count = ctx.params.pop("worker_count", 1)
+        if scheduler is not None and ctx.get_parameter_source("worker_count") is ParameterSource.COMMANDLINE:
+            fail("--workers and --dask: give one (a Dask cluster has its own workers)", USED_WRONGLY)
+        if scheduler is not None and "://" not in scheduler:
+            fail(f"--dask {shown(scheduler)!r} is no scheduler address: tcp://HOST:8786", USED_WRONGLY)
+        return Workers(count=count, scheduler=scheduler)
+
+    command = click.option(
+        "--dask",
+        "workers",
+        metavar="ADDRESS",
+        callback=to_workers,
+        help="Run the work on the Dask cluster of this scheduler (tcp://HOST:8786); every worker must see"
+        " the files at the same paths.",
+    )(command)
+    return click.option(
+        "--workers",
+        "worker_count",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        is_eager=True,
+        help="Worker processes that read and extract (one writer stores, in order: the archive is the one a"
+        " single process gives). Needs the dask extra beyond 1.",
+    )(command)

@@ -22,7 +22,7 @@ import sqlite_utils
 from ..article import Article
 from ..dates import format_utc
 from ..fetched import FetchedPage
-from . import reports
+from . import imported, reports
 from . import search as searching
 from .archive_file import check_archive_file, readonly_uri
 from .batches import chunks, overlapped
@@ -271,6 +271,20 @@ class Archive:
         try:
             with self.db.conn as conn:
                 mark_read(conn, page_ids)
+        except sqlite3.OperationalError as error:
+            raise self._storage_error(error) from error
+
+    def finished_import(self, mark: str, selection: str) -> imported.FinishedFile | None:
+        """The web-archive file of this mark, if an import that took ``selection`` from it finished it."""
+        return imported.finished_file(self.db.conn, mark, selection)
+
+    def record_finished_import(
+        self, mark: str, selection: str, path: Path, counts: tuple[int, int, int]
+    ) -> None:
+        """Log the file as finished by an import (stored, skipped and damaged counts)."""
+        try:
+            with self.db.conn as conn:
+                imported.record_finished(conn, mark, selection, path, counts)
         except sqlite3.OperationalError as error:
             raise self._storage_error(error) from error
 

@@ -457,9 +457,14 @@ def _merge_rejected(conn: sqlite3.Connection, report: ShardReport) -> None:
 
 
 def _copy_log(conn: sqlite3.Connection) -> None:
-    """The shard's crawl log entries the output does not hold."""
+    """The shard's crawl log entries the output does not hold, and the web-archive files its imports
+    finished (so that importing them into the output again passes them by)."""
     columns = "at, crawl, site, url, event, reason"
     conn.execute(
         f"INSERT INTO main.crawl_log ({columns}) SELECT {columns} FROM shard.crawl_log"
         f" EXCEPT SELECT {columns} FROM main.crawl_log"
+    )
+    columns = "mark, selection, name, size, finished, stored, skipped, damaged"
+    conn.execute(
+        f"INSERT OR IGNORE INTO main.imported_files ({columns}) SELECT {columns} FROM shard.imported_files"
     )

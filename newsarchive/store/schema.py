@@ -173,8 +173,22 @@ def _v6(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v7(db: sqlite_utils.Database) -> None:
+    """`imported_files`: each web-archive file an import finished, known by its mark (store.imported), so
+    that running the same import again passes it by. ``selection`` is what was taken from it (the known news
+    sites, or every mostly Hebrew page): the same file read for more is not passed by."""
+    db["imported_files"].create(
+        {
+            "mark": str, "selection": str, "name": str, "size": int, "finished": str,
+            "stored": int, "skipped": int, "damaged": int,
+        },
+        pk=("mark", "selection"),
+        if_not_exists=True,
+    )  # fmt: skip
+
+
 #: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: migrations that only build the search index again: however many are pending, it is built once, last
 INDEX_REBUILDS = frozenset({_v2, _v4})

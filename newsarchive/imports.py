@@ -1,0 +1,187 @@
+"""Importing saved pages and web-archive files, on one process or many.
+
+Each WARC file (or each run of saved pages) is read and its pages extracted by a task: in this process, on
+local worker processes, or on the workers of a Dask cluster (newsarchive.parallel). One writer then stores
+what the tasks read, in the order the files were given, through the same `ingest` a serial import uses, so
+any number of workers gives the archive a serial import gives: the same articles, versions and reasons. The
+reading and extraction are where the time goes; storing takes a fraction of a millisecond per article.
+
+A log of finished WARC files (store.imported) lets the same import run again pass them by.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from .fetched import FetchedPage
+from .ingest import (
+    Extracted,
+    FileDamage,
+    IngestReport,
+    Outcome,
+    extract_page,
+    ingest,
+    page_from_file,
+    warc_pages,
+)
+from .parallel import IN_PROCESS, Workers, ordered_map
+from .store import Archive
+from .store.imported import file_mark
+
+#: what an import takes from a WARC file: part of a finished file's identity in the log
+KNOWN_SITES = "known news sites"
+ALL_HEBREW = "mostly Hebrew pages"
+#: saved pages given to a worker at a time
+FILES_PER_TASK = 50
+
+
+@dataclass
+class WarcReading:
+    """What a task read from one WARC file: the pages worth storing, extracted, in the file's order; the
+    other records counted by reason; the damaged parts. ``unreadable`` when the file could not be opened or
+    read to its end where the task ran (a worker of a cluster without the file at that path)."""
+
+    path: Path
+    pages: list[Extracted] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    damage: list[FileDamage] = field(default_factory=list)
+    unreadable: bool = False
+
+
+def read_warc(path: Path, all_hebrew: bool = False) -> WarcReading:
+    """Read one WARC file and extract its pages (the task a worker runs)."""
+    reading = WarcReading(path)
+    for item in _to_the_end(path, warc_pages(path, all_hebrew=all_hebrew)):
+        if isinstance(item, FileDamage):
+            reading.damage.append(item)
+            reading.unreadable |= item.reason.startswith(UNREADABLE)
+        elif isinstance(item, Outcome):
+            reading.skipped[item.reason_kind] += 1
+        else:
+            reading.pages.append(Extracted(item, extract_page(item)))
+    return reading
+
+
+#: how the damage of a file that could not be opened or read on begins
+UNREADABLE = "cannot be read"
+
+
+def _to_the_end(path: Path, items: Iterator[FetchedPage | Outcome | FileDamage]) -> Iterator[Any]:
+    """The file's items, then a damage if it could not be opened or read on (the items read before it are
+    kept): a file missing on a worker, a disk error."""
+    try:
+        yield from items
+    except OSError as error:
+        yield FileDamage(path, 0, f"{UNREADABLE} on {socket.gethostname()}: {error.strerror or error}")
+
+
+def read_saved_pages(job: tuple[list[Path], str | None]) -> list[Extracted | Outcome]:
+    """Read and extract saved pages (the task a worker runs for a run of .html files)."""
+    paths, url = job
+    read: list[Extracted | Outcome] = []
+    for path in paths:
+        page = page_from_file(path, url)
+        read.append(page if isinstance(page, Outcome) else Extracted(page, extract_page(page)))
+    return read
+
+
+def import_files(
+    archive: Archive,
+    paths: Sequence[Path],
+    *,
+    url: str | None = None,
+    force: bool = False,
+    workers: Workers = IN_PROCESS,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> IngestReport:
+    """Import saved pages (.html files): each page's address from ``url`` or its canonical link; with
+    ``force`` a page of an archived article becomes its new version. Every page is kept in the report."""
+    if workers.in_process or len(paths) <= FILES_PER_TASK:
+        pages = (page_from_file(path, url) for path in paths)
+        return ingest(archive, pages, replace_known=force, on_outcome=on_outcome)
+    jobs = [(list(paths[i : i + FILES_PER_TASK]), url) for i in range(0, len(paths), FILES_PER_TASK)]
+    read = (item for items in ordered_map(read_saved_pages, jobs, workers) for item in items)
+    return ingest(archive, read, replace_known=force, on_outcome=on_outcome)
+
+
+def import_warcs(
+    archive: Archive,
+    paths: Sequence[Path],
+    *,
+    all_hebrew: bool = False,
+    force: bool = False,
+    again: bool = False,
+    workers: Workers = IN_PROCESS,
+    on_progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Import WARC files: the responses of known news sites (with ``all_hebrew``, every mostly Hebrew
+    page). A file an earlier import finished with the same selection is passed by (``again`` reads it
+    again). Counts are kept, not every page. ``on_progress(bytes)`` tells how much of the files is done."""
+    selection = ALL_HEBREW if all_hebrew else KNOWN_SITES
+    report = IngestReport()
+    todo: list[tuple[Path, str, int]] = []
+    done = 0  # bytes
+    for path in paths:
+        try:
+            mark, size = file_mark(path), path.stat().st_size
+        except OSError as error:  # gone or unreadable since it was named
+            report.add_damage(FileDamage(path, 0, f"{UNREADABLE}: {error.strerror or error}"))
+            continue
+        finished = None if again else archive.finished_import(mark, selection)
+        if finished is None:
+            todo.append((path, mark, size))
+        else:
+            report.passed_by.append((path, finished))
+            done += size
+    reports = _file_reports(archive, todo, (all_hebrew, force), workers, partial(_offset, on_progress, done))
+    for (path, mark, size), (file_report, read_whole) in zip(todo, reports, strict=True):
+        if read_whole:  # a file that could not be opened is not finished: the next run tries it again
+            counts = (file_report.total_stored, file_report.total_skipped, file_report.total_damaged)
+            archive.record_finished_import(mark, selection, path, counts)
+        report.merge(file_report)
+        done += size
+        _offset(on_progress, done, 0)
+    return report
+
+
+def _file_reports(
+    archive: Archive,
+    files: list[tuple[Path, str, int]],
+    choices: tuple[bool, bool],
+    workers: Workers,
+    at: Callable[[int], None],
+) -> Iterator[tuple[IngestReport, bool]]:
+    """Each file's report, in order, once its pages are stored, and whether the file could be read to its
+    end; ``at(bytes)`` is told how far the reading is (in this process: as it reads)."""
+    all_hebrew, force = choices
+    store = partial(ingest, archive, keep_outcomes=False, keep_rejected=True, replace_known=force)
+    if workers.in_process or (len(files) < 2 and workers.scheduler is None):
+        before = 0
+        for path, _, size in files:  # streamed: memory stays flat however large the file
+            items = warc_pages(path, all_hebrew=all_hebrew, on_progress=partial(_plus, at, before))
+            file_report = store(_to_the_end(path, items))
+            yield file_report, not any(d.reason.startswith(UNREADABLE) for d in file_report.damaged)
+            before += size
+        return
+    paths = [path for path, _, _ in files]
+    for reading in ordered_map(partial(read_warc, all_hebrew=all_hebrew), paths, workers):
+        file_report = store(reading.pages)
+        file_report.skipped.update(reading.skipped)
+        for damage in reading.damage:
+            file_report.add_damage(damage)
+        yield file_report, not reading.unreadable
+
+
+def _plus(at: Callable[[int], None], before: int, offset: int) -> None:
+    at(before + offset)
+
+
+def _offset(on_progress: Callable[[int], None] | None, before: int, at: int) -> None:
+    if on_progress is not None:
+        on_progress(before + at)
