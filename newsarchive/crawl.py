@@ -175,17 +175,7 @@ def run_crawl(
     the Twisted reactor, which can run once per process. A site whose crawler could not start has the error
     as its ``failure``."""
     check_options(options)
-    jobs = [(profile.key, {"site": profile.key}) for profile in profiles_for(options.sites)]
-    unprofiled: dict[str, list[str]] = {}
-    for url in options.urls:
-        profile = profile_for_url(url)
-        if profile is not None:  # a profiled site named by address: use its profile
-            jobs.append((profile.key, {"site": profile.key}))
-        else:  # one crawler per host, whatever ports it is given on
-            unprofiled.setdefault(adhoc_profile(url).key, []).append(url)
-    jobs += [(site, {"url": ",".join(urls)}) for site, urls in unprofiled.items()]
-    if not jobs:
-        raise ValueError("nothing to crawl: name sites or give --url")
+    jobs = crawl_jobs(options)
     with replay_server(options.replay) as replay_hosts:
         base = crawl_settings(options)
         if replay_hosts is not None:
@@ -216,6 +206,23 @@ def run_crawl(
     summaries = summarize(crawlers, time.monotonic() - started, final=True)
     _settle(summaries, runs, frontiers)
     return summaries
+
+
+def crawl_jobs(options: CrawlOptions) -> list[tuple[str, dict[str, str]]]:
+    """Each site to crawl, once, with the spider arguments that name it (``site`` for a profile, ``url``
+    for a site without one); ValueError when there is none."""
+    jobs = [(profile.key, {"site": profile.key}) for profile in profiles_for(options.sites)]
+    unprofiled: dict[str, list[str]] = {}
+    for url in options.urls:
+        profile = profile_for_url(url)
+        if profile is not None:  # a profiled site named by address: use its profile
+            jobs.append((profile.key, {"site": profile.key}))
+        else:  # one crawler per host, whatever ports it is given on
+            unprofiled.setdefault(adhoc_profile(url).key, []).append(url)
+    jobs += [(site, {"url": ",".join(urls)}) for site, urls in unprofiled.items()]
+    if not jobs:
+        raise ValueError("nothing to crawl: name sites or give --url")
+    return list(dict(jobs).items())
 
 
 def _settle(
@@ -280,12 +287,14 @@ def summarize(crawlers: dict[str, Crawler], seconds: float, *, final: bool) -> l
         summary.errors = crawl_stats.reasons(stats, ERRORS, DISCOVERY_ERRORS)
         summary.finish_reason = stats.get("finish_reason", "") if final else ""
         if final and spider is not None:
-            summary.failure = _fruitless(summary, stats, revisit=spider.revisit)
+            # a turn of a shared crawl whose round was discovered by an earlier turn reads no sitemap
+            discovers = not spider.revisit and (spider.shared is None or spider.shared.discover)
+            summary.failure = _fruitless(summary, stats, discovers=discovers)
         summaries.append(summary)
     return summaries
 
 
-def _fruitless(summary: SiteSummary, stats: dict[str, Any], *, revisit: bool) -> str:
+def _fruitless(summary: SiteSummary, stats: dict[str, Any], *, discovers: bool) -> str:
     """Why a site's crawl that ran to its end still failed, else "": every page it asked for was a challenge
     page, discovery found nothing (every robots.txt, sitemap and feed failed or was refused), or every
     article it asked for failed. Such a crawl is no success that merely found nothing new."""
@@ -293,7 +302,7 @@ def _fruitless(summary: SiteSummary, stats: dict[str, Any], *, revisit: bool) ->
         return ""
     if summary.blocked:
         return f"{BLOCKED}: {summary.blocked} of {summary.fetched} pages fetched were challenge pages"
-    if revisit:
+    if not discovers:
         return ""
     discovered = crawl_stats.total(stats, crawl_stats.SITEMAPS) + crawl_stats.total(stats, crawl_stats.FEEDS)
     if not discovered and not summary.queued:

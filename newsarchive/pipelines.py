@@ -149,7 +149,11 @@ class ArchivePipeline:
 
     def _done(self, pages: list[FetchedPage]) -> None:
         """Tell a resumable crawl's frontier that these addresses are in the archive now (it is asked only
-        by a resumed --refresh crawl: otherwise the archive itself says what is done)."""
+        by a resumed --refresh crawl: otherwise the archive itself says what is done); tell a shared crawl's
+        frontier in Redis, which takes them out of flight and never hands them out again."""
+        shared = getattr(self.crawler.spider, "shared", None)
+        if shared is not None:
+            shared.stored([page.requested_url or page.url for page in pages])
         frontier = getattr(self.crawler.spider, "frontier", None)
         if frontier is None:
             return

@@ -87,6 +87,12 @@ ARCHIVE_BATCH_SIZE = 50
 # with memory growing; the sitemap protocol allows an index 50,000 children, real sites list a few thousand.
 SITEMAPS_MAX = 20_000
 
+# A crawl shared through Redis (`newsarchive crawl --redis URL`, newsarchive.shared_crawl): the prefix of its
+# keys (crawls that must not meet use different ones), and how long a site's lease outlives a worker that
+# stopped renewing it (killed, cut off): then another worker takes the site, with what it held in flight.
+REDIS_PREFIX = "newsarchive"
+REDIS_LEASE_S = 30.0
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"

@@ -302,3 +302,37 @@ def run_crawl(
         timeout=timeout,
         usage=usage,
     )
+
+
+# -- many sites ----------------------------------------------------------------------------------------------
+
+
+def farm_site_home(k: int) -> str:
+    """The address of the ``k``-th site of :func:`news_sites` (a site without a profile: `crawl --url`)."""
+    return f"https://www.site{k:02d}.co.il"
+
+
+def news_sites(
+    farm: SiteFarm, sites: int, articles: int, *, delay: float = 0.0, feed_items: int = 5
+) -> dict[str, list[str]]:
+    """``sites`` sites without a profile, each with ``articles`` article pages (answered after ``delay``
+    seconds) listed in a news sitemap named by robots.txt, the first ``feed_items`` of them in an RSS feed
+    its home page announces too. Returns each site's article addresses, by home address."""
+    made = {}
+    for k in range(sites):
+        home = farm_site_home(k)
+        host = home.removeprefix("https://")
+        urls = [f"{home}/break/{k * 100_000 + n}" for n in range(articles)]
+        farm.add(f"{home}/robots.txt", f"User-agent: *\nSitemap: {home}/sitemap-news.xml\n",
+                 headers={"Content-Type": "text/plain"})  # fmt: skip
+        farm.add(f"{home}/sitemap-news.xml", news_sitemap([(u, "2024-07-21T06:15:00+03:00") for u in urls]))
+        farm.add(
+            f"{home}/",
+            f'<html><head><link rel="alternate" type="application/rss+xml" href="{home}/feed.xml">'
+            "</head><body><h1>בית</h1></body></html>",
+        )
+        farm.add(f"{home}/feed.xml", rss([(u, "Sun, 21 Jul 2024 06:15:00 +0300") for u in urls[:feed_items]]))
+        for url in urls:
+            farm.add(url, walla_article(int(url.rsplit("/", 1)[1]), host=host), delay=delay)
+        made[home] = urls
+    return made

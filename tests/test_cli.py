@@ -154,7 +154,7 @@ def test_console_script_and_help_examples() -> None:
         check=True,
     ).stdout
     assert "Example" in output
-    assert len(COMMANDS) == 14
+    assert len(COMMANDS) == 15
     for name, (_, _, sentence) in COMMANDS.items():  # every command documents itself with an example
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0 and "Example" in result.output, name

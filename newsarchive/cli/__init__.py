@@ -37,6 +37,12 @@ from .messages import (
 #: tests/test_cli.py checks each sentence against the command's own
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "crawl": ("crawl", "crawl", "Crawl news sites into the archive, through their news sitemaps and feeds."),
+    "crawl-status": (
+        "crawl",
+        "crawl_status",
+        "Show a crawl shared through Redis: per site, what is queued, in flight, stored, and which worker"
+        " holds its lease.",
+    ),
     "check-sites": (
         "check",
         "check_sites_command",

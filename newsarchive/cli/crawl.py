@@ -21,7 +21,8 @@ from .messages import USED_WRONGLY, WORK_FAILED, one_line, print_failure, shown,
 from .options import GivenPath, archive_origin, db_option, scrapy_options, shown_text, stdout_console
 
 if TYPE_CHECKING:  # Scrapy and the site profiles load when a crawl runs: `crawl --help` does not wait
-    from ..crawl import SiteSummary
+    from ..crawl import CrawlOptions, SiteSummary
+    from ..shared_frontier import SiteStatus
 
 T = TypeVar("T")
 
@@ -66,6 +67,14 @@ T = TypeVar("T")
     type=GivenPath(file_okay=False, path_type=Path),
     help="Also write every request and response to gzipped WARC 1.1 files in this folder (1 GB each).",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    envvar="NEWSARCHIVE_REDIS",
+    help="Be one worker of a crawl shared through Redis (redis://HOST:6379): workers on any machine share"
+    " one frontier, one site to a worker at a time; each writes its own --db ($NEWSARCHIVE_REDIS).",
+)
 @scrapy_options
 def crawl(
     sites: tuple[str, ...],
@@ -80,6 +89,7 @@ def crawl(
     resume: bool,
     replay: Path | None,
     warc_dir: Path | None,
+    redis_url: str | None,
     config_path: Path | None,
     overrides: tuple[str, ...],
     log_file: Path | None,
@@ -96,12 +106,13 @@ def crawl(
       newsarchive crawl ynet --warc data/warc                            # keep the wire bytes too
       newsarchive crawl --all --revisit                                  # look again at fresh articles
       newsarchive crawl ynet --replay data/warc/crawl-ynet-00000.warc.gz  # crawl what a WARC captured
+      newsarchive crawl --all --redis redis://10.0.0.5:6379 --db a.db    # one worker of a shared crawl
       scrapy crawl news -a site=ynet -a since=2024-05-01                 # the same spider, from Scrapy
 
     Pages already in the archive are not fetched again (--refresh fetches them). Progress shows while the
     crawl runs; a summary per site follows.
     """
-    from ..crawl import CrawlOptions, run_crawl
+    from ..crawl import CrawlOptions
 
     config = load_config(config_path)
     chosen = _chosen_sites(config, sites, all_sites, urls, since, until)
@@ -122,8 +133,30 @@ def crawl(
         replay=replay,
         settings=settings,
     )
-    summaries = with_progress(lambda tick: run_crawl(options, on_tick=tick))
-    _report(summaries, fmt, log_path, revisit=revisit)
+    _report(_run(options, redis_url), fmt, log_path, revisit=revisit)
+
+
+def _run(options: CrawlOptions, redis_url: str | None) -> list[SiteSummary]:
+    """The crawl, alone or as one worker of a crawl shared through Redis, with progress."""
+    from ..crawl import run_crawl
+
+    if redis_url is None:
+        return with_progress(lambda tick: run_crawl(options, on_tick=tick))
+    from ..shared_crawl import run_shared_crawl
+
+    _check_redis_url(redis_url)
+    return with_progress(lambda tick: run_shared_crawl(options, redis_url, on_tick=tick))
+
+
+def _check_redis_url(url: str) -> None:
+    """--redis takes a Redis address (exits on anything else, before a crawl starts)."""
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme not in ("redis", "rediss", "unix"):
+        stop(
+            f"--redis {shown(url)!r}: not a Redis address (redis://HOST:6379, rediss://... or"
+            " unix:///path/redis.sock)",
+            USED_WRONGLY,
+        )
 
 
 def _chosen_sites(
@@ -162,7 +195,8 @@ def _crawl_archive(config: dict[str, Any], db_path: Path | None) -> Path:
 
 def _report(summaries: list[SiteSummary], fmt: str, log_path: Path, *, revisit: bool) -> None:
     """The summary per site on stdout (a table, or JSON); then on stderr the sites' warnings, what went
-    wrong (exit 1), the sites that block the crawler, and one sentence on what the crawl did."""
+    wrong (exit 1), the sites that block the crawler, and one sentence on what the crawl did. A worker of a
+    shared crawl may have crawled no site: the other workers did them all."""
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -174,8 +208,11 @@ def _report(summaries: list[SiteSummary], fmt: str, log_path: Path, *, revisit: 
                 indent=2,
             )
         )
-    else:
+    elif summaries:
         stdout_console(160).print(_summary(summaries, log_path))
+    if not summaries:
+        say("every site of this crawl was crawled by other workers in this run: nothing was left to do")
+        return
     for s in summaries:
         for warning in s.warnings:
             warn(f"{s.site}: {warning}")
@@ -326,3 +363,78 @@ def _summary(summaries: list[SiteSummary], log_path: Path) -> Table:
             s.finish_reason,
         )
     return table
+
+
+@click.command("crawl-status")
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    envvar="NEWSARCHIVE_REDIS",
+    required=True,
+    help="The Redis of the shared crawl (redis://HOST:6379; $NEWSARCHIVE_REDIS).",
+)
+@click.option(
+    "--prefix", default="newsarchive", show_default=True, help="The crawl's key prefix (REDIS_PREFIX)."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def crawl_status(redis_url: str, prefix: str, fmt: str) -> None:
+    """Show a crawl shared through Redis: per site, what is queued, in flight, stored, and which worker
+    holds its lease.
+
+    \b
+    Examples:
+      newsarchive crawl-status --redis redis://10.0.0.5:6379
+      newsarchive crawl-status --redis redis://127.0.0.1:6379 --format json
+    """
+    from dataclasses import asdict
+
+    from ..shared_frontier import SharedFrontier, SharedFrontierError
+
+    _check_redis_url(redis_url)
+    try:
+        frontier = SharedFrontier(redis_url, prefix=prefix)
+        now = frontier.now()
+        sites = frontier.site_status(frontier.sites())
+        workers = frontier.worker_status()
+    except SharedFrontierError as error:
+        stop(f"the shared frontier cannot be read: {error}", WORK_FAILED)
+    if fmt == "json":
+        rows = {"now": now, "sites": [asdict(s) for s in sites], "workers": [asdict(w) for w in workers]}
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    console = stdout_console(160)
+    if not sites:
+        say(f"no shared crawl under the prefix {prefix!r} on this Redis yet")
+        return
+    table = Table(title="shared crawl: sites")
+    for column in ("site", "round", "queued", "in flight", "leased by", "lease left", "stored", "failed"):
+        table.add_column(column, overflow="fold")
+    for s in sites:
+        table.add_row(
+            shown_text(s.site),
+            _round(s, now),
+            str(s.queued),
+            str(s.in_flight),
+            shown_text(s.leased_by or "-"),
+            f"{s.lease_left_s:.0f} s" if s.lease_left_s is not None else "-",
+            str(s.stored),
+            str(s.failed),
+        )
+    console.print(table)
+    listing = Table(title="live workers")
+    for column in ("worker", "archive", "running for", "last seen"):
+        listing.add_column(column, overflow="fold")
+    for w in workers:
+        running = f"{now - w.started:.0f} s"
+        listing.add_row(shown_text(w.worker), shown_text(w.archive), running, f"{w.seen_s_ago:.0f} s ago")
+    console.print(listing)
+
+
+def _round(site: SiteStatus, now: float) -> str:
+    """Where the site's round is: discovering, fetching, or finished (how long ago)."""
+    if site.finished is not None:
+        return f"finished {now - site.finished:.0f} s ago"
+    if site.started is None:
+        return "-"
+    return "fetching" if site.discovered else "discovering"

@@ -17,9 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
@@ -39,11 +37,13 @@ from ..extract import bot_protection_reason
 from ..extract.blocked import BLOCKED
 from ..fetched import FetchedPage
 from ..frontier import Frontier, FrontierError, Queued
-from ..middlewares import WARC_WRITE_FAILED, NotCaptured, OffSite, off_site
+from ..middlewares import WARC_WRITE_FAILED, OffSite, off_site
 from ..sites import SITES, SiteProfile, profiles_for, web_address
 from ..sites.adhoc import adhoc_profile, is_adhoc
 from ..store import Archive
+from .failures import failure_reason
 from .items import PageItem
+from .shared import SharedFeed
 
 #: how deep sitemap indexes may nest
 MAX_SITEMAP_DEPTH = 3
@@ -62,6 +62,7 @@ class NewsSpider(scrapy.Spider):
         refresh: str | bool = False,
         revisit: str | bool = False,
         frontier: Frontier | None = None,
+        shared: SharedFeed | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)
@@ -99,6 +100,8 @@ class NewsSpider(scrapy.Spider):
         #: the resumable crawl's queue: given by `newsarchive crawl --resume` (which opens it first, to say
         #: what is wrong before anything runs), or opened from FRONTIER_DIR
         self.frontier: Frontier | None = frontier
+        #: the frontier shared through Redis (`crawl --redis`): discovery queues there, pages come from there
+        self.shared = shared
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -113,6 +116,8 @@ class NewsSpider(scrapy.Spider):
             spider.frontier = Frontier(Path(frontier_dir))
         if spider.frontier is not None:
             spider.queued = spider.frontier.queued(list(spider.profiles))
+        if spider.shared is not None:
+            spider.shared.attach(crawler, spider)
         crawler.signals.connect(spider._opened, signal=scrapy.signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         crawler.signals.connect(spider._dropped, signal=scrapy.signals.request_dropped)
@@ -141,6 +146,8 @@ class NewsSpider(scrapy.Spider):
         each address once), and they are counted, a loop as an error."""
         chain = request.meta.get("redirect_urls") or []
         if not chain:
+            if self.shared is not None:  # taken from the queue, but this crawler had asked for it already
+                self.shared.failed(request.url, "already asked for by this crawl")
             return
         site = request.cb_kwargs.get("site", "?")
         if request.url in chain:
@@ -153,6 +160,8 @@ class NewsSpider(scrapy.Spider):
             for request in self._revisits():
                 yield request
             return
+        if self.shared is not None and not self.shared.discover:
+            return  # this round's discovery was done by an earlier turn: the pages come from the queue
         for request in self._resumed():
             yield request
         for profile in self.profiles.values():
@@ -191,7 +200,7 @@ class NewsSpider(scrapy.Spider):
                     continue
                 self.queued.add(url)
                 self.queued_here += 1
-                yield self._article_request(url, profile.key, dont_filter=True)
+                yield self.article_request(url, profile.key, dont_filter=True)
 
     def _resumed(self) -> Iterator[scrapy.Request]:
         """The addresses an interrupted run of this crawl queued and the archive does not hold yet (it is
@@ -212,11 +221,11 @@ class NewsSpider(scrapy.Spider):
                 continue
             resumed += 1
             self.queued_here += 1
-            yield self._article_request(item.url, item.site)
+            yield self.article_request(item.url, item.site)
         crawl_stats.set_count(self.crawler.stats, crawl_stats.RESUMED, resumed)
         self.logger.info("resuming an interrupted crawl: %d queued addresses still to fetch", resumed)
 
-    def _article_request(self, url: str, site: str, *, dont_filter: bool = False) -> scrapy.Request:
+    def article_request(self, url: str, site: str, *, dont_filter: bool = False) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -342,11 +351,26 @@ class NewsSpider(scrapy.Spider):
             if not self.refresh and self.archive is not None and self.archive.knows(url):
                 self._count(SKIPPED, "already in the archive", site)
                 continue
-            if self.limit is not None and len(self.queued) >= self.limit:
+            # a shared crawl counts its --limit over the round, in Redis
+            if self.limit is not None and self.shared is None and len(self.queued) >= self.limit:
                 self._count(SKIPPED, "over the --limit", site)
                 continue
             self.queued.add(url)
             chosen.append(entry)
+        yield from self._queue(chosen, site)
+
+    def _queue(self, chosen: list[Entry], site: str) -> Iterator[scrapy.Request]:
+        """Queue the chosen addresses: in Redis for a shared crawl (whose pages come from there); else as
+        requests, written first to the frontier with --resume, so a run killed a moment later has them."""
+        if self.shared is not None:
+            pushed = self.shared.offer([entry.url for entry in chosen])
+            skipped = (("already in the archive", pushed.known), ("over the --limit", pushed.over))
+            for reason, times in skipped:
+                if times:
+                    crawl_stats.count(self.crawler.stats, SKIPPED, reason, site, times=times)
+            self.queued_here += pushed.pushed
+            self.shared.top_up()
+            return
         if self.frontier is not None:
             try:
                 self.frontier.add(Queued(e.url, site, e.when) for e in chosen)
@@ -357,7 +381,7 @@ class NewsSpider(scrapy.Spider):
                 return
         self.queued_here += len(chosen)
         for entry in chosen:
-            yield self._article_request(entry.url, site)
+            yield self.article_request(entry.url, site)
 
     # -- pages ----------------------------------------------------------------------------------------
 
@@ -376,18 +400,27 @@ class NewsSpider(scrapy.Spider):
             headers=headers,
             fetched_at=response.meta.get("fetched_at") or datetime.now(UTC),
         )
+        if self.shared is not None:
+            self.shared.answered(asked[0])
         yield PageItem(page=page, site=site)
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request
         site = request.cb_kwargs.get("site", "?") if request is not None else "?"
-        reason = _failure_reason(failure)
+        reason = failure_reason(failure)
         self._count(ERRORS, reason, site, request.url if request is not None else None)
+        if request is None:
+            return
+        # the address that was asked for: redirects carry the first one in their chain
+        asked = (request.meta.get("redirect_urls") or [request.url])[0]
         # a page lost on our side (its WARC record could not be written) has not failed on the site: a
-        # resumed run asks for it again
-        if self.frontier is not None and request is not None and reason != WARC_WRITE_FAILED:
-            # the address that was asked for: redirects carry the first one in their chain
-            asked = (request.meta.get("redirect_urls") or [request.url])[0]
+        # resumed run (or the next turn of a shared crawl) asks for it again
+        if self.shared is not None:
+            if reason == WARC_WRITE_FAILED:
+                self.shared.answered(asked)
+            else:
+                self.shared.failed(asked, reason)
+        elif self.frontier is not None and reason != WARC_WRITE_FAILED:
             try:
                 self.frontier.failed(asked, reason)
             except FrontierError as error:  # a resumed run asks for it once more: nothing lost
@@ -396,7 +429,7 @@ class NewsSpider(scrapy.Spider):
     def discovery_failed(self, failure: Failure) -> None:
         request = failure.request
         site = request.cb_kwargs.get("site", "?") if request is not None else "?"
-        reason = _failure_reason(failure)
+        reason = failure_reason(failure)
         robots = request is not None and request.url.endswith("/robots.txt")
         if robots and not failure.check(OffSite) and not reason.startswith(BLOCKED):
             return  # a site without robots.txt simply has no sitemaps listed there
@@ -410,68 +443,3 @@ class NewsSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(
                 crawl_stats.error_counted, event=kind.rstrip("s"), url=url, reason=reason, site=site
             )
-
-
-def _failure_reason(failure: Failure) -> str:
-    """A short, countable reason for a failed request."""
-    if failure.check(HttpError):
-        return _http_error_reason(failure.value.response)
-    error = failure.value
-    if failure.check(OffSite):
-        return "redirected off-site" if error.redirected else error.reason.split(" (")[0]
-    if failure.check(NotCaptured):
-        return WARC_WRITE_FAILED
-    if failure.check(IgnoreRequest):
-        message = str(error).lower()
-        for needle, reason in (
-            ("robots", "forbidden by robots.txt"),
-            ("during decompression", "over the size limit once decompressed (a compression bomb?)"),
-            ("redirect", "too many redirects"),
-            ("replay", "no saved copy (replay)"),
-        ):
-            if needle in message:
-                return reason
-        return f"ignored: {str(error)[:60]}"
-    if failure.check(DownloadCancelledError) and (not str(error) or "max size" in str(error)):
-        # Scrapy stopped reading past DOWNLOAD_MAXSIZE: announced (the message says so) or found while reading
-        # a body of no announced length, such as an endless chunked one (a bare cancellation)
-        return "larger than the download size limit"
-    # Scrapy wraps Twisted's errors (DownloadFailedError from ResponseFailed, whose `reasons` are the
-    # failures underneath): the most telling name anywhere in that chain gives the reason.
-    cause = error.__cause__
-    underneath = [getattr(reason, "value", reason) for reason in getattr(cause, "reasons", None) or []]
-    names = {type(e).__name__ for e in (error, cause, *underneath) if e is not None}
-    for wanted, reason in _NETWORK_REASONS:
-        if names & wanted:
-            return reason
-    return type(error).__name__
-
-
-def _http_error_reason(response: Response) -> str:
-    """ "HTTP 404"; "blocked by bot protection" for a refusal that is a challenge or captcha page (counted
-    apart, so a site that starts blocking the crawler shows at once); for a redirect Scrapy would not follow,
-    where it pointed ("file:", "data:"...)."""
-    location = response.headers.get(b"Location")
-    if 300 <= response.status < 400 and location:
-        scheme = location.decode("latin-1").strip().partition(":")[0].lower()
-        if scheme.isalpha() and scheme not in ("http", "https"):
-            return f"redirected to a non-web address ({scheme}:)"
-    if response.status >= 400 and (blocked := bot_protection_reason(response.body, response.status)):
-        return blocked.split(" (")[0]
-    return f"HTTP {response.status}"
-
-
-#: network failures by the exception names that show them, most telling first
-_NETWORK_REASONS: list[tuple[set[str], str]] = [
-    ({"ResponseHeadTooLarge"}, "response headers too large"),
-    ({"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError", "UserTimeoutError"}, "timeout"),
-    ({"ResponseDataLossError", "_DataLoss", "PotentialDataLoss"}, "response cut off"),
-    ({"DownloadConnectionRefusedError", "ConnectionRefusedError"}, "connection refused"),
-    ({"CannotResolveHostError", "DNSLookupError"}, "DNS lookup failed"),
-    ({"ConnectionLost", "ConnectionResetError", "ConnectionAborted"}, "connection lost"),
-    ({"ConnectionDone"}, "connection closed without an answer"),
-    ({"ResponseNeverReceived"}, "no response"),
-    # what Twisted raises for a response it cannot read: a Content-Length that is no number, two that differ
-    ({"ValueError"}, "malformed HTTP response"),
-    ({"DownloadFailedError", "ResponseFailed"}, "response cut off"),
-]
