@@ -24,6 +24,9 @@ class FetchedPage:
     charset: str | None = None
     #: the URL discovery asked for, when a redirect led elsewhere
     requested_url: str | None = None
+    #: the body as the archive keeps it (compressed) and its SHA-256, when made ahead: a worker process
+    #: packs the pages it read, so that the one process writing the archive does not spend its time on it
+    packed: tuple[bytes, str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.charset is None:  # what the Content-Type header declares, unless told otherwise

@@ -33,6 +33,7 @@ from .ingest import (
 from .parallel import IN_PROCESS, Workers, ordered_map
 from .store import Archive
 from .store.imported import file_mark
+from .store.pages import pack
 
 #: what an import takes from a WARC file: part of a finished file's identity in the log
 KNOWN_SITES = "known news sites"
@@ -64,7 +65,7 @@ def read_warc(path: Path, all_hebrew: bool = False) -> WarcReading:
         elif isinstance(item, Outcome):
             reading.skipped[item.reason_kind] += 1
         else:
-            reading.pages.append(Extracted(item, extract_page(item)))
+            reading.pages.append(_packed(Extracted(item, extract_page(item))))
     return reading
 
 
@@ -87,7 +88,13 @@ def read_saved_pages(job: tuple[list[Path], str | None]) -> list[Extracted | Out
     read: list[Extracted | Outcome] = []
     for path in paths:
         page = page_from_file(path, url)
-        read.append(page if isinstance(page, Outcome) else Extracted(page, extract_page(page)))
+        read.append(page if isinstance(page, Outcome) else _packed(Extracted(page, extract_page(page))))
+    return read
+
+
+def _packed(read: Extracted) -> Extracted:
+    """The page packed for the archive here, on the worker (compressing it costs more than storing it)."""
+    read.page.packed = pack(read.page.body)
     return read
 
 

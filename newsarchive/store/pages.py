@@ -30,8 +30,14 @@ class UnreadablePage:
     reason: str
 
 
+def pack(body: bytes) -> tuple[bytes, str]:
+    """A page's body as the archive keeps it, compressed, and its SHA-256."""
+    return zlib.compress(body, 6), hashlib.sha256(body).hexdigest()
+
+
 def write_page(conn: sqlite3.Connection, page: FetchedPage, article_id: int | None, outcome: str) -> int:
     """Keep a raw page (compressed), with the article it gave or the reason it gave none; returns its id."""
+    body, digest = page.packed or pack(page.body)
     headers = json.dumps(page.headers, ensure_ascii=False)
     if has_surrogate(headers):  # a file name or header of undecodable bytes: kept, \u-escaped
         headers = json.dumps(page.headers)
@@ -43,9 +49,9 @@ def write_page(conn: sqlite3.Connection, page: FetchedPage, article_id: int | No
         "content_type": storable(page.content_type),
         "charset": storable(page.charset),
         "headers": headers,
-        "body": zlib.compress(page.body, 6),
+        "body": body,
         "body_size": len(page.body),
-        "sha256": hashlib.sha256(page.body).hexdigest(),
+        "sha256": digest,
         "outcome": outcome,
         "extractor_version": EXTRACTOR_VERSION,  # what read it: its article, or its rejection
     }

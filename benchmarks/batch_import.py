@@ -1,0 +1,173 @@
+"""Batch import of many WARC files on one process and on two: the speed-up, and records/s per core against
+warcio alone reading the same files.
+
+    python benchmarks/batch_import.py [--files 12] [--records 2000] [--hebrew-share 0.1] [--all-hebrew]
+
+Writes --files WARC files (gzip per record, as crawlers write them), each of --records response records, each
+with its request record. A --hebrew-share of the responses are pages of the profiled Hebrew sites (the real
+saved pages of ../shared/corpus when that folder is there, never copied into the repository; else our fixture
+pages); the rest are pages of other sites in English, of CC-NEWS-like size (scripts, styles, 40-90 kB). Then,
+in this order, each into a fresh archive:
+- warcio alone: every record of every file read with warcio's ArchiveIterator, its payload read whole;
+- `import` on this process (`Workers()`), then on two local worker processes (`Workers(count=2)`, the
+  time of starting the Dask cluster included).
+Both imports must give the same counts (the tests check the whole archive). Rates are records (responses
+and requests) per second of wall-clock time, and per core: the wall-clock rate over the processes that work
+(1 for warcio and the serial import, 2 for two workers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import platform
+import random
+import shutil
+import time
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsarchive.evaluate import load_cases
+from newsarchive.imports import import_warcs
+from newsarchive.parallel import Workers
+from newsarchive.sites import profile_for_url
+from newsarchive.store import Archive
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus"
+_WORDS = "the of and to in a is that for on with as by at from market minister said police city".split()
+
+
+def hebrew_pages() -> list[tuple[str, bytes]]:
+    if (CORPUS / "cases.json").exists():
+        cases = load_cases(CORPUS)
+        return [(c.url, c.html_path.read_bytes()) for c in cases if profile_for_url(c.url) is not None]
+    pages = []
+    for expected in sorted(FIXTURES.glob("*/*.json")):
+        data = json.loads(expected.read_text())
+        html = expected.with_suffix(".html")
+        if data.get("url") and html.exists() and profile_for_url(data["url"]) is not None:
+            pages.append((data["url"], html.read_bytes()))
+    return pages
+
+
+def english_page(rng: random.Random, n: int) -> bytes:
+    script = (
+        "<script>window.dataLayer=window.dataLayer||[];" + "var x=1;" * rng.randint(500, 2000) + "</script>"
+    )
+    style = "<style>" + ".c{color:#333}" * rng.randint(300, 1000) + "</style>"
+    paragraphs = "".join(
+        "<p>" + " ".join(rng.choices(_WORDS, k=rng.randint(40, 90))) + ".</p>"
+        for _ in range(rng.randint(8, 30))
+    )
+    return (
+        f"<!doctype html><html lang=en><head><title>Story {n}</title>{style}{script}</head>"
+        f"<body><article><h1>Story {n}</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def write_warc(path: Path, hebrew: list[tuple[str, bytes]], records: int, share: float, seed: int) -> None:
+    rng = random.Random(seed)
+    with path.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=True, warc_version="1.1")
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "benchmark"}))
+        for n in range(records):
+            if rng.random() < share:
+                original, body = rng.choice(hebrew)
+                # each capture its own article: its address, and its canonical link, made its own
+                url = f"{original}{'&' if '?' in original else '?'}copy={seed}-{n}"
+                body = body.replace(original.encode(), url.encode())
+            else:
+                url, body = f"https://news{n % 97}.example.com/story/{seed}-{n}", english_page(rng, n)
+            wire = gzip.compress(body, compresslevel=5)
+            headers = [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Encoding", "gzip"),
+                ("Content-Length", str(len(wire))),
+            ]
+            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            response = writer.create_warc_record(url, "response", payload=io.BytesIO(wire), http_headers=http)
+            writer.write_record(response)
+            request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "example")], is_http_request=True)
+            concurrent = {"WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")}
+            writer.write_record(
+                writer.create_warc_record(
+                    url,
+                    "request",
+                    payload=io.BytesIO(b""),
+                    http_headers=request,
+                    warc_headers_dict=concurrent,
+                )
+            )
+
+
+def warcio_alone(paths: list[Path]) -> int:
+    records = 0
+    for path in paths:
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                record.content_stream().read()
+                records += 1
+    return records
+
+
+def timed_import(db: Path, paths: list[Path], workers: Workers, all_hebrew: bool) -> tuple[float, dict]:
+    for stale in db.parent.glob(db.name + "*"):
+        stale.unlink()
+    start = time.perf_counter()
+    with Archive(db) as archive:
+        report = import_warcs(archive, paths, all_hebrew=all_hebrew, workers=workers)
+    seconds = time.perf_counter() - start
+    return seconds, {"stored": report.total_stored, "skipped": report.total_skipped}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=12)
+    parser.add_argument("--records", type=int, default=2000, help="response records per file")
+    parser.add_argument("--hebrew-share", type=float, default=0.1)
+    parser.add_argument("--all-hebrew", action="store_true", help="import with --all-hebrew")
+    parser.add_argument("--folder", type=Path, default=Path("/tmp/newsarchive-batch"))
+    args = parser.parse_args()
+    shutil.rmtree(args.folder, ignore_errors=True)
+    args.folder.mkdir(parents=True)
+    hebrew = hebrew_pages()
+    paths = [args.folder / f"mixed-{f:02}.warc.gz" for f in range(args.files)]
+    for seed, path in enumerate(paths):
+        write_warc(path, hebrew, args.records, args.hebrew_share, seed)
+    size_mb = sum(p.stat().st_size for p in paths) / 1e6
+
+    start = time.perf_counter()
+    records = warcio_alone(paths)
+    warcio_s = time.perf_counter() - start
+    serial_s, serial = timed_import(args.folder / "serial.db", paths, Workers(), args.all_hebrew)
+    pooled_s, pooled = timed_import(args.folder / "pooled.db", paths, Workers(count=2), args.all_hebrew)
+    assert pooled == serial, (pooled, serial)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    source = "corpus" if (CORPUS / "cases.json").exists() else "fixtures"
+    selection = "--all-hebrew" if args.all_hebrew else "known news sites"
+    print(
+        f"{args.files} WARC files, {size_mb:.0f} MB, {records:,} records ({args.hebrew_share:.0%} of"
+        f" responses Hebrew news pages: {source}); selection: {selection}; stored {serial['stored']:,}"
+    )
+    print("| run | seconds | records/s | records/s per core |")
+    print("|---|---|---|---|")
+    for name, seconds, cores in (
+        ("warcio alone (read every record)", warcio_s, 1),
+        ("import, 1 process", serial_s, 1),
+        ("import, 2 worker processes", pooled_s, 2),
+    ):
+        print(f"| {name} | {seconds:.1f} | {records / seconds:,.0f} | {records / seconds / cores:,.0f} |")
+    print(f"speed-up of 2 workers over 1: {serial_s / pooled_s:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
