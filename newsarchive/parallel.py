@@ -7,6 +7,9 @@ the tasks do the reading and extraction, which is where the time goes, and the w
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -81,6 +84,21 @@ def _result(future: Any) -> Any:
 
 
 @contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """While the local workers start, Ctrl-C is ignored, and they inherit that: Ctrl-C reaches every process
+    of the terminal's group, and this process alone should stop the work (closing the cluster), not each
+    worker print its own KeyboardInterrupt. Python leaves an ignored SIGINT ignored in a new process."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def dask_client(workers: Workers) -> Iterator[Any]:
     """A Dask client of the scheduler named, or of a local cluster of ``workers.count`` single-threaded
     processes (extraction holds the GIL: threads would not run it side by side) started and closed here."""
@@ -103,8 +121,8 @@ def dask_client(workers: Workers) -> Iterator[Any]:
                 ) from error
             yield client
         return
-    with (
-        LocalCluster(
+    with _workers_ignore_interrupts():
+        cluster = LocalCluster(
             n_workers=workers.count,
             threads_per_worker=1,
             processes=True,
@@ -113,7 +131,8 @@ def dask_client(workers: Workers) -> Iterator[Any]:
             # the scheduler's HTTP routes (health, metrics) run even without a dashboard: on a free port of
             # this machine only, so that two imports at once do not contend for 8787
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+            # a task cancelled at Ctrl-C is no news: what went wrong is raised here
+            silence_logs=logging.ERROR,
+        )
+    with cluster, Client(cluster) as client:
         yield client
