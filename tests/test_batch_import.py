@@ -277,3 +277,33 @@ def test_reextraction_on_two_workers_equals_a_serial_one(
     assert reports["pooled"] == reports["serial"]
     assert reports["serial"]["changed"] > 5 and reports["serial"]["unreadable"] == 1, reports["serial"]
     assert archive_dump(tmp_path / "pooled.db") == archive_dump(tmp_path / "serial.db")
+
+
+def test_a_worker_killed_midway_loses_nothing(
+    tmp_path: Path, warcs: list[Path], dask_scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL of a Dask worker once the first file is stored: the scheduler gives its tasks to the other
+    (its nanny starts a new one), and the archive is still the serial import's."""
+    import os
+    import signal
+
+    from distributed import Client
+
+    with Client(dask_scheduler) as client:
+        pids = list(client.run(os.getpid).values())
+    assert len(pids) == 2
+    killed: list[int] = []
+    with Archive(tmp_path / "cluster.db") as archive:
+        record = archive.record_finished_import
+
+        def kill_once(*args: object) -> None:
+            if not killed:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+            record(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(archive, "record_finished_import", kill_once)
+        import_warcs(archive, warcs, workers=Workers(scheduler=dask_scheduler))
+    run_import(tmp_path / "serial.db", warcs, Workers())
+    assert killed
+    assert archive_dump(tmp_path / "cluster.db") == archive_dump(tmp_path / "serial.db")
