@@ -28,7 +28,9 @@ LOADS_NOTHING_OF = {
     "newsarchive.ingest": (*_CRAWLER, "newsarchive.cli", "newsarchive.spiders"),
     "newsarchive.reextract": (*_CRAWLER, "newsarchive.cli", "newsarchive.spiders"),
     "newsarchive.warc": _CRAWLER,
-    "newsarchive.cli": (*_CRAWLER, "sqlite_utils", "lxml", "dateparser", "numpy"),
+    # Dask loads only when work runs on other processes
+    "newsarchive.imports, newsarchive.parallel": (*_CRAWLER, "newsarchive.cli", "distributed", "dask"),
+    "newsarchive.cli": (*_CRAWLER, "sqlite_utils", "lxml", "dateparser", "numpy", "distributed"),
 }
 
 #: a package on the left never imports one on the right (data flows discover -> fetch -> extract -> store ->
@@ -45,6 +47,8 @@ NEVER_IMPORTS = {
         "newsarchive.cli",
         "newsarchive.ingest",
         "newsarchive.crawl",
+        "newsarchive.imports",
+        "newsarchive.parallel",
     ),
     "newsarchive.sites": (
         "newsarchive.extract",
