@@ -41,6 +41,25 @@ def readonly_uri(path: Path) -> str:
     return uri + "&immutable=1"
 
 
+#: descriptors by which archive headers are read, kept open while their file exists: closing any descriptor of
+#: a file releases every POSIX lock this process holds on it, SQLite's included. A second Archive opened in
+#: a process that had one open (a crawl's pipelines and spiders) dropped the first one's locks; another
+#: process closing its connection then deleted the write-ahead log under it, and what it committed next
+#: was lost at a kill (20 of 30 articles left), its readers failing with "disk I/O error"
+_HEADER_READERS: dict[tuple[int, int], int] = {}
+
+
+def _file_head(path: Path, size: int) -> bytes:
+    for key, fd in list(_HEADER_READERS.items()):  # a deleted file's: no lock on it matters any more
+        if os.fstat(fd).st_nlink == 0:
+            os.close(_HEADER_READERS.pop(key))
+    stat = path.stat()
+    key = (stat.st_dev, stat.st_ino)
+    if key not in _HEADER_READERS:
+        _HEADER_READERS[key] = os.open(path, os.O_RDONLY)
+    return os.pread(_HEADER_READERS[key], size, 0)
+
+
 def check_archive_file(path: Path, *, creating: bool) -> None:
     """Refuse, before anything is written, a file that is not an archive: bytes that are not SQLite (SQLite
     itself would take a one-byte file for an empty database and write over it), or a database of another
@@ -48,8 +67,7 @@ def check_archive_file(path: Path, *, creating: bool) -> None:
     only when ``creating``."""
     if not path.exists():
         return
-    with path.open("rb") as file:
-        head = file.read(len(_SQLITE_HEADER))
+    head = _file_head(path, len(_SQLITE_HEADER))
     if head and head != _SQLITE_HEADER:
         raise NotAnArchive(f"{path} is not an SQLite database, so not an archive (it was left as it is)")
     if not head:
