@@ -164,6 +164,49 @@ def test_a_writer_killed_mid_batch_loses_nothing_it_reported_stored(
     archive.close()
 
 
+TWO_ARCHIVES_THEN_KILLED = textwrap.dedent(
+    """
+    import os, signal, subprocess, sys
+    from newsarchive import Article
+    from newsarchive.store import Archive
+
+    def articles(start):
+        return [Article(url=f"https://x.co.il/{n}", site="x", headline=f"כותרת {n}",
+                        paragraphs=["טקסט של כתבה " * 40]) for n in range(start, start + 10)]
+
+    path = sys.argv[1]
+    first = Archive(path)
+    first.store_many(articles(0))
+    second = Archive(path, readonly=True)  # a crawl's spider beside its pipeline
+    # another process opens the archive and closes it: the last one out deletes the write-ahead log,
+    # unless it sees this process's locks on the file
+    peek = f"from newsarchive.store import Archive; other = Archive({path!r}); other.count(); other.close()"
+    subprocess.run([sys.executable, "-c", peek], check=True)
+    first.store_many(articles(10))
+    first.store_many(articles(20))
+    print("stored 30", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def test_a_second_archive_opened_in_a_process_keeps_the_first_ones_locks(tmp_path: Path) -> None:
+    """Opening the archive a second time in one process read its header through a file it then closed,
+    and closing any descriptor of a file releases every POSIX lock the process holds on it, SQLite's
+    included: another process closing its connection then deleted the write-ahead log, and the articles
+    committed after that were lost when the process was killed (10 of 30 left)."""
+    path = tmp_path / "archive.db"
+    done = subprocess.run(
+        [sys.executable, "-c", TWO_ARCHIVES_THEN_KILLED, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "stored 30" in done.stdout, done.stderr
+    with Archive(path, readonly=True) as archive:
+        assert archive.count() == 30
+
+
 def test_schema_version_and_migrations(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
     Archive(path).close()
