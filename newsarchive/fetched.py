@@ -24,9 +24,10 @@ class FetchedPage:
     charset: str | None = None
     #: the URL discovery asked for, when a redirect led elsewhere
     requested_url: str | None = None
-    #: the body as the archive keeps it (compressed) and its SHA-256, when made ahead: a worker process
-    #: packs the pages it read, so that the one process writing the archive does not spend its time on it
-    packed: tuple[bytes, str] | None = field(default=None, repr=False, compare=False)
+    #: the body as the archive keeps it (compressed), its SHA-256 and its size, when made ahead: a worker
+    #: process packs the pages it read (and sends them without ``body``), so that the one process writing
+    #: the archive neither spends its time compressing nor holds every page twice
+    packed: tuple[bytes, str, int] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.charset is None:  # what the Content-Type header declares, unless told otherwise

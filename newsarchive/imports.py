@@ -11,6 +11,7 @@ A log of finished WARC files (store.imported) lets the same import run again pas
 
 from __future__ import annotations
 
+import hashlib
 import socket
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -31,13 +32,11 @@ from .ingest import (
     warc_pages,
 )
 from .parallel import IN_PROCESS, Workers, ordered_map
+from .sites import SITES
 from .store import Archive
 from .store.imported import file_mark
 from .store.pages import pack
 
-#: what an import takes from a WARC file: part of a finished file's identity in the log
-KNOWN_SITES = "known news sites"
-ALL_HEBREW = "mostly Hebrew pages"
 #: saved pages given to a worker at a time
 FILES_PER_TASK = 50
 
@@ -93,8 +92,10 @@ def read_saved_pages(job: tuple[list[Path], str | None]) -> list[Extracted | Out
 
 
 def _packed(read: Extracted) -> Extracted:
-    """The page packed for the archive here, on the worker (compressing it costs more than storing it)."""
+    """The page packed for the archive here, on the worker (compressing it costs more than storing it), and
+    sent without its raw bytes: the writer stores only the packed ones."""
     read.page.packed = pack(read.page.body)
+    read.page.body = b""
     return read
 
 
@@ -130,9 +131,10 @@ def import_warcs(
     """Import WARC files: the responses of known news sites (with ``all_hebrew``, every mostly Hebrew
     page). A file an earlier import finished with the same selection is passed by (``again`` reads it
     again). Counts are kept, not every page. ``on_progress(bytes)`` tells how much of the files is done."""
-    selection = ALL_HEBREW if all_hebrew else KNOWN_SITES
+    selection = import_selection(all_hebrew, force)
     report = IngestReport()
     todo: list[tuple[Path, str, int]] = []
+    named: dict[str, Path] = {}  # marks of this run: a copy or a link of a file is read once
     done = 0  # bytes
     for path in paths:
         try:
@@ -140,6 +142,10 @@ def import_warcs(
         except OSError as error:  # gone or unreadable since it was named
             report.add_damage(FileDamage(path, 0, f"{UNREADABLE}: {error.strerror or error}"))
             continue
+        if mark in named:
+            report.read_once.append((path, named[mark]))
+            continue
+        named[mark] = path
         finished = None if again else archive.finished_import(mark, selection)
         if finished is None:
             todo.append((path, mark, size))
@@ -150,11 +156,24 @@ def import_warcs(
     for (path, mark, size), (file_report, read_whole) in zip(todo, reports, strict=True):
         if read_whole:  # a file that could not be opened is not finished: the next run tries it again
             counts = (file_report.total_stored, file_report.total_skipped, file_report.total_damaged)
-            archive.record_finished_import(mark, selection, path, counts)
+            archive.record_finished_import(mark, selection, path, size, counts)
         report.merge(file_report)
         done += size
         _offset(on_progress, done, 0)
     return report
+
+
+def import_selection(all_hebrew: bool, force: bool) -> str:
+    """What an import takes from a WARC file, as the log of finished files tells it apart: the known news
+    sites (which profiles: a site added since makes the files worth reading again) or every mostly Hebrew
+    page, and whether changed copies become new versions (``--force`` after a plain import reads again)."""
+    if all_hebrew:
+        selection = "mostly Hebrew pages"
+    else:
+        domains = sorted(f"{key}:{','.join(site.domains)}" for key, site in SITES.items())
+        digest = hashlib.sha256("\n".join(domains).encode()).hexdigest()[:12]
+        selection = f"known news sites ({len(domains)} profiles, {digest})"
+    return selection + (", changed copies as new versions" if force else "")
 
 
 def _file_reports(
@@ -176,13 +195,20 @@ def _file_reports(
             yield file_report, not any(d.reason.startswith(UNREADABLE) for d in file_report.damaged)
             before += size
         return
+    if not files:  # every file passed by: no cluster to start or reach
+        return
     paths = [path for path, _, _ in files]
-    for reading in ordered_map(partial(read_warc, all_hebrew=all_hebrew), paths, workers):
+    task = partial(read_warc, all_hebrew=all_hebrew)
+    for reading in ordered_map(task, paths, workers.at_most(len(paths)), name=_file_name):
         file_report = store(reading.pages)
         file_report.skipped.update(reading.skipped)
         for damage in reading.damage:
             file_report.add_damage(damage)
         yield file_report, not reading.unreadable
+
+
+def _file_name(path: Path) -> str:
+    return str(path)
 
 
 def _plus(at: Callable[[int], None], before: int, offset: int) -> None:

@@ -77,6 +77,8 @@ class IngestReport:
     total_damaged: int = 0
     #: web-archive files an earlier import finished, passed by (``again`` reads them)
     passed_by: list[tuple[Path, FinishedFile]] = field(default_factory=list)
+    #: files named again in one import under another name (a copy, a link), each with the one read
+    read_once: list[tuple[Path, Path]] = field(default_factory=list)
 
     @property
     def total_stored(self) -> int:
@@ -108,6 +110,7 @@ class IngestReport:
         self.damaged += other.damaged[: MAX_DAMAGE_LISTED - len(self.damaged)]
         self.total_damaged += other.total_damaged
         self.passed_by += other.passed_by
+        self.read_once += other.read_once
         return self
 
 

@@ -84,6 +84,7 @@ def reextract(
     if not every_page:
         report.up_to_date = len(archive.reextractable_pages(**chosen)) - len(ids)
     batch = _Batch()
+    workers = workers.at_most(-(-len(ids) // PAGES_PER_TASK))
     for page_id, page, reading in _readings(archive.pages_by_id(ids), workers):
         report.pages += 1
         if isinstance(page, UnreadablePage):  # one damaged row does not stop the others
@@ -159,10 +160,14 @@ def _readings(
             runs.append(run)  # taken in step with the tasks given out; their results come back in order
             yield [(page, article) for _, page, article in run if isinstance(page, FetchedPage)]
 
-    for readings in ordered_map(read_again, tasks(), workers):
+    for readings in ordered_map(read_again, tasks(), workers, name=_run_name):
         found = iter(readings)
         for page_id, page, _ in runs.popleft():
             yield page_id, page, None if isinstance(page, UnreadablePage) else next(found)
+
+
+def _run_name(run: list[tuple[FetchedPage, dict[str, Any] | None]]) -> str:
+    return f"{len(run)} stored pages from {run[0][0].url}" if run else "no page"
 
 
 def _reading(page: FetchedPage, stored: dict[str, Any] | None) -> Reading:

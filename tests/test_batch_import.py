@@ -242,6 +242,9 @@ def test_workers_and_dask_mistakes_are_usage_errors(tmp_path: Path, warcs: list[
     assert bad.returncode == 2 and "tcp://" in bad.stderr
     zero = run_cli("import", str(warcs[0]), "--db", db, "--workers", "0")
     assert zero.returncode == 2
+    for address in ("tls://127.0.0.1:8786", "tcp://127.0.0.1:99999", "tcp://127.0.0.1", "http://x:1"):
+        wrong = run_cli("import", str(warcs[0]), "--db", db, "--dask", address)
+        assert wrong.returncode == 2 and "tcp://HOST:PORT" in wrong.stderr, (address, wrong.stderr)
     dead = run_cli("import", *map(str, warcs[:2]), "--db", db, "--dask", "tcp://127.0.0.1:9")
     assert dead.returncode == 1 and "no Dask scheduler answers" in dead.stderr, dead.stderr
     assert "Traceback" not in dead.stderr
@@ -307,3 +310,74 @@ def test_a_worker_killed_midway_loses_nothing(
     run_import(tmp_path / "serial.db", warcs, Workers())
     assert killed
     assert archive_dump(tmp_path / "cluster.db") == archive_dump(tmp_path / "serial.db")
+
+
+def test_force_after_a_plain_import_and_a_copy_named_twice(tmp_path: Path, warcs: list[Path]) -> None:
+    """The log tells what was taken: a plain import's finished files are read again by `--force` (it makes
+    versions a plain import does not); a copy of a file named beside it is read once; a file read again
+    keeps the count of articles it gave."""
+    db = tmp_path / "a.db"
+    copy = tmp_path / "copy.warc.gz"
+    copy.write_bytes(warcs[4].read_bytes())
+    with Archive(db) as archive:
+        first = import_warcs(archive, [*warcs[:5], copy])
+        assert [(p.name, f.name) for p, f in first.read_once] == [("copy.warc.gz", warcs[4].name)]
+        forced = import_warcs(archive, warcs[:5], force=True)
+        assert forced.passed_by == [] and sum(forced.new_versions.values()) > 0
+        again = import_warcs(archive, warcs[:5], again=True)
+        assert sum(again.stored.values()) == 0 and again.passed_by == []
+        rows = archive.db.execute("SELECT name, stored FROM imported_files WHERE selection LIKE '%versions'")
+        logged = dict(rows.fetchall())
+    assert sum(logged.values()) == sum(forced.stored.values())  # the plain reading again added none
+
+
+def test_a_task_sends_its_pages_packed_not_twice(warcs: list[Path]) -> None:
+    """What a worker sends back holds each page once, compressed: the raw bytes stay on the worker (an
+    all-Hebrew 88 MB file pickled to 408 MB when they travelled too)."""
+    import pickle
+
+    from newsarchive.imports import read_warc
+
+    reading = read_warc(warcs[0])
+    assert reading.pages and all(r.page.body == b"" and r.page.packed for r in reading.pages)
+    raw = sum(r.page.packed[2] for r in reading.pages)
+    assert len(pickle.dumps(reading)) < raw
+
+
+def test_a_task_that_kills_its_workers_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dask
+
+    from newsarchive.parallel import WorkersError, ordered_map
+
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        pytest.raises(WorkersError, match=r"crash\.warc\.gz killed every worker"),
+    ):
+        list(ordered_map(_die, ["ok", "crash.warc.gz"], Workers(count=2), name=str))
+
+
+def _die(item: str) -> str:
+    import os
+
+    if item.startswith("crash"):
+        os._exit(9)
+    return item
+
+
+def test_an_address_that_is_no_dask_scheduler_is_refused_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that takes the connection and never answers as a scheduler hung the import for ever."""
+    import socket
+    import time
+
+    import newsarchive.parallel
+    from newsarchive.parallel import WorkersError, ordered_map
+
+    monkeypatch.setattr(newsarchive.parallel, "WAIT_FOR_SCHEDULER", 2)
+    with socket.socket() as mute:
+        mute.bind(("127.0.0.1", 0))
+        mute.listen()
+        address = f"tcp://127.0.0.1:{mute.getsockname()[1]}"
+        start = time.monotonic()
+        with pytest.raises(WorkersError, match="no Dask scheduler answers"):
+            list(ordered_map(str, [1, 2], Workers(scheduler=address)))
+    assert time.monotonic() - start < 15

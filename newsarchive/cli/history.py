@@ -169,6 +169,7 @@ def reextract_command(
     """
     from ..parallel import WorkersError
     from ..reextract import reextract  # the extractors load when it runs
+    from ..store import StorageError
 
     with command_archive(db_path, readonly=dry_run) as archive, progress_bar("re-extracting") as progress:
         task = progress.add_task("pages", total=None)
@@ -182,7 +183,7 @@ def reextract_command(
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
                 workers=workers,
             )
-        except WorkersError as error:
+        except (WorkersError, StorageError) as error:
             fail(f"re-extraction stopped: {error}. What was rewritten before is kept; run it again to go on.")
         except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM
             what, status = interruption(stop)

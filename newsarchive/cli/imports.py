@@ -13,6 +13,8 @@ from .messages import USED_WRONGLY, fail, interruption, shown
 from .options import db_option, open_archive, progress_bar, stdout_console, workers_options
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..ingest import IngestReport
     from ..parallel import Workers
     from ..store import Archive
@@ -85,7 +87,10 @@ def import_command(
     except StorageError as error:
         _stopped(error)
     except WorkersError as error:
-        fail(f"import stopped: {error}. What was stored before is kept.")
+        fail(
+            f"import stopped: {error}. What was stored before is kept; the same command goes on"
+            " (finished files are passed by)."
+        )
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
         _interrupted(archive, stop)
     finally:
@@ -179,6 +184,23 @@ def _import_warcs(
         )
 
 
+def _print_passed_by(console: Console, report: IngestReport) -> None:
+    """The WARC files not read: finished by an earlier import, or named twice in this one."""
+    if report.passed_by:
+        names = ", ".join(path.name for path, _ in report.passed_by[:3])
+        more = ", ..." if len(report.passed_by) > 3 else ""
+        damaged = [done for _, done in report.passed_by if done.damaged]
+        parts = sum(done.damaged for done in damaged)
+        console.print(
+            f"{len(report.passed_by)} WARC file(s) an earlier import finished were passed by ({names}{more}),"
+            + (f" {len(damaged)} of them with {parts} damaged part(s) reported then;" if damaged else "")
+            + " --again reads them again.",
+            markup=False,
+        )
+    for path, first in report.read_once:
+        console.print(f"{path} is the same file as {first}: read once.", markup=False)
+
+
 #: damaged parts listed in the table (--format json lists up to ingest.MAX_DAMAGE_LISTED)
 _DAMAGE_ROWS = 50
 
@@ -190,14 +212,18 @@ def _print_report(report: IngestReport, fmt: str) -> None:
         click.echo(
             json.dumps(
                 {
-                    "stored": dict(report.stored),
-                    "new_versions": dict(report.new_versions),
-                    "skipped": dict(report.skipped),
+                    "stored": dict(sorted(report.stored.items())),
+                    "new_versions": dict(sorted(report.new_versions.items())),
+                    "skipped": dict(sorted(report.skipped.items())),
                     "damaged": [d.to_dict() for d in report.damaged],
                     "damaged_total": report.total_damaged,
                     "passed_by": [
                         {"file": str(path), "finished": done.finished, "stored": done.stored}
+                        | {"damaged": done.damaged}
                         for path, done in report.passed_by
+                    ],
+                    "read_once": [
+                        {"file": str(path), "same_as": str(first)} for path, first in report.read_once
                     ],
                     "pages": [
                         {"url": o.url, "stored": o.article is not None, "reason": o.reason}
@@ -226,13 +252,7 @@ def _print_report(report: IngestReport, fmt: str) -> None:
     if report.total_damaged > _DAMAGE_ROWS:
         table.add_row(f"damaged: {report.total_damaged - _DAMAGE_ROWS} more (--format json lists them)", "")
     console.print(table)
-    if report.passed_by:
-        names = ", ".join(path.name for path, _ in report.passed_by[:3])
-        more = ", ..." if len(report.passed_by) > 3 else ""
-        console.print(
-            f"{len(report.passed_by)} WARC file(s) an earlier import finished were passed by ({names}{more}):"
-            " --again reads them again."
-        )
+    _print_passed_by(console, report)
     if report.skipped_for(ALREADY_STORED):
         console.print(
             "Pages of articles already in the archive were left out: --force stores them as new versions."

@@ -261,14 +261,15 @@ def workers_options(command: Callable[..., None]) -> Callable[..., None]:
     """--workers N and --dask ADDRESS, given to the command as one ``workers`` (newsarchive.parallel)."""
 
     def to_workers(ctx: click.Context, _: click.Parameter, scheduler: str | None) -> Any:
-        from ..parallel import Workers
+        from ..parallel import Workers, WorkersError
 
         count = ctx.params.pop("worker_count", 1)
         if scheduler is not None and ctx.get_parameter_source("worker_count") is ParameterSource.COMMANDLINE:
             fail("--workers and --dask: give one (a Dask cluster has its own workers)", USED_WRONGLY)
-        if scheduler is not None and "://" not in scheduler:
-            fail(f"--dask {shown(scheduler)!r} is no scheduler address: tcp://HOST:8786", USED_WRONGLY)
-        return Workers(count=count, scheduler=scheduler)
+        try:
+            return Workers(count=count, scheduler=scheduler)
+        except WorkersError as error:
+            fail(shown(str(error)), USED_WRONGLY)
 
     command = click.option(
         "--dask",

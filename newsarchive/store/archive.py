@@ -279,12 +279,12 @@ class Archive:
         return imported.finished_file(self.db.conn, mark, selection)
 
     def record_finished_import(
-        self, mark: str, selection: str, path: Path, counts: tuple[int, int, int]
+        self, mark: str, selection: str, path: Path, size: int, counts: tuple[int, int, int]
     ) -> None:
         """Log the file as finished by an import (stored, skipped and damaged counts)."""
         try:
             with self.db.conn as conn:
-                imported.record_finished(conn, mark, selection, path, counts)
+                imported.record_finished(conn, mark, selection, path, size, counts)
         except sqlite3.OperationalError as error:
             raise self._storage_error(error) from error
 

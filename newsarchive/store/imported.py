@@ -56,22 +56,16 @@ def finished_file(conn: sqlite3.Connection, mark: str, selection: str) -> Finish
 
 
 def record_finished(
-    conn: sqlite3.Connection, mark: str, selection: str, path: Path, counts: tuple[int, int, int]
+    conn: sqlite3.Connection, mark: str, selection: str, path: Path, size: int, counts: tuple[int, int, int]
 ) -> None:
-    """Record the file as finished, with its stored, skipped and damaged counts (a later run replaces the
-    row: the file was read again on purpose)."""
+    """Record the file as finished, with its stored, skipped and damaged counts. A file read again (with
+    ``--again``, or by two imports at once) keeps the articles it gave before: ``stored`` adds up, the
+    rest is this reading's."""
     stored, skipped, damaged = counts
     conn.execute(
-        "INSERT OR REPLACE INTO imported_files"
-        " (mark, selection, name, size, finished, stored, skipped, damaged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            mark,
-            selection,
-            path.name,
-            path.stat().st_size,
-            format_utc(datetime.now(UTC)),
-            stored,
-            skipped,
-            damaged,
-        ),
+        "INSERT INTO imported_files (mark, selection, name, size, finished, stored, skipped, damaged)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mark, selection) DO UPDATE SET name = excluded.name,"
+        " finished = excluded.finished, stored = stored + excluded.stored, skipped = excluded.skipped,"
+        " damaged = excluded.damaged",
+        (mark, selection, path.name, size, format_utc(datetime.now(UTC)), stored, skipped, damaged),
     )

@@ -30,14 +30,14 @@ class UnreadablePage:
     reason: str
 
 
-def pack(body: bytes) -> tuple[bytes, str]:
-    """A page's body as the archive keeps it, compressed, and its SHA-256."""
-    return zlib.compress(body, 6), hashlib.sha256(body).hexdigest()
+def pack(body: bytes) -> tuple[bytes, str, int]:
+    """A page's body as the archive keeps it, compressed, its SHA-256 and its size."""
+    return zlib.compress(body, 6), hashlib.sha256(body).hexdigest(), len(body)
 
 
 def write_page(conn: sqlite3.Connection, page: FetchedPage, article_id: int | None, outcome: str) -> int:
     """Keep a raw page (compressed), with the article it gave or the reason it gave none; returns its id."""
-    body, digest = page.packed or pack(page.body)
+    body, digest, size = page.packed or pack(page.body)
     headers = json.dumps(page.headers, ensure_ascii=False)
     if has_surrogate(headers):  # a file name or header of undecodable bytes: kept, \u-escaped
         headers = json.dumps(page.headers)
@@ -50,7 +50,7 @@ def write_page(conn: sqlite3.Connection, page: FetchedPage, article_id: int | No
         "charset": storable(page.charset),
         "headers": headers,
         "body": body,
-        "body_size": len(page.body),
+        "body_size": size,
         "sha256": digest,
         "outcome": outcome,
         "extractor_version": EXTRACTOR_VERSION,  # what read it: its article, or its rejection
