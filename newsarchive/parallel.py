@@ -149,6 +149,18 @@ def dask_setup(worker: Any) -> None:
     that took it would print its own KeyboardInterrupt. Workers started again after one died get it too."""
     with suppress(ValueError):  # not the main thread: nothing to set
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # what our code logs on a worker (a page the extractor failed on) is one line, as the command line
+    # shows it in this process, not a traceback per page
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine())
+    ours = logging.getLogger(__package__ or "newsarchive")
+    ours.addHandler(handler)
+    ours.propagate = False
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return record.getMessage()
 
 
 @contextmanager
