@@ -9,8 +9,8 @@ saved pages of ../shared/corpus when that folder is there, never copied into the
 pages); the rest are pages of other sites in English, of CC-NEWS-like size (scripts, styles, 40-90 kB). Then,
 in this order, each into a fresh archive:
 - warcio alone: every record of every file read with warcio's ArchiveIterator, its payload read whole;
-- `import` on this process (`Workers()`), then on two local worker processes (`Workers(count=2)`, the
-  time of starting the Dask cluster included).
+- `import` on this process (`Workers()`), then on two local worker processes (`Workers(count=2)`, their
+  start included), then on a Dask cluster of two workers started beforehand on this machine (`--dask`).
 Both imports must give the same counts (the tests check the whole archive). Rates are records (responses
 and requests) per second of wall-clock time, and per core: the wall-clock rate over the processes that work
 (1 for warcio and the serial import, 2 for two workers).
@@ -29,12 +29,14 @@ import shutil
 import time
 from pathlib import Path
 
+from distributed import LocalCluster
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsarchive.evaluate import load_cases
-from newsarchive.imports import import_warcs
+from newsarchive.imports import import_warcs, read_warc
+from newsarchive.ingest import ingest
 from newsarchive.parallel import Workers
 from newsarchive.sites import profile_for_url
 from newsarchive.store import Archive
@@ -128,6 +130,23 @@ def timed_import(db: Path, paths: list[Path], workers: Workers, all_hebrew: bool
     return seconds, {"stored": report.total_stored, "skipped": report.total_skipped}
 
 
+def writer_share(paths: list[Path], db: Path) -> tuple[float, float, int]:
+    """CPU ms per extracted page: what a task spends (read, filter, extract, pack) and what the one writer
+    spends storing it, over the first three files, one after the other in this process."""
+    for stale in db.parent.glob(db.name + "*"):
+        stale.unlink()
+    start = time.process_time()
+    readings = [read_warc(path) for path in paths[:3]]
+    task_cpu = time.process_time() - start
+    pages = sum(len(r.pages) for r in readings)
+    with Archive(db) as archive:
+        start = time.process_time()
+        for reading in readings:
+            ingest(archive, reading.pages, keep_outcomes=False)
+        store_cpu = time.process_time() - start
+    return 1000 * task_cpu / pages, 1000 * store_cpu / pages, pages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=12)
@@ -150,6 +169,11 @@ def main() -> None:
     serial_s, serial = timed_import(args.folder / "serial.db", paths, Workers(), args.all_hebrew)
     pooled_s, pooled = timed_import(args.folder / "pooled.db", paths, Workers(count=2), args.all_hebrew)
     assert pooled == serial, (pooled, serial)
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        cluster_at = Workers(scheduler=cluster.scheduler_address)
+        dask_s, on_dask = timed_import(args.folder / "dask.db", paths, cluster_at, args.all_hebrew)
+    assert on_dask == serial, (on_dask, serial)
+    task_ms, store_ms, extracted = writer_share(paths, args.folder / "writer.db")
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     source = "corpus" if (CORPUS / "cases.json").exists() else "fixtures"
@@ -163,10 +187,19 @@ def main() -> None:
     for name, seconds, cores in (
         ("warcio alone (read every record)", warcio_s, 1),
         ("import, 1 process", serial_s, 1),
-        ("import, 2 worker processes", pooled_s, 2),
+        ("import, 2 worker processes (`--workers 2`)", pooled_s, 2),
+        ("import, a Dask cluster of 2 workers on this machine (`--dask`)", dask_s, 2),
     ):
         print(f"| {name} | {seconds:.1f} | {records / seconds:,.0f} | {records / seconds / cores:,.0f} |")
-    print(f"speed-up of 2 workers over 1: {serial_s / pooled_s:.2f}x")
+    print(
+        f"speed-up of 2 workers over 1: {serial_s / pooled_s:.2f}x;"
+        f" of the Dask cluster over 1: {serial_s / dask_s:.2f}x"
+    )
+    print(
+        f"CPU per extracted page ({extracted} pages of 3 files): a task (read, filter, extract, pack)"
+        f" {task_ms:.1f} ms, the writer storing it {store_ms:.2f} ms: one writer keeps up with"
+        f" {task_ms / store_ms:.0f} workers"
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ LOADS_NOTHING_OF = {
     "newsarchive.ingest": (*_CRAWLER, "newsarchive.cli", "newsarchive.spiders"),
     "newsarchive.reextract": (*_CRAWLER, "newsarchive.cli", "newsarchive.spiders"),
     "newsarchive.warc": _CRAWLER,
-    # Dask loads only when work runs on other processes
+    # Dask loads only when work runs on a Dask cluster
     "newsarchive.imports, newsarchive.parallel": (*_CRAWLER, "newsarchive.cli", "distributed", "dask"),
     "newsarchive.cli": (*_CRAWLER, "sqlite_utils", "lxml", "dateparser", "numpy", "distributed"),
 }

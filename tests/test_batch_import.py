@@ -282,6 +282,34 @@ def test_reextraction_on_two_workers_equals_a_serial_one(
     assert archive_dump(tmp_path / "pooled.db") == archive_dump(tmp_path / "serial.db")
 
 
+def test_a_local_worker_killed_midway_loses_nothing(
+    tmp_path: Path, warcs: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL of a local worker once the first file is stored: its tasks are given out again, and the
+    archive is still the serial import's."""
+    import multiprocessing
+    import os
+    import signal
+
+    killed: list[int] = []
+    with Archive(tmp_path / "pooled.db") as archive:
+        record = archive.record_finished_import
+
+        def kill_once(*args: object) -> None:
+            if not killed:
+                victim = multiprocessing.active_children()[0].pid
+                assert victim is not None
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+            record(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(archive, "record_finished_import", kill_once)
+        import_warcs(archive, warcs, workers=Workers(count=2))
+    run_import(tmp_path / "serial.db", warcs, Workers())
+    assert killed
+    assert archive_dump(tmp_path / "pooled.db") == archive_dump(tmp_path / "serial.db")
+
+
 def test_a_worker_killed_midway_loses_nothing(
     tmp_path: Path, warcs: list[Path], dask_scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -344,16 +372,16 @@ def test_a_task_sends_its_pages_packed_not_twice(warcs: list[Path]) -> None:
     assert len(pickle.dumps(reading)) < raw
 
 
-def test_a_task_that_kills_its_workers_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    import dask
-
+def test_a_task_that_kills_its_workers_is_named_and_the_others_done(tmp_path: Path) -> None:
+    """A task whose worker dies is given out again (with the others the broken pool held); one that kills
+    its worker every time stops the run, named, after the tasks before it were done."""
     from newsarchive.parallel import WorkersError, ordered_map
 
-    with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-        pytest.raises(WorkersError, match=r"crash\.warc\.gz killed every worker"),
-    ):
-        list(ordered_map(_die, ["ok", "crash.warc.gz"], Workers(count=2), name=str))
+    done = []
+    with pytest.raises(WorkersError, match=r"crash\.warc\.gz killed every worker that read it \(4 times"):
+        for result in ordered_map(_die, ["a", "b", "crash.warc.gz", "c"], Workers(count=2), name=str):
+            done.append(result)
+    assert done == ["a", "b"]
 
 
 def _die(item: str) -> str:
