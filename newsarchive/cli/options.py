@@ -276,8 +276,8 @@ def workers_options(command: Callable[..., None]) -> Callable[..., None]:
         "workers",
         metavar="ADDRESS",
         callback=to_workers,
-        help="Run the work on the Dask cluster of this scheduler (tcp://HOST:8786); every worker must see"
-        " the files at the same paths.",
+        help="Run the work on the Dask cluster of this scheduler (tcp://HOST:PORT; the dask extra); every"
+        " worker must see the files at the same paths.",
     )(command)
     return click.option(
         "--workers",
@@ -287,5 +287,5 @@ def workers_options(command: Callable[..., None]) -> Callable[..., None]:
         show_default=True,
         is_eager=True,
         help="Worker processes that read and extract (one writer stores, in order: the archive is the one a"
-        " single process gives). Needs the dask extra beyond 1.",
+        " single process gives).",
     )(command)
