@@ -19,9 +19,6 @@ and requests) per second of wall-clock time, and per core: the wall-clock rate o
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
-import json
 import os
 import platform
 import random
@@ -30,34 +27,20 @@ import time
 from pathlib import Path
 
 from distributed import LocalCluster
+from warc_import import CORPUS, corpus_pages, fixture_pages, write_exchange  # this folder's
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsarchive.evaluate import load_cases
 from newsarchive.imports import import_warcs, read_warc
 from newsarchive.ingest import ingest
 from newsarchive.parallel import Workers
-from newsarchive.sites import profile_for_url
 from newsarchive.store import Archive
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
-CORPUS = ROOT.parent / "shared" / "corpus"
 _WORDS = "the of and to in a is that for on with as by at from market minister said police city".split()
 
 
 def hebrew_pages() -> list[tuple[str, bytes]]:
-    if (CORPUS / "cases.json").exists():
-        cases = load_cases(CORPUS)
-        return [(c.url, c.html_path.read_bytes()) for c in cases if profile_for_url(c.url) is not None]
-    pages = []
-    for expected in sorted(FIXTURES.glob("*/*.json")):
-        data = json.loads(expected.read_text())
-        html = expected.with_suffix(".html")
-        if data.get("url") and html.exists() and profile_for_url(data["url"]) is not None:
-            pages.append((data["url"], html.read_bytes()))
-    return pages
+    return corpus_pages() if (CORPUS / "cases.json").exists() else fixture_pages()
 
 
 def english_page(rng: random.Random, n: int) -> bytes:
@@ -88,26 +71,7 @@ def write_warc(path: Path, hebrew: list[tuple[str, bytes]], records: int, share:
                 body = body.replace(original.encode(), url.encode())
             else:
                 url, body = f"https://news{n % 97}.example.com/story/{seed}-{n}", english_page(rng, n)
-            wire = gzip.compress(body, compresslevel=5)
-            headers = [
-                ("Content-Type", "text/html; charset=utf-8"),
-                ("Content-Encoding", "gzip"),
-                ("Content-Length", str(len(wire))),
-            ]
-            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
-            response = writer.create_warc_record(url, "response", payload=io.BytesIO(wire), http_headers=http)
-            writer.write_record(response)
-            request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "example")], is_http_request=True)
-            concurrent = {"WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")}
-            writer.write_record(
-                writer.create_warc_record(
-                    url,
-                    "request",
-                    payload=io.BytesIO(b""),
-                    http_headers=request,
-                    warc_headers_dict=concurrent,
-                )
-            )
+            write_exchange(writer, url, body)
 
 
 def warcio_alone(paths: list[Path]) -> int:

@@ -68,28 +68,27 @@ def write_warc(path: Path, pages: list[tuple[str, bytes]], responses: int) -> No
         writer = WARCWriter(stream, gzip=True, warc_version="1.1")
         writer.write_record(writer.create_warcinfo_record(path.name, {"software": "benchmark"}))
         for n in range(responses):
-            url, body = pages[n % len(pages)]
-            wire = gzip.compress(body)
-            headers = [
-                ("Content-Type", "text/html; charset=utf-8"),
-                ("Content-Encoding", "gzip"),
-                ("Content-Length", str(len(wire))),
-            ]
-            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
-            response = writer.create_warc_record(url, "response", payload=io.BytesIO(wire), http_headers=http)
-            request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "example")], is_http_request=True)
-            writer.write_record(response)
-            writer.write_record(
-                writer.create_warc_record(
-                    url,
-                    "request",
-                    payload=io.BytesIO(b""),
-                    http_headers=request,
-                    warc_headers_dict={
-                        "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")
-                    },
-                )
-            )
+            write_exchange(writer, *pages[n % len(pages)])
+
+
+def write_exchange(writer: WARCWriter, url: str, body: bytes) -> None:
+    """A response record (the page sent gzip-encoded, as most servers send) and its request record."""
+    wire = gzip.compress(body)
+    headers = [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Encoding", "gzip"),
+        ("Content-Length", str(len(wire))),
+    ]
+    http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+    response = writer.create_warc_record(url, "response", payload=io.BytesIO(wire), http_headers=http)
+    request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "example")], is_http_request=True)
+    writer.write_record(response)
+    concurrent = {"WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID")}
+    writer.write_record(
+        writer.create_warc_record(
+            url, "request", payload=io.BytesIO(b""), http_headers=request, warc_headers_dict=concurrent
+        )
+    )
 
 
 def rss_mb() -> float:
