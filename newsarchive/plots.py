@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+from .store.analysis import Trends
 from .store.reports import Stats, written_whole
 
 #: what --plot draws (by the file's suffix)
@@ -116,3 +117,84 @@ def plot_per_period(stats: Stats, path: Path) -> str:
         figure.savefig(partial, format=path.suffix.lower().lstrip("."))
     plt.close(figure)
     return unit
+
+
+#: series a trend plot tells apart: the sites with the most matching articles, the others drawn as one
+MAX_TREND_SERIES = 20
+#: markers and dashes that, with tab20's colours, keep twenty series apart in grey print as well
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+_DASHES = ("-", "--", ":", "-.")
+
+
+def trend_series(trend: Trends) -> tuple[list[date], dict[str, tuple[list[int], list[int]]]]:
+    """The period starts, and per site (the MAX_TREND_SERIES - 1 with most matches first, the rest summed
+    as "N other sites" when there are more) its matching articles and its total per period."""
+    starts = sorted({row.start for row in trend.rows})
+    index = {start: n for n, start in enumerate(starts)}
+    series: dict[str, tuple[list[int], list[int]]] = {}
+    for row in trend.rows:
+        counts, totals = series.setdefault(row.site, ([0] * len(starts), [0] * len(starts)))
+        counts[index[row.start]] += row.count
+        totals[index[row.start]] += row.total
+    if len(series) <= MAX_TREND_SERIES:
+        return starts, series
+    ranked = sorted(series, key=lambda site: (-sum(series[site][0]), site))
+    kept, others = ranked[: MAX_TREND_SERIES - 1], ranked[MAX_TREND_SERIES - 1 :]
+    summed = tuple(
+        [sum(column) for column in zip(*(series[site][part] for site in others), strict=True)]
+        for part in (0, 1)
+    )
+    return starts, {site: series[site] for site in kept} | {f"{len(others):,} other sites": summed}  # type: ignore[dict-item]
+
+
+def plot_trend(trend: Trends, query: str, path: Path) -> None:
+    """A query's trend to a file: above, the matching articles per period (whole numbers); below, their
+    share of what each site published then, in percent; one line a site, told apart by colour, marker and
+    dash; the query and the period in the title. Written whole or not at all."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    starts, series = trend_series(trend)
+    figure, (counts_axes, share_axes) = plt.subplots(2, 1, figsize=(11, 7.5), dpi=120, sharex=True)
+    colours = plt.get_cmap("tab20").colors  # type: ignore[attr-defined]
+    for n, (site, (counts, totals)) in enumerate(series.items()):
+        style = {
+            "color": colours[(n * 2) % 20 + (n // 10) % 2],  # the dark tones first, then the light ones
+            "marker": _MARKERS[n % len(_MARKERS)],
+            "linestyle": _DASHES[(n // len(_MARKERS)) % len(_DASHES)],
+            "markersize": 4 if len(starts) > 60 else 6,
+            "linewidth": 1.4,
+            "label": site.replace("$", r"\$"),
+        }
+        counts_axes.plot(starts, counts, **style)
+        shares = [100 * c / t if t else 0.0 for c, t in zip(counts, totals, strict=True)]
+        share_axes.plot(starts, shares, **style)
+    counts_axes.set_ylabel(f"matching articles per {trend.by}")
+    counts_axes.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    counts_axes.set_ylim(bottom=0)
+    share_axes.set_ylabel("share of the site's articles")
+    share_axes.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    share_axes.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    share_axes.set_ylim(0, min(100, share_axes.get_ylim()[1]))  # a share is never above 100%
+    for axes in (counts_axes, share_axes):
+        axes.grid(alpha=0.3)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+    share_axes.xaxis.set_major_locator(locator)
+    share_axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    counts_axes.legend(
+        loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", title="site", frameon=False
+    )
+    span = f"{starts[0]:%Y-%m-%d} to {starts[-1]:%Y-%m-%d}" if starts else "no dated articles"
+    # Latin first: matplotlib lays the title out by the first strong letter, and a Hebrew one would turn it
+    title = f"Articles matching “{query}” per {trend.by} and site, {span} (Israel time)"
+    if trend.undated:
+        title += f"; {trend.undated:,} without a date not counted"
+    figure.suptitle("\n".join(textwrap.wrap(title.replace("$", r"\$"), 110)))
+    figure.tight_layout()
+    with written_whole(path) as partial:
+        figure.savefig(partial, format=path.suffix.lower().lstrip("."))
+    plt.close(figure)

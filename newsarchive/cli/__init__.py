@@ -54,6 +54,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "search",
         "Search the archive: any prefixed form of a word matches (אלטמן finds לאלטמן), the exact form first.",
     ),
+    "trends": (
+        "analysis",
+        "trends",
+        "Per period and site, the articles a query matches and their share of all the site published then.",
+    ),
+    "words": (
+        "analysis",
+        "words",
+        "The words most over-represented in the articles a query matches, against the rest of the archive.",
+    ),
     "stats": ("search", "stats", "Counts per site and per day, and how many articles have each field."),
     "export": (
         "search",

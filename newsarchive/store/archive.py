@@ -22,7 +22,7 @@ import sqlite_utils
 from ..article import Article
 from ..dates import format_utc
 from ..fetched import FetchedPage
-from . import imported, reports
+from . import analysis, imported, reports
 from . import search as searching
 from .archive_file import check_archive_file, readonly_uri
 from .batches import chunks, overlapped
@@ -324,11 +324,42 @@ class Archive:
             limit=limit,
             offset=offset,
             now=now,
+            collapse=collapse,
         )
 
     def matching_urls(self, query: str, *, now: datetime | None = None) -> list[str]:
         """Every article the query matches, best first (no limit): for evaluation and exports."""
         return searching.matching_urls(self.db.conn, query, now=now)
+
+    # -- analysis --------------------------------------------------------------------------------------
+
+    def trends(
+        self,
+        query: str,
+        *,
+        by: str = "day",
+        site: str | list[str] | None = None,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        now: datetime | None = None,
+    ) -> analysis.Trends:
+        """Per period (day, ISO week or month, in Israel time) and site: the articles the query matches (as
+        :meth:`search` does), of all the site published then (see :func:`.analysis.trends`)."""
+        return analysis.trends(self.db.conn, query, by=by, site=site, since=since, until=until, now=now)
+
+    def words(
+        self,
+        query: str,
+        *,
+        top: int = 20,
+        site: str | list[str] | None = None,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        now: datetime | None = None,
+    ) -> analysis.Words:
+        """The words most over-represented in the articles the query matches against the rest of the
+        archive, by weighted log-odds (see :func:`.analysis.words`)."""
+        return analysis.words(self.db.conn, query, top=top, site=site, since=since, until=until, now=now)
 
     # -- revisions -------------------------------------------------------------------------------------
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..dates import format_utc
+from .dedup import KEPT_SQL
 from .hebrew import contains_phrase, tokens
 from .query import ParsedQuery, QueryError, check_range, parse_day_filter, parse_query
 from .records import local_iso, rows_as_dicts
@@ -73,8 +75,10 @@ def search(
     limit: int = 20,
     offset: int = 0,
     now: datetime | None = None,
+    collapse: bool = False,
 ) -> list[Hit]:
     """Search the archive on ``conn`` (see :meth:`Archive.search <newsarchive.store.archive.Archive.search>`).
+    With ``collapse``, a group of near-duplicates shows as its first-published article (store/dedup.py).
     Raises :class:`QueryError` for a query that cannot be run (with a message for the user)."""
     parsed = parse_query(query, now=now)
     merge_options(parsed, site=site, since=since, until=until, author=author, now=now)
@@ -84,6 +88,8 @@ def search(
     if not 0 <= offset <= MAX_OFFSET:  # each hit skipped is ranked first (and SQLite holds 64 bits)
         raise QueryError(f"offset must be between 0 and {MAX_OFFSET:,}")
     where, params = filter_sql(parsed)
+    if collapse:
+        where = " AND ".join(filter(None, [where, KEPT_SQL]))
     ranked = _ranked(conn, parsed, where, params, limit + offset)
     return [_hit(row, parsed, exact=exact, score=score) for row, exact, score in ranked[offset:]]
 
@@ -94,6 +100,48 @@ def matching_urls(conn: sqlite3.Connection, query: str, *, now: datetime | None 
     expand_prefixes(parsed, conn)
     where, params = filter_sql(parsed)
     return [row["url"] for row, _, _ in _ranked(conn, parsed, where, params, None)]
+
+
+def matching_ids(conn: sqlite3.Connection, parsed: ParsedQuery) -> list[int]:
+    """The ids of every article a parsed query (its prefix terms expanded: see expand_prefixes) matches,
+    its filters applied, unranked: the same articles as :func:`_ranked` with no limit (the exact tier as the
+    index finds it, the prefixed forms with their loosely matched phrases checked word by word), without
+    reading an article's row or ranking. For counts over many matches (trends, words)."""
+    where, params = filter_sql(parsed)
+    if not parsed.has_text:
+        cursor = conn.execute(f"SELECT a.id FROM articles a {('WHERE ' + where) if where else ''}", params)
+        return [row[0] for row in cursor]
+    full = _matching_rowids(conn, parsed.match_expression(), where, params)
+    if not any(t.needs_word_check for g in parsed.groups for t in g):
+        return full
+    exact = set(_matching_rowids(conn, parsed.match_expression(exact_only=True), where, params))
+    unchecked = [i for i in full if i not in exact]
+    held = {row["id"] for row in _texts(conn, unchecked) if _phrases_hold(row, parsed)}
+    return [i for i in full if i in exact or i in held]
+
+
+def _matching_rowids(conn: sqlite3.Connection, expression: str, where: str, params: list[Any]) -> list[int]:
+    filtered = f" JOIN articles a ON a.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH ? AND {where}"
+    sql = f"SELECT {FTS_TABLE}.rowid FROM {FTS_TABLE}" + (
+        filtered if where else f" WHERE {FTS_TABLE} MATCH ?"
+    )
+    try:
+        return [row[0] for row in conn.execute(sql, [expression, *params])]
+    except sqlite3.OperationalError as error:
+        raise QueryError(f"the search engine could not run this query ({error})") from None
+
+
+def _texts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[dict[str, Any]]:
+    """The words of these articles that _phrases_hold reads, a chunk of ids at a time."""
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        cursor = conn.execute(
+            "SELECT a.id, a.headline, a.subtitle, a.body,"
+            " (SELECT group_concat(i.caption, ' ') FROM images i WHERE i.article_id = a.id) AS captions"
+            f" FROM articles a WHERE a.id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        yield from rows_as_dicts(cursor)
 
 
 def merge_options(
