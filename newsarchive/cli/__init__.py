@@ -105,6 +105,18 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "serve",
         "Browse and query the archive in Datasette (read-only), with Hebrew search at /-/hebrew-search.",
     ),
+    "dedup": (
+        "dedup",
+        "dedup",
+        "Group the articles whose bodies are near-identical (republished copy, another site's repost), across"
+        " sites and versions, the first published first.",
+    ),
+    "similar": (
+        "dedup",
+        "similar",
+        "The articles of other sites closest to one article, published within ± days of it: how others"
+        " covered the same story (the share of the body's word 5-shingles they hold, estimated).",
+    ),
     "extract": ("extract", "extract", "Extract one article from a saved page or a URL and print it."),
     "eval": ("extract", "eval_command", "Score extraction against gold JSON, field by field."),
     "sites": (

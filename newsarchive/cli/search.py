@@ -93,6 +93,11 @@ class QueryCommand(click.Command):
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
+@click.option(
+    "--collapse",
+    is_flag=True,
+    help="Show each group of near-duplicates (see `newsarchive dedup`) as its first-published article.",
+)
 def search(
     words: tuple[str, ...],
     db_path: Path | None,
@@ -103,6 +108,7 @@ def search(
     limit: int,
     offset: int,
     fmt: str,
+    collapse: bool,
 ) -> None:
     """Search the archive: any prefixed form of a word matches (אלטמן finds לאלטמן), the exact form first.
 
@@ -126,6 +132,7 @@ def search(
             author=author,
             limit=limit,
             offset=offset,
+            collapse=collapse,
         )
         warn_unknown_sites(archive, sites)
     if fmt == "json":
@@ -208,8 +215,19 @@ def _marked(snippet: str, plain: bool) -> Text:
     " spans (the title says which); one small panel per site.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--collapse",
+    is_flag=True,
+    help="Count each group of near-duplicates (see `newsarchive dedup`) once: its first-published article.",
+)
 def stats(
-    db_path: Path | None, since: str | None, until: str | None, days: int, plot: Path | None, fmt: str
+    db_path: Path | None,
+    since: str | None,
+    until: str | None,
+    days: int,
+    plot: Path | None,
+    fmt: str,
+    collapse: bool,
 ) -> None:
     """Counts per site and per day, and how many articles have each field.
 
@@ -224,7 +242,7 @@ def stats(
             endings = ", ".join(f".{name}" for name in PLOT_FORMATS)
             fail(f"--plot {shown(plot)}: give a file name ending {endings} (its format)", USED_WRONGLY)
     with command_archive(db_path, readonly=True) as archive:
-        result = archive.stats(since=since, until=until)
+        result = archive.stats(since=since, until=until, collapse=collapse)
     # an archive (or a span) without articles: said in a sentence, not as empty tables and an empty plot
     empty = "" if result.total else "no articles in the archive" + (" in that span" if since or until else "")
     plotted = _plot(result, plot, empty) if plot is not None else None
@@ -307,6 +325,11 @@ def _per_day_table(result: Stats, days: int) -> Table:
 @since_option
 @until_option
 @author_option
+@click.option(
+    "--dedup",
+    is_flag=True,
+    help="Keep one article of each group of near-duplicates (see `newsarchive dedup`): the first published.",
+)
 def export(
     db_path: Path | None,
     fmt: str,
@@ -316,6 +339,7 @@ def export(
     since: str | None,
     until: str | None,
     author: str | None,
+    dedup: bool,
 ) -> None:
     """Export articles as JSON lines (ready for Hugging Face `datasets`), CSV or Parquet.
 
@@ -323,6 +347,7 @@ def export(
     Examples:
       newsarchive export --format jsonl -o corpus.jsonl --site ynet --since 2024-01-01
       newsarchive export --format parquet -o corpus.parquet
+      newsarchive export --dedup -o corpus.jsonl   # one article per group of near-duplicates
       python -c "import datasets; print(datasets.load_dataset('json', data_files='corpus.jsonl'))"
     """
     target: Path | None = None if output == "-" else Path(output)
@@ -333,7 +358,11 @@ def export(
         if target.is_file() and not force:  # a device or a pipe (-o /dev/null) is written to, not over
             fail(f"{shown(target)} exists: pass --force to overwrite it", USED_WRONGLY)
     with command_archive(db_path, readonly=True) as archive:
-        articles = iter_export(archive, sites=list(sites) or None, since=since, until=until, author=author)
+        if dedup:
+            archive.dedup_catch_up()
+        articles = iter_export(
+            archive, sites=list(sites) or None, since=since, until=until, author=author, dedup=dedup
+        )
         try:
             count = write_export(articles, fmt, target if target is not None else sys.stdout)
         except OSError as error:

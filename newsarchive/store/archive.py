@@ -37,6 +37,7 @@ from .search import Hit
 from .writing import Prepared, Written, prepare, write_prepared
 
 if TYPE_CHECKING:
+    from .dedup import Group, SimilarArticle
     from .merge import MergeReport
 
 BUSY_TIMEOUT_MS = 30_000
@@ -309,11 +310,15 @@ class Archive:
         limit: int = 20,
         offset: int = 0,
         now: datetime | None = None,
+        collapse: bool = False,
     ) -> list[Hit]:
-        """Search the archive; the exact form of the words ranks before prefixed forms.
+        """Search the archive; the exact form of the words ranks before prefixed forms. With ``collapse``,
+        a group of near-duplicates shows as its first-published article (:meth:`dedup`).
 
         Raises :class:`QueryError` for a query that cannot be run (with a message for the user).
         """
+        if collapse:
+            self.dedup_catch_up()
         return searching.search(
             self.db.conn,
             query,
@@ -382,13 +387,60 @@ class Archive:
         """The URLs of these sites' articles that are due to be fetched again (revisions.REVISIT_SCHEDULE)."""
         return due_for_revisit(self.db.conn, sites, now or datetime.now(UTC), limit)
 
-    def stats(self, *, since: str | None = None, until: str | None = None) -> reports.Stats:
-        """Counts per site and per day, and field coverage per site (see :mod:`.reports`)."""
-        return reports.stats(self, since=since, until=until)
+    def stats(
+        self, *, since: str | None = None, until: str | None = None, collapse: bool = False
+    ) -> reports.Stats:
+        """Counts per site and per day, and field coverage per site (see :mod:`.reports`); with
+        ``collapse``, a group of near-duplicates counts once, as its first-published article."""
+        if collapse:
+            self.dedup_catch_up()
+        return reports.stats(self, since=since, until=until, collapse=collapse)
 
     def export(self, fmt: str, out: Any, **filters: Any) -> int:
-        """Write the articles (filtered by sites=, since=, until=, author=) as jsonl, csv or parquet."""
+        """Write the articles (filtered by sites=, since=, until=, author=; dedup=True keeps the first
+        published of each group of near-duplicates) as jsonl, csv or parquet."""
+        if filters.get("dedup"):
+            self.dedup_catch_up()
         return reports.export(reports.iter_export(self, **filters), fmt, out)
+
+    # -- near-duplicates (store/dedup.py) -------------------------------------------------------------
+
+    def dedup(self, threshold: float = 0.8) -> list[Group]:
+        """Groups of articles whose latest bodies are near-identical, across sites, the first published
+        first (threshold: Jaccard similarity of the bodies' word 5-shingles, 0.5 to 1)."""
+        from .dedup import groups
+
+        self.dedup_catch_up()
+        return groups(self.db.conn, threshold)
+
+    def similar(self, url: str, *, days: float = 3, top: int = 10) -> list[SimilarArticle]:
+        """Other sites' articles published within ``days`` of the one at ``url``, the closest first."""
+        from .dedup import similar
+
+        self.dedup_catch_up()
+        return similar(self.db.conn, storable(url.strip()), days=days, top=top)
+
+    def dedup_catch_up(self) -> int:
+        """Sign and pair the articles stored (or changed) since the last catch-up, and only them; returns
+        how many. An archive opened read-only is caught up on a second connection when the file may be
+        written; otherwise what the last catch-up found is used, with a warning."""
+        from .dedup import catch_up, pending
+
+        if not self.readonly:
+            try:
+                return catch_up(self.db.conn)
+            except sqlite3.OperationalError as error:
+                raise self._storage_error(error) from error
+        if os.access(self.path, os.W_OK):
+            with Archive(self.path) as writer:
+                return writer.dedup_catch_up()
+        if missing := pending(self.db.conn):
+            warnings.warn(
+                f"{missing:,} articles of the read-only archive {self.path} are not yet compared for"
+                " near-duplicates: open it once with write access",
+                stacklevel=2,
+            )
+        return 0
 
     def merge(
         self, shards: Iterable[str | Path], *, on_progress: Callable[..., None] | None = None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..article import Article
+from .dedup import KEPT_SQL
 from .query import ParsedQuery
 from .search import filter_sql, merge_options
 
@@ -70,9 +71,16 @@ class Stats:
 
 
 def stats(
-    archive: ArchiveReader, *, since: str | None = None, until: str | None = None, now: Any = None
+    archive: ArchiveReader,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    now: Any = None,
+    collapse: bool = False,
 ) -> Stats:
-    where, params = _where(since=since, until=until, now=now)
+    """With ``collapse``, a group of near-duplicates counts once, as its first-published article (the
+    groups as the last catch-up stored them: see Archive.dedup_catch_up)."""
+    where, params = _where(since=since, until=until, now=now, kept_only=collapse)
     where_sql = f"WHERE {where}" if where else ""
     rows = archive.db.execute(
         f"""
@@ -113,8 +121,11 @@ def iter_export(
     until: str | None = None,
     author: str | None = None,
     now: Any = None,
+    dedup: bool = False,
 ) -> Iterator[Article]:
-    where, params = _where(sites=sites, since=since, until=until, author=author, now=now)
+    """The articles to export; with ``dedup``, the first published of each group of near-duplicates only
+    (as the last catch-up stored them: see Archive.dedup_catch_up)."""
+    where, params = _where(sites=sites, since=since, until=until, author=author, now=now, kept_only=dedup)
     yield from archive.iter_articles(f"WHERE {where}" if where else "", params, order="a.published, a.id")
 
 
@@ -240,7 +251,9 @@ def _where(
     until: str | None = None,
     author: str | None = None,
     now: Any = None,
+    kept_only: bool = False,
 ) -> tuple[str, list[Any]]:
     parsed = ParsedQuery()
     merge_options(parsed, site=sites or None, since=since, until=until, author=author, now=now)
-    return filter_sql(parsed)
+    where, params = filter_sql(parsed)
+    return " AND ".join(filter(None, [where, KEPT_SQL if kept_only else ""])), params

@@ -187,8 +187,29 @@ def _v7(db: sqlite_utils.Database) -> None:
     )  # fmt: skip
 
 
+def _v8(db: sqlite_utils.Database) -> None:
+    """Near-duplicate stories (store.dedup): each article's MinHash signature with the content hash it was
+    made from (a new version makes it stale), its LSH band keys (candidates found by SQL), the pairs found
+    similar and the group of each article that has a near-duplicate (its first-published member's id)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedup_signatures"
+        " (article_id INTEGER PRIMARY KEY, content_hash TEXT, signature BLOB)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedup_bands (key INTEGER, article_id INTEGER,"
+        " PRIMARY KEY (key, article_id)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedup_pairs (first INTEGER, second INTEGER, similarity REAL,"
+        " PRIMARY KEY (first, second)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS dedup_pairs_second ON dedup_pairs (second)")
+    db.execute("CREATE TABLE IF NOT EXISTS dedup_groups (article_id INTEGER PRIMARY KEY, group_id INTEGER)")
+    db.execute("CREATE INDEX IF NOT EXISTS dedup_groups_group ON dedup_groups (group_id)")
+
+
 #: Migration n brings a database from version n to n + 1. Never edit a released one: add the next.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 #: migrations that only build the search index again: however many are pending, it is built once, last
 INDEX_REBUILDS = frozenset({_v2, _v4})

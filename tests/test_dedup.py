@@ -1,0 +1,181 @@
+"""Near-duplicate stories: groups across sites and versions, stable in arrival order, kept current as
+articles arrive; `similar`; `export --dedup` and `--collapse`."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsarchive import Article
+from newsarchive.cli import main
+from newsarchive.dates import ISRAEL
+from newsarchive.store import Archive
+
+WORDS = (
+    "הממשלה אישרה הלילה את התקציב החדש לאחר דיון סוער בכנסת שבו השתתפו שרים וחברי כנסת רבים מכל הסיעות"
+    " ראש הממשלה אמר כי ההחלטה תביא לצמיחה במשק ולירידה ביוקר המחיה בעוד האופוזיציה טענה שמדובר"
+    " בתקציב של בחירות שיפגע בשכבות החלשות ובמערכת הבריאות והחינוך שר האוצר הציג נתונים על הגירעון"
+    " והחוב הלאומי וציין שהבנק המרכזי צפוי להוריד את הריבית בחודשים הקרובים כלכלנים בכירים הזהירו"
+    " מפני עלייה באינפלציה ומחירי הדיור והדלק ממשיכים לעלות בכל רחבי הארץ"
+).split()
+SUBJECT = ["תקציב", "הכנסת", "שר", "האוצר"]
+DAY = datetime(2024, 5, 10, 9, 0, tzinfo=ISRAEL)
+
+
+def paragraphs(seed: int, count: int = 14) -> list[str]:
+    """A story of its own: sentences of the same words in another order (stories on one subject)."""
+    rng = random.Random(seed)
+    return [
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(18, 26))) + " " + " ".join(SUBJECT) + "."
+        for _ in range(count)
+    ]
+
+
+def article(url: str, site: str, paras: list[str], hours: float = 0) -> Article:
+    return Article(
+        url=url,
+        site=site,
+        headline=f"כותרת {url.rsplit('/', 1)[1]}",
+        published=DAY + timedelta(hours=hours),
+        paragraphs=paras,
+    )
+
+
+def republished(paras: list[str], seed: int) -> list[str]:
+    """Agency copy republished: a new first paragraph, and two words edited further on."""
+    rng = random.Random(seed)
+    copy = [paragraphs(seed + 1000, 1)[0], *paras[1:]]
+    for index in (5, 9):
+        words = copy[index].split()
+        words[rng.randrange(len(words))] = "עוד"
+        copy[index] = " ".join(words)
+    return copy
+
+
+def corpus() -> list[Article]:
+    story, other_story, third = paragraphs(1), paragraphs(2), paragraphs(3)
+    return [
+        article("https://www.ynet.co.il/a/story", "ynet", story, hours=0),
+        article("https://www.walla.co.il/a/copy", "walla", republished(story, 7), hours=2),
+        # the same subject, written apart: not a near-duplicate
+        article("https://www.haaretz.co.il/a/other", "haaretz", other_story, hours=1),
+        article("https://www.maariv.co.il/a/third", "maariv", third, hours=3),
+        article("https://www.maariv.co.il/a/third-copy", "calcalist", republished(third, 9), hours=-1),
+    ]
+
+
+def group_sets(archive: Archive) -> list[list[str]]:
+    return [group.urls for group in archive.dedup()]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Archive:
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.store_many(corpus())
+        yield archive
+
+
+def test_republished_copy_found_and_other_story_on_the_subject_left_apart(archive: Archive) -> None:
+    groups = archive.dedup()
+    assert [g.urls for g in groups] == [
+        [
+            "https://www.maariv.co.il/a/third-copy",
+            "https://www.maariv.co.il/a/third",
+        ],  # first published first
+        ["https://www.ynet.co.il/a/story", "https://www.walla.co.il/a/copy"],
+    ]
+    assert all(0.8 <= g.similarity < 1 for g in groups)
+    # the same subject's other story has no near-duplicate, even at the lowest threshold
+    assert all("https://www.haaretz.co.il/a/other" not in g.urls for g in archive.dedup(threshold=0.5))
+
+
+def test_groups_do_not_depend_on_arrival_order_and_incremental_equals_full(tmp_path: Path) -> None:
+    articles = corpus()
+    with Archive(tmp_path / "full.db") as full:
+        full.store_many(articles)
+        expected = group_sets(full)
+    for seed in range(3):
+        shuffled = articles[:]
+        random.Random(seed).shuffle(shuffled)
+        with Archive(tmp_path / f"one-by-one-{seed}.db") as growing:
+            for item in shuffled:  # a crawl storing one article at a time, dedup asked after each
+                growing.store(item)
+                growing.dedup()
+            assert group_sets(growing) == expected
+            # the stored groups (what export --dedup reads) are those of a full recount
+            stored = dict(growing.db.execute("SELECT article_id, group_id FROM dedup_groups").fetchall())
+            with Archive(tmp_path / f"recount-{seed}.db") as recount:
+                recount.store_many(shuffled)
+                recount.dedup()
+                again = dict(recount.db.execute("SELECT article_id, group_id FROM dedup_groups").fetchall())
+            assert stored == again
+
+
+def test_a_new_version_counts_by_its_latest_body(archive: Archive) -> None:
+    assert len(archive.dedup()) == 2
+    rewritten = article("https://www.walla.co.il/a/copy", "walla", paragraphs(55), hours=2)
+    assert archive.store_many([rewritten])[0].kind == "changed"
+    assert [g.urls for g in archive.dedup()] == [
+        ["https://www.maariv.co.il/a/third-copy", "https://www.maariv.co.il/a/third"]
+    ]
+
+
+def test_similar_finds_the_planted_cross_site_pair(archive: Archive) -> None:
+    found = archive.similar("https://www.ynet.co.il/a/story", days=3, top=10)
+    assert found[0].url == "https://www.walla.co.il/a/copy" and found[0].similarity >= 0.7
+    # the other stories on the subject share only the subject's words, far below; never its own site
+    assert all(s.similarity < 0.2 for s in found[1:]) and all(s.site != "ynet" for s in found)
+    assert [s.url for s in archive.similar("https://www.ynet.co.il/a/story", top=1)] == [found[0].url]
+    # an address given with the other scheme finds the article
+    assert archive.similar("http://www.ynet.co.il/a/story")[0].url == found[0].url
+    # the copy came 2 hours later
+    assert "https://www.walla.co.il/a/copy" not in {
+        s.url for s in archive.similar("https://www.ynet.co.il/a/story", days=0.05)
+    }
+    with pytest.raises(LookupError):
+        archive.similar("https://www.ynet.co.il/a/missing")
+
+
+def test_export_dedup_keeps_the_first_published(tmp_path: Path, archive: Archive) -> None:
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(main, ["export", "--db", str(archive.path), "--dedup", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    urls = {json.loads(line)["url"] for line in out.read_text().splitlines()}
+    assert urls == {
+        "https://www.ynet.co.il/a/story",
+        "https://www.haaretz.co.il/a/other",
+        "https://www.maariv.co.il/a/third-copy",
+    }
+
+
+def test_collapse_in_search_and_stats(archive: Archive) -> None:
+    assert len(archive.search("תקציב", limit=10)) == 5
+    collapsed = {h.url for h in archive.search("תקציב", limit=10, collapse=True)}
+    assert collapsed == {
+        "https://www.ynet.co.il/a/story",
+        "https://www.haaretz.co.il/a/other",
+        "https://www.maariv.co.il/a/third-copy",
+    }
+    assert archive.stats().total == 5 and archive.stats(collapse=True).total == 3
+
+
+def test_dedup_and_similar_commands(archive: Archive) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["dedup", "--db", str(archive.path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    groups = json.loads(result.stdout)
+    assert [g["urls"][0] for g in groups] == [
+        "https://www.maariv.co.il/a/third-copy",
+        "https://www.ynet.co.il/a/story",
+    ]
+    assert set(groups[0]) == {"group", "urls", "similarity"}
+    result = runner.invoke(main, ["similar", "https://www.ynet.co.il/a/story", "--db", str(archive.path)])
+    assert result.exit_code == 0, result.output
+    assert "walla.co.il/a/copy" in result.stdout
+    bad = runner.invoke(main, ["dedup", "--db", str(archive.path), "--threshold", "0.2"])
+    assert bad.exit_code == 2
