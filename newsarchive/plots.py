@@ -7,9 +7,12 @@ import textwrap
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .store.analysis import Trends
 from .store.reports import Stats, written_whole
+
+if TYPE_CHECKING:
+    from .store.analysis import Trends
 
 #: what --plot draws (by the file's suffix)
 PLOT_FORMATS = ("png", "pdf", "svg")
