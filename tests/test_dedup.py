@@ -94,6 +94,24 @@ def test_republished_copy_found_and_other_story_on_the_subject_left_apart(archiv
     assert all("https://www.haaretz.co.il/a/other" not in g.urls for g in archive.dedup(threshold=0.5))
 
 
+def test_a_flash_reposted_with_its_first_line_changed(tmp_path: Path) -> None:
+    flash = paragraphs(20, count=3)
+    with Archive(tmp_path / "flash.db") as archive:
+        archive.store_many(
+            [
+                article("https://www.ynet.co.il/a/flash", "ynet", flash),
+                article(
+                    "https://www.calcalist.co.il/a/flash", "calcalist", [paragraphs(21, 1)[0], *flash[1:]], 1
+                ),
+                # another flash on the subject keeps its first line only: not a copy
+                article("https://www.walla.co.il/a/flash", "walla", [flash[0], *paragraphs(22, 2)], 2),
+            ]
+        )
+        assert [g.urls for g in archive.dedup()] == [
+            ["https://www.ynet.co.il/a/flash", "https://www.calcalist.co.il/a/flash"]
+        ]
+
+
 def test_groups_do_not_depend_on_arrival_order_and_incremental_equals_full(tmp_path: Path) -> None:
     articles = corpus()
     with Archive(tmp_path / "full.db") as full:

@@ -1,16 +1,18 @@
 """Near-duplicate stories: republished agency copy, a story two sites of one CMS share, a flash reposted.
 
-Each article's latest body is read after the search normalisation (:func:`.hebrew.tokens`) as word
-5-shingles, and summed up as a MinHash signature of 128 permutations (`datasketch`). Candidates come from
-locality-sensitive hashing kept in SQLite: 32 bands of 4 rows, each band's hash one row of `dedup_bands`
-keyed by (hash, article), so a new article's candidates are one indexed join, not a pass over the archive.
-A candidate pair is kept in `dedup_pairs` when the Jaccard similarity of the two bodies' shingles (exact,
-read from the bodies: candidates are few) is at least :data:`PAIR_FLOOR`. Groups are the connected
-components of the pairs at or above a threshold, each labelled by its first-published member (then the
-smallest URL): a pair's similarity depends on the two bodies alone, so the groups are the same whatever order
-the articles arrived in, and adding articles one at a time gives the groups a full recount gives.
-`dedup_groups` holds the groups at :data:`GROUP_THRESHOLD` (each article that has a near-duplicate, with its
-group's first-published member), which `export --dedup` and `--collapse` read.
+A body is read after the search normalisation (:func:`.hebrew.tokens`) as word 5-shingles. Two bodies are as
+similar as the larger of two Jaccard similarities: of their whole shingles, and of their shingles after the
+first paragraph (:func:`after_lead`): a copy is often republished under a lead of its own, which alone would
+put a three-paragraph flash at 0.5. Each article's latest body after its lead is summed up as a MinHash
+signature of 128 permutations (`datasketch`); candidates come from locality-sensitive hashing kept in SQLite:
+32 bands of 4 rows, each band's hash one row of `dedup_bands` keyed by (hash, article), so a new article's
+candidates are one indexed join, not a pass over the archive. A candidate pair is kept in `dedup_pairs` when
+its similarity (exact, from the two bodies: candidates are few) is at least :data:`PAIR_FLOOR`. Groups are
+the connected components of the pairs at or above a threshold, each labelled by its first-published member
+(then the smallest URL): a pair's similarity depends on the two bodies alone, so the groups are the same
+whatever order the articles arrived in, and adding articles one at a time gives the groups a full recount
+gives. `dedup_groups` holds the groups at :data:`GROUP_THRESHOLD` (each article that has a near-duplicate,
+with its group's first-published member), which `export --dedup` and `--collapse` read.
 
 The work is a catch-up (:func:`catch_up`): articles without a signature, or whose content changed since
 theirs was made (a new version), are signed and paired; the others are not read again.
@@ -36,6 +38,8 @@ NUM_PERM = 128
 #: 32 bands of 4 rows: a pair of Jaccard 0.8 shares a band with probability 0.99999, 0.5: 0.87, 0.2: 0.05
 BANDS, ROWS = 32, 4
 SHINGLE_WORDS = 5
+#: what separates paragraphs in a stored body (Article.body)
+PARAGRAPH_BREAK = "\n\n"
 #: a body of fewer words is left out: too little text to tell a copy from a coincidence
 MIN_WORDS = 12
 #: pairs estimated at least this similar are kept; a threshold may not go lower
@@ -43,7 +47,7 @@ PAIR_FLOOR = 0.5
 #: the threshold of the stored groups (export --dedup, search and stats --collapse)
 GROUP_THRESHOLD = 0.8
 #: what the signatures are made by: stored signatures made otherwise are made again
-SIGNATURE_MAKER = f"minhash affine32 seed1 {NUM_PERM}x{SHINGLE_WORDS}-word-shingles {BANDS}x{ROWS}"
+SIGNATURE_MAKER = f"minhash affine32 seed1 {NUM_PERM}x{SHINGLE_WORDS}-word-shingles after-lead {BANDS}x{ROWS}"
 SIGNATURE_MAKER_KEY = "dedup_signatures"
 CATCH_UP_BATCH = 2000
 #: an article is kept by export --dedup and --collapse unless another member was published first (``a``
@@ -98,19 +102,33 @@ def shingles(body: str | None) -> set[str] | None:
     return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
+def after_lead(body: str) -> str:
+    """The body without its first paragraph, when what is left still has :data:`MIN_WORDS` words (else the
+    whole body): a republished story often opens its own way (a flash reposted with its first line changed,
+    agency copy under a site's own lead), and the rest is what shows it a copy."""
+    rest = body.partition(PARAGRAPH_BREAK)[2]
+    return rest if len(tokens(rest)) >= MIN_WORDS else body
+
+
 def signature(body: str | None) -> np.ndarray | None:
-    """The MinHash signature of a body's shingles (None for one of fewer than :data:`MIN_WORDS` words)."""
-    found = shingles(body)
-    if found is None:
+    """The MinHash signature of a body's shingles after its lead (None for a body of fewer than
+    :data:`MIN_WORDS` words): what the LSH bands and `similar` compare."""
+    if shingles(body) is None:
         return None
     minhash = _minhash_maker()()
-    minhash.update_batch([s.encode() for s in found])
+    minhash.update_batch([s.encode() for s in shingles(after_lead(body or ""))])
     return minhash.hashvalues.astype(np.uint32)
 
 
 def jaccard(first: set[str], second: set[str]) -> float:
     """The exact Jaccard similarity of two shingle sets."""
     return len(first & second) / len(first | second)
+
+
+def pair_similarity(first: tuple[set[str], set[str]], second: tuple[set[str], set[str]]) -> float:
+    """How near two bodies are, each given as its (whole, after the lead) shingles: the larger of the two
+    Jaccard similarities, so that a copy under a lead of its own counts as the copy it is."""
+    return max(jaccard(first[0], second[0]), jaccard(first[1], second[1]))
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
@@ -164,9 +182,8 @@ def catch_up(conn: sqlite3.Connection, batch: int = CATCH_UP_BATCH) -> int:
         signed = [(article_id, content_hash, signature(body)) for article_id, content_hash, body in rows]
         with write_transaction(conn):
             _write_signed(conn, signed)
-    if ids:
-        with write_transaction(conn):
-            _regroup(conn)
+            if start + batch >= len(ids):  # with the last batch: groups never lag behind committed pairs
+                _regroup(conn)
     return len(ids)
 
 
@@ -201,22 +218,24 @@ def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, str, np.ndar
     # Verified on the bodies' shingles themselves: an estimate from 128 values is off by 0.035 (one standard
     # deviation) near 0.8, which made copies of 0.84 fall under the threshold; candidates are few.
     sets = _shingle_sets(conn, sorted({i for pair in candidates for i in pair}))
-    pairs = [(a, b, jaccard(sets[a], sets[b])) for a, b in candidates if a in sets and b in sets]
+    pairs = [(a, b, pair_similarity(sets[a], sets[b])) for a, b in candidates if a in sets and b in sets]
     conn.executemany(
         "INSERT OR REPLACE INTO dedup_pairs (first, second, similarity) VALUES (?, ?, ?)",
         [pair for pair in pairs if pair[2] >= PAIR_FLOOR],
     )
 
 
-def _shingle_sets(conn: sqlite3.Connection, ids: list[int]) -> dict[int, set[str]]:
-    found: dict[int, set[str]] = {}
+def _shingle_sets(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
+    """Each article's (whole body, body after its lead) shingles, for :func:`pair_similarity`."""
+    found: dict[int, tuple[set[str], set[str]]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for article_id, body in conn.execute(
             f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
         ):
-            if (shingle_set := shingles(body)) is not None:
-                found[article_id] = shingle_set
+            whole, rest = shingles(body), shingles(after_lead(body or ""))
+            if whole is not None and rest is not None:
+                found[article_id] = (whole, rest)
     return found
 
 
