@@ -159,7 +159,7 @@ def words(
     \b
     Scored by weighted log-odds with an informative prior (Monroe, Colaresi & Quinn 2008); each word counted
     under the form the search index reads it bare (לממשלה and הממשלה as ממשלה); Hebrew stop words, numbers
-    and the query's own words left out. Past 4,000 articles a side, a fixed uniform sample is read.
+    and the query's own words left out. Past 2,000 articles a side, a fixed uniform sample is read.
     Examples:
       newsarchive words 'קורונה' --top 30
       newsarchive words 'site:ynet' --since 2024-05-01 --format json

@@ -15,9 +15,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ..dates import ISRAEL, format_utc
+from ..text import HEBREW_LETTER
 from .hebrew import INDEX_MARK, index_form
 from .query import ParsedQuery, QueryError, parse_query
 from .search import matching_ids, merge_options
@@ -30,7 +32,7 @@ PERIODS = ("day", "week", "month")
 #: the most (period, site) rows a trend may have: a day per row over decades of a thousand sites is a mistake
 MAX_TREND_ROWS = 200_000
 #: the most articles `words` reads on each side (the matching articles, the others): a uniform sample past it
-WORDS_SAMPLE = 4000
+WORDS_SAMPLE = 2000
 #: the sample is drawn by this seed, so the same archive and query give the same words
 WORDS_SEED = 19
 
@@ -116,21 +118,28 @@ def trends(
             f"{len(starts):,} {by}s for {len(sites):,} sites is too many rows: count by a longer period"
             " (--by week or month) or over a shorter span (--since, --until)"
         )
+    ends = [*starts[1:], _next_start(starts[-1], by)]
+    low, high = format_utc(parsed.since) or "", format_utc(parsed.until) or "9999"
+    bounds = [
+        [max(low, _utc_midnight(start)), _utc_midnight(end)] for start, end in zip(starts, ends, strict=True)
+    ]
+    # one statement: each count is a range of the (site, published) index, counted inside SQLite
+    totals = conn.execute(
+        "WITH s(site) AS (SELECT value FROM json_each(?)),"
+        " b(n, low, high) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]')"
+        " FROM json_each(?))"
+        " SELECT b.n, s.site, (SELECT count(*) FROM articles a WHERE a.site = s.site"
+        " AND a.published >= b.low AND a.published < b.high AND a.published <= ?)"
+        " FROM b CROSS JOIN s ORDER BY b.n, s.site",
+        (json.dumps(sites), json.dumps(bounds), high),
+    )
     rows = []
-    low = format_utc(parsed.since) or ""
-    high = format_utc(parsed.until) or "9999"
-    for start, end in zip(starts, [*starts[1:], _next_start(starts[-1], by)], strict=True):
-        bounds = (max(low, _utc_midnight(start)), _utc_midnight(end), high)
-        for site_key in sites:
-            (total,) = conn.execute(
-                "SELECT count(*) FROM articles WHERE site = ? AND published >= ? AND published < ?"
-                " AND published <= ?",
-                (site_key, *bounds),
-            ).fetchone()
-            count = matched[site_key, start.isoformat()]
-            rows.append(
-                TrendRow(_label(start, by), site_key, count, total, count / total if total else 0.0, start)
-            )
+    for n, site_key, total in totals:
+        start = starts[n]
+        count = matched[site_key, start.isoformat()]
+        rows.append(
+            TrendRow(_label(start, by), site_key, count, total, count / total if total else 0.0, start)
+        )
     return Trends(by, rows, undated)
 
 
@@ -268,10 +277,10 @@ def words(
         return Words([], 0, 0, len(others))
     mine, theirs = _word_counts(conn, chosen), _word_counts(conn, others)
     left_out = _query_words(parsed)
-    for counts in (mine, theirs):
-        for word in [w for w in counts if _left_out(w, left_out)]:
-            del counts[word]
-    rows = [WordRow(word, z, mine[word], theirs[word]) for word, z in _log_odds(mine, theirs)]
+    sizes = sum(mine.values()), sum(theirs.values())  # every word counts in the sizes, stop words too
+    for word in [w for w in mine if _left_out(w, left_out)]:
+        del mine[word]
+    rows = [WordRow(word, z, mine[word], theirs[word]) for word, z in _log_odds(mine, theirs, sizes)]
     rows.sort(key=lambda row: (-row.score, row.word))
     return Words(rows[:top], len(ids), len(chosen), len(others))
 
@@ -305,21 +314,25 @@ def _other_ids(conn: sqlite3.Connection, matched: set[int], wanted: int, rng: ra
 def _word_counts(conn: sqlite3.Connection, ids: list[int]) -> Counter[str]:
     """Occurrences of each word in these articles (headline, subtitle, body, captions), read from the
     search index's own text: its tokens are already the index forms (stem, mark, prefix), so a word counts
-    under its stem as the index reads it."""
+    under its stem as the index reads it (every prefixed form of it together)."""
     tokens: Counter[str] = Counter()
     for start in range(0, len(ids), 2000):
-        chunk = json.dumps(ids[start : start + 2000])
-        for headline, text in conn.execute(
-            f"SELECT f.headline, f.text FROM json_each(?) j JOIN {FTS_TABLE} f ON f.rowid = j.value", (chunk,)
-        ):
-            tokens.update(f"{headline} {text}".split())
+        texts = conn.execute(
+            f"SELECT f.headline || ' ' || f.text FROM json_each(?) j JOIN {FTS_TABLE} f ON f.rowid = j.value",
+            (json.dumps(ids[start : start + 2000]),),
+        )
+        tokens.update(" ".join(text for (text,) in texts).split())
     words: Counter[str] = Counter()
-    for token, count in tokens.items():
-        stem, mark, prefix = token.partition(INDEX_MARK)
-        if mark and prefix[::-1] + stem in HEBREW_STOP_WORDS:
-            continue  # והוא, שהיא: a stop word with a prefix, whatever stem the index reads in it
-        words[stem] += count
+    for token, count in tokens.items():  # each distinct token once: tens of thousands, not millions
+        words[token.partition(INDEX_MARK)[0] if HEBREW_LETTER.match(token) else token] += count
     return words
+
+
+@lru_cache(maxsize=1)
+def stop_stems() -> frozenset[str]:
+    """The stop words, and the stems the index reads in them (היא may be read as ה+יא): a stop word counts
+    under its stem like any word, so the stem is left out too."""
+    return HEBREW_STOP_WORDS | {index_form(word).partition(INDEX_MARK)[0] for word in HEBREW_STOP_WORDS}
 
 
 def _query_words(parsed: ParsedQuery) -> tuple[set[str], tuple[str, ...]]:
@@ -338,7 +351,7 @@ def _query_words(parsed: ParsedQuery) -> tuple[set[str], tuple[str, ...]]:
 def _left_out(word: str, query: tuple[set[str], tuple[str, ...]]) -> bool:
     stems, letters = query
     return (
-        word in HEBREW_STOP_WORDS
+        word in stop_stems()
         or len(word) < 2
         or not any(c.isalpha() for c in word)
         or word in stems
@@ -346,11 +359,13 @@ def _left_out(word: str, query: tuple[set[str], tuple[str, ...]]) -> bool:
     )
 
 
-def _log_odds(mine: Counter[str], theirs: Counter[str]) -> Iterator[tuple[str, float]]:
+def _log_odds(
+    mine: Counter[str], theirs: Counter[str], sizes: tuple[int, int]
+) -> Iterator[tuple[str, float]]:
     """(word, z-score) of the words of ``mine``: the log-odds of the word in ``mine`` less its log-odds in
     ``theirs``, each smoothed by the prior alpha_w = the word's count in both (its background frequency,
     weighted by the size of both), over the estimate of its standard deviation."""
-    size_mine, size_theirs = sum(mine.values()), sum(theirs.values())
+    size_mine, size_theirs = sizes
     prior_total = size_mine + size_theirs
     for word, count in mine.items():
         other = theirs[word]
