@@ -115,7 +115,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "dedup",
         "similar",
         "The articles of other sites closest to one article, published within ± days of it: how others"
-        " covered the same story (the share of the body's word 5-shingles they hold, estimated).",
+        " covered the same story (the share of their 3-word shingles, estimated).",
     ),
     "extract": ("extract", "extract", "Extract one article from a saved page or a URL and print it."),
     "eval": ("extract", "eval_command", "Score extraction against gold JSON, field by field."),

@@ -19,7 +19,7 @@ from .options import command_archive, db_option, print_whole, stdout_console
     type=click.FloatRange(0.5, 1.0),
     default=0.8,
     show_default=True,
-    help="Jaccard similarity of the bodies' word 5-shingles from which two articles are one story (0.5-1).",
+    help="Similarity (Jaccard of the bodies' 3-word shingles) from which two articles are one story, 0.5-1.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def dedup(db_path: Path | None, threshold: float, fmt: str) -> None:
@@ -62,7 +62,7 @@ def dedup(db_path: Path | None, threshold: float, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def similar(url: str, db_path: Path | None, days: float, top: int, fmt: str) -> None:
     """The articles of other sites closest to one article, published within ± days of it: how others
-    covered the same story (the share of the body's word 5-shingles they hold, estimated).
+    covered the same story (the share of their 3-word shingles, estimated).
 
     \b
     Examples:

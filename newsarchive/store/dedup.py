@@ -1,6 +1,6 @@
 """Near-duplicate stories: republished agency copy, a story two sites of one CMS share, a flash reposted.
 
-A body is read after the search normalisation (:func:`.hebrew.tokens`) as word 5-shingles. Two bodies are as
+A body is read after the search normalisation (:func:`.hebrew.tokens`) as 3-word shingles. Two bodies are as
 similar as the larger of two Jaccard similarities: of their whole shingles, and of their shingles after the
 first paragraph (:func:`after_lead`): a copy is often republished under a lead of its own, which alone would
 put a three-paragraph flash at 0.5. Each article's latest body after its lead is summed up as a MinHash
@@ -25,19 +25,20 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..dates import format_utc, parse_utc
 from .batches import write_transaction
 from .hebrew import tokens
 from .records import other_scheme, rows_as_dicts
 
+if TYPE_CHECKING:  # numpy is loaded by datasketch when signatures are made: a search's --help needs none
+    import numpy as np
+
 NUM_PERM = 128
 #: 32 bands of 4 rows: a pair of Jaccard 0.8 shares a band with probability 0.99999, 0.5: 0.87, 0.2: 0.05
 BANDS, ROWS = 32, 4
-SHINGLE_WORDS = 5
+SHINGLE_WORDS = 3
 #: what separates paragraphs in a stored body (Article.body)
 PARAGRAPH_BREAK = "\n\n"
 #: a body of fewer words is left out: too little text to tell a copy from a coincidence
@@ -94,7 +95,7 @@ class SimilarArticle:
 
 
 def shingles(body: str | None) -> set[str] | None:
-    """The word 5-shingles of a body after the search normalisation (None for one of fewer than
+    """The 3-word shingles of a body after the search normalisation (None for one of fewer than
     :data:`MIN_WORDS` words)."""
     words = tokens(body or "")
     if len(words) < MIN_WORDS:
@@ -117,7 +118,7 @@ def signature(body: str | None) -> np.ndarray | None:
         return None
     minhash = _minhash_maker()()
     minhash.update_batch([s.encode() for s in shingles(after_lead(body or ""))])
-    return minhash.hashvalues.astype(np.uint32)
+    return minhash.hashvalues.astype("uint32")
 
 
 def jaccard(first: set[str], second: set[str]) -> float:
@@ -145,9 +146,15 @@ def band_keys(sig: np.ndarray) -> list[int]:
     ]
 
 
+def _from_blob(blob: bytes) -> np.ndarray:
+    import numpy
+
+    return numpy.frombuffer(blob, dtype=numpy.uint32)
+
+
 def similarity(first: np.ndarray, second: np.ndarray) -> float:
     """The Jaccard similarity of two bodies' shingles, as their signatures estimate it."""
-    return float(np.count_nonzero(first == second)) / NUM_PERM
+    return float((first == second).sum()) / NUM_PERM
 
 
 def pending(conn: sqlite3.Connection) -> int:
@@ -248,7 +255,7 @@ def _signatures(conn: sqlite3.Connection, ids: list[int]) -> dict[int, np.ndarra
             f" WHERE signature IS NOT NULL AND article_id IN ({', '.join('?' * len(chunk))})",
             chunk,
         ):
-            found[article_id] = np.frombuffer(blob, dtype=np.uint32)
+            found[article_id] = _from_blob(blob)
     return found
 
 
@@ -333,11 +340,11 @@ def similar(conn: sqlite3.Connection, url: str, *, days: float = 3, top: int = 1
         " WHERE a.site <> ? AND a.published BETWEEN ? AND ? AND s.signature IS NOT NULL",
         (site, *window),
     )
-    mine = np.frombuffer(blob, dtype=np.uint32)
+    mine = _from_blob(blob)
     found = [
         SimilarArticle(r["url"], r["site"], r["headline"], r["published"], sim)
         for r in rows_as_dicts(cursor)
-        if (sim := similarity(mine, np.frombuffer(r["signature"], dtype=np.uint32))) > 0
+        if (sim := similarity(mine, _from_blob(r["signature"]))) > 0
     ]
     found.sort(key=lambda s: (-s.similarity, s.published or "", s.url))
     return found[:top]
