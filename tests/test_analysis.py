@@ -135,6 +135,24 @@ def test_a_trend_counts_exactly_the_articles_search_finds(
     assert sum(r.count for r in result) + result.undated == len(found) > 0
 
 
+def test_a_phrase_the_index_matches_loosely_is_checked_word_by_word_as_search_does(tmp_path: Path) -> None:
+    """A long phrase of many readings is matched in a row by the index for its first words only, the rest
+    checked in the text: an article holding the words apart is no match, for search or for trends."""
+    phrase = "שהממשלה והממשלה כשהממשלה ושהממשלה"
+    apart = "שהממשלה והממשלה כשהממשלה מזג ושהממשלה"
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_many(
+            [
+                Article(url="https://x.co.il/row", site="x", headline=f"אתמול {phrase} היום",
+                        published=datetime(2024, 5, 1, 12, tzinfo=ISRAEL)),
+                Article(url="https://x.co.il/apart", site="x", headline=apart,
+                        published=datetime(2024, 5, 1, 13, tzinfo=ISRAEL)),
+            ]
+        )  # fmt: skip
+        assert archive.matching_urls(f'"{phrase}"') == ["https://x.co.il/row"]
+        assert [(r.period, r.count, r.total) for r in archive.trends(f'"{phrase}"')] == [("2024-05-01", 1, 2)]
+
+
 def test_filters_choose_the_sites_and_the_span_and_the_totals_follow(
     planted: tuple[Path, list[Article], set[str]],
 ) -> None:
@@ -279,6 +297,7 @@ def words_corpus(seed: int = 3) -> list[Article]:
         if n % 5 == 0:
             words.append(rng.choice(("הקטר", "קטר", "בקטר")))
             words += [rng.choice(prefixes) + rng.choice(PLANTED) for _ in range(6)]
+            words += ["של", "הוא", "והוא", "שהיא", "גם", "אבל"]  # stop words, over-represented here too
         rng.shuffle(words)
         articles.append(
             Article(
