@@ -117,14 +117,34 @@ def _plot(result: Trends, query: str, plot: Path) -> str:
     return f"plot of the trend per {result.by} and site written to {shown(plot)}"
 
 
+#: sites shown as columns of the trends table; more are shown a row per period and site
+SITE_COLUMNS = 10
+
+
 def _print_trends(result: Trends, query: str) -> None:
-    """One row a period, a column a site: its matching articles, of its total, and the share."""
+    """A row a period and a column a site (its matching articles, of its total, and the share); with more
+    than SITE_COLUMNS sites, a row per period and site."""
     console = stdout_console()
     if not result.rows:
         console.print("no dated articles in that span")
         return
     sites = list(dict.fromkeys(row.site for row in result.rows))
-    table = Table(title=f"articles matching {query} per {result.by}: matching / all (share)")
+    title = f"articles matching {query} per {result.by}"
+    if len(sites) > SITE_COLUMNS:
+        table = Table(title=title)
+        for column, justify in (
+            (result.by, "left"),
+            ("site", "left"),
+            ("matching", "right"),
+            ("of all", "right"),
+        ):
+            table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column("share", justify="right")
+        for row in result.rows:
+            table.add_row(row.period, row.site, f"{row.count:,}", f"{row.total:,}", f"{row.share:.1%}")
+        print_whole(console, table)
+        return
+    table = Table(title=f"{title}: matching / all (share)")
     table.add_column(result.by, no_wrap=True, min_width=10)
     for site in sites:
         table.add_column(site, justify="right", overflow="fold")
