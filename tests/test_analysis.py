@@ -346,3 +346,23 @@ def test_words_command_json_and_csv(words_archive: Path) -> None:
     assert code == 0 and "רכבת" in out
     code, _, err = run("words", "קטר OR", "--db", str(words_archive))
     assert code == 2 and "invalid query" in err
+
+
+def test_edges_give_empty_answers_not_errors(tmp_path: Path) -> None:
+    """--until before the first article, an archive of one word, everything matching."""
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_many(
+            [
+                Article(
+                    url=f"https://x.co.il/{n}",
+                    site="x",
+                    headline="רכבת",
+                    published=datetime(2024, 5, 1, tzinfo=ISRAEL),
+                )
+                for n in range(3)
+            ]
+        )
+        assert list(archive.trends("רכבת", until="2024-01-01")) == []
+        assert list(archive.trends("רכבת", since="2024-06-01")) == []
+        assert archive.words("site:x").matching == 3  # one word, all of the text: nothing over-represented
+        assert [(r.period, r.count, r.total) for r in archive.trends("site:x")] == [("2024-05-01", 3, 3)]

@@ -112,6 +112,8 @@ def trends(
     span = _span(conn, parsed, sites)
     if span is None:
         return Trends(by, [], undated)
+    if span[0] > span[1]:  # --until before the sites' first article (or --since after their last)
+        return Trends(by, [], undated)
     starts = _period_starts(*span, by)
     if len(starts) * len(sites) > MAX_TREND_ROWS:
         raise QueryError(
@@ -370,8 +372,11 @@ def _log_odds(
     for word, count in mine.items():
         other = theirs[word]
         alpha = count + other
-        in_mine = (count + alpha) / (size_mine + prior_total - count - alpha)
-        in_theirs = (other + alpha) / (size_theirs + prior_total - other - alpha)
+        rest_mine = size_mine + prior_total - count - alpha
+        rest_theirs = size_theirs + prior_total - other - alpha
+        if rest_mine <= 0 or rest_theirs <= 0:  # the word is all the text there is: nothing to compare
+            continue
+        in_mine, in_theirs = (count + alpha) / rest_mine, (other + alpha) / rest_theirs
         delta = math.log(in_mine) - math.log(in_theirs)
         variance = 1 / (count + alpha) + 1 / (other + alpha)
         yield word, delta / math.sqrt(variance)
