@@ -94,7 +94,32 @@ def trends(
     if by not in PERIODS:
         raise QueryError(f"cannot count by {by!r}: by one of {', '.join(PERIODS)}")
     parsed = _parsed(conn, query, site=site, since=since, until=until, now=now)
-    ids = matching_ids(conn, parsed)
+    matched, undated = _matched(conn, matching_ids(conn, parsed), by)
+    sites = sorted(set(parsed.filters.get("site", []))) or [
+        row[0] for row in conn.execute("SELECT DISTINCT site FROM articles ORDER BY site")
+    ]
+    span = _span(conn, parsed, sites)
+    if span is None or span[0] > span[1]:  # no dated article, or --until before the first one
+        return Trends(by, [], undated)
+    starts = _period_starts(*span, by)
+    if len(starts) * len(sites) > MAX_TREND_ROWS:
+        raise QueryError(
+            f"{len(starts):,} {by}s for {len(sites):,} sites is too many rows: count by a longer period"
+            " (--by week or month) or over a shorter span (--since, --until)"
+        )
+    rows = []
+    for n, site_key, total in _totals(conn, parsed, sites, starts, by):
+        start = starts[n]
+        count = matched[site_key, start.isoformat()]
+        rows.append(
+            TrendRow(_label(start, by), site_key, count, total, count / total if total else 0.0, start)
+        )
+    return Trends(by, rows, undated)
+
+
+def _matched(conn: sqlite3.Connection, ids: list[int], by: str) -> tuple[Counter[tuple[str, str]], int]:
+    """The matching articles per (site, period start), by their day in Israel (published_day), and how many
+    have no publication time."""
     matched: Counter[tuple[str, str]] = Counter()
     undated = 0
     for site_key, day, count in conn.execute(
@@ -104,29 +129,23 @@ def trends(
     ):
         if day is None:
             undated += count
-            continue
-        matched[site_key, _period_start(date.fromisoformat(day), by).isoformat()] += count
-    sites = sorted(set(parsed.filters.get("site", []))) or [
-        row[0] for row in conn.execute("SELECT DISTINCT site FROM articles ORDER BY site")
-    ]
-    span = _span(conn, parsed, sites)
-    if span is None:
-        return Trends(by, [], undated)
-    if span[0] > span[1]:  # --until before the sites' first article (or --since after their last)
-        return Trends(by, [], undated)
-    starts = _period_starts(*span, by)
-    if len(starts) * len(sites) > MAX_TREND_ROWS:
-        raise QueryError(
-            f"{len(starts):,} {by}s for {len(sites):,} sites is too many rows: count by a longer period"
-            " (--by week or month) or over a shorter span (--since, --until)"
-        )
+        else:
+            matched[site_key, _period_start(date.fromisoformat(day), by).isoformat()] += count
+    return matched, undated
+
+
+def _totals(
+    conn: sqlite3.Connection, parsed: ParsedQuery, sites: list[str], starts: list[date], by: str
+) -> sqlite3.Cursor:
+    """(period number, site, articles) for every period and site: those published from the period's first
+    Israel midnight to the next one, within since/until. One statement: each count is a range of the
+    (site, published) index, counted inside SQLite."""
     ends = [*starts[1:], _next_start(starts[-1], by)]
     low, high = format_utc(parsed.since) or "", format_utc(parsed.until) or "9999"
     bounds = [
         [max(low, _utc_midnight(start)), _utc_midnight(end)] for start, end in zip(starts, ends, strict=True)
     ]
-    # one statement: each count is a range of the (site, published) index, counted inside SQLite
-    totals = conn.execute(
+    return conn.execute(
         "WITH s(site) AS (SELECT value FROM json_each(?)),"
         " b(n, low, high) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]')"
         " FROM json_each(?))"
@@ -135,14 +154,6 @@ def trends(
         " FROM b CROSS JOIN s ORDER BY b.n, s.site",
         (json.dumps(sites), json.dumps(bounds), high),
     )
-    rows = []
-    for n, site_key, total in totals:
-        start = starts[n]
-        count = matched[site_key, start.isoformat()]
-        rows.append(
-            TrendRow(_label(start, by), site_key, count, total, count / total if total else 0.0, start)
-        )
-    return Trends(by, rows, undated)
 
 
 def _parsed(
