@@ -7,6 +7,7 @@ Both match exactly as `search` does: the same parsed query, filters, prefix expa
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import random
@@ -19,7 +20,6 @@ from functools import lru_cache
 from typing import Any
 
 from ..dates import ISRAEL, format_utc
-from ..text import HEBREW_LETTER
 from .hebrew import INDEX_MARK, index_form
 from .query import ParsedQuery, QueryError, parse_query
 from .search import matching_ids, merge_options
@@ -33,6 +33,8 @@ PERIODS = ("day", "week", "month")
 MAX_TREND_ROWS = 200_000
 #: the most articles `words` reads on each side (the matching articles, the others): a uniform sample past it
 WORDS_SAMPLE = 2000
+#: the Hebrew letters, א to ת: an index token's stem ends in one before the mark
+HEBREW_FIRST, HEBREW_LAST = "\u05d0", "\u05ea"
 #: the sample is drawn by this seed, so the same archive and query give the same words
 WORDS_SEED = 19
 
@@ -288,14 +290,14 @@ def words(
     others = _other_ids(conn, set(ids), sample, rng)
     if not chosen:
         return Words([], 0, 0, len(others))
-    mine, theirs = _word_counts(conn, chosen), _word_counts(conn, others)
+    mine, theirs = _word_counts(conn, sorted(chosen)), _word_counts(conn, sorted(others))  # in index order
     left_out = _query_words(parsed)
     sizes = sum(mine.values()), sum(theirs.values())  # every word counts in the sizes, stop words too
     for word in [w for w in mine if _left_out(w, left_out)]:
         del mine[word]
-    rows = [WordRow(word, z, mine[word], theirs[word]) for word, z in _log_odds(mine, theirs, sizes)]
-    rows.sort(key=lambda row: (-row.score, row.word))
-    return Words(rows[:top], len(ids), len(chosen), len(others))
+    best = heapq.nsmallest(top, ((-z, word) for word, z in _log_odds(mine, theirs, sizes)))
+    rows = [WordRow(word, -negated, mine[word], theirs[word]) for negated, word in best]
+    return Words(rows, len(ids), len(chosen), len(others))
 
 
 def _other_ids(conn: sqlite3.Connection, matched: set[int], wanted: int, rng: random.Random) -> list[int]:
@@ -337,7 +339,9 @@ def _word_counts(conn: sqlite3.Connection, ids: list[int]) -> Counter[str]:
         tokens.update(" ".join(text for (text,) in texts).split())
     words: Counter[str] = Counter()
     for token, count in tokens.items():  # each distinct token once: tens of thousands, not millions
-        words[token.partition(INDEX_MARK)[0] if HEBREW_LETTER.match(token) else token] += count
+        stem, mark, _ = token.partition(INDEX_MARK)
+        # a Hebrew stem ends in a Hebrew letter before its mark; a Latin word may hold an x of its own
+        words[stem if mark and stem and HEBREW_FIRST <= stem[-1] <= HEBREW_LAST else token] += count
     return words
 
 
