@@ -14,8 +14,9 @@ whatever order the articles arrived in, and adding articles one at a time gives 
 gives. `dedup_groups` holds the groups at :data:`GROUP_THRESHOLD` (each article that has a near-duplicate,
 with its group's first-published member), which `export --dedup` and `--collapse` read.
 
-The work is a catch-up (:func:`catch_up`): articles without a signature, or whose content changed since
-theirs was made (a new version), are signed and paired; the others are not read again.
+The work is a catch-up (:func:`catch_up`) of the articles marked in `dedup_pending` by the archive's triggers
+(an article inserted, its body changed, an article deleted): they are signed and paired, the others are not
+read again, and the groups are rewritten only when a pair changed.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ GROUP_THRESHOLD = 0.8
 #: what the signatures are made by: stored signatures made otherwise are made again
 SIGNATURE_MAKER = f"minhash affine32 seed1 {NUM_PERM}x{SHINGLE_WORDS}-word-shingles after-lead {BANDS}x{ROWS}"
 SIGNATURE_MAKER_KEY = "dedup_signatures"
+#: set in archive_meta when pairs changed and the stored groups are not yet rewritten
+GROUPS_STALE_KEY = "dedup_groups_stale"
 CATCH_UP_BATCH = 2000
 #: an article is kept by export --dedup and --collapse unless another member was published first (``a``
 #: is the articles table)
@@ -158,61 +161,72 @@ def similarity(first: np.ndarray, second: np.ndarray) -> float:
 
 
 def pending(conn: sqlite3.Connection) -> int:
-    """How many articles have no signature, or one made from an older version."""
-    return conn.execute(f"SELECT count(*) FROM ({_PENDING_SQL})").fetchone()[0]
-
-
-_PENDING_SQL = (
-    "SELECT a.id FROM articles a LEFT JOIN dedup_signatures s ON s.article_id = a.id"
-    " WHERE s.article_id IS NULL OR s.content_hash IS NOT a.content_hash"
-)
+    """How many articles are not yet compared (new, or with a new body since)."""
+    return conn.execute("SELECT count(*) FROM dedup_pending").fetchone()[0]
 
 
 def catch_up(conn: sqlite3.Connection, batch: int = CATCH_UP_BATCH) -> int:
     """Sign and pair the articles that need it (see the module), then bring the stored groups up to date;
     returns how many articles were signed. One transaction per batch: an interrupted catch-up keeps what
     its finished batches did, and the next one goes on from there."""
-    if _maker(conn) != SIGNATURE_MAKER:
+    if _meta(conn, SIGNATURE_MAKER_KEY) != SIGNATURE_MAKER:
         with write_transaction(conn):
             for table in ("dedup_signatures", "dedup_bands", "dedup_pairs", "dedup_groups"):
                 conn.execute(f"DELETE FROM {table}")
-            conn.execute(
-                "INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)",
-                (SIGNATURE_MAKER_KEY, SIGNATURE_MAKER),
-            )
-    ids = [row[0] for row in conn.execute(_PENDING_SQL + " ORDER BY a.id")]
+            conn.execute("INSERT OR IGNORE INTO dedup_pending (article_id) SELECT id FROM articles")
+            _set_meta(conn, SIGNATURE_MAKER_KEY, SIGNATURE_MAKER)
+    ids = [row[0] for row in conn.execute("SELECT article_id FROM dedup_pending ORDER BY article_id")]
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         rows = conn.execute(
-            f"SELECT id, content_hash, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
         ).fetchall()
-        signed = [(article_id, content_hash, signature(body)) for article_id, content_hash, body in rows]
+        gone = set(chunk) - {article_id for article_id, _ in rows}  # deleted since they were marked
+        signed = [(article_id, signature(body)) for article_id, body in rows]
         with write_transaction(conn):
-            _write_signed(conn, signed)
-            if start + batch >= len(ids):  # with the last batch: groups never lag behind committed pairs
-                _regroup(conn)
+            if _write_signed(conn, signed + [(article_id, None) for article_id in gone]):
+                _set_meta(conn, GROUPS_STALE_KEY, "1")
+            conn.executemany("DELETE FROM dedup_signatures WHERE article_id = ?", [(i,) for i in gone])
+            # one rewritten since its body was read stays marked: the next catch-up reads it again
+            conn.executemany(
+                "DELETE FROM dedup_pending WHERE article_id = ?"
+                " AND coalesce((SELECT body FROM articles WHERE id = ?), '') IS ?",
+                [(article_id, article_id, body or "") for article_id, body in rows]
+                + [(i, i, "") for i in gone],
+            )
+    if _meta(conn, GROUPS_STALE_KEY):  # pairs changed (in this catch-up or an interrupted one)
+        with write_transaction(conn):
+            _regroup(conn)
+            conn.execute("DELETE FROM archive_meta WHERE key = ?", (GROUPS_STALE_KEY,))
     return len(ids)
 
 
-def _maker(conn: sqlite3.Connection) -> str | None:
-    row = conn.execute("SELECT value FROM archive_meta WHERE key = ?", (SIGNATURE_MAKER_KEY,)).fetchone()
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM archive_meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
 
 
-def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, str, np.ndarray | None]]) -> None:
-    """Replace the signatures, bands and pairs of these articles, and pair them with their candidates."""
-    ids = [(article_id,) for article_id, _, _ in signed]
-    old = _signatures(conn, [article_id for article_id, _, _ in signed])
+def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray | None]]) -> bool:
+    """Replace the signatures, bands and pairs of these articles, and pair them with their candidates;
+    returns whether any pair was removed or added."""
+    ids = [(article_id,) for article_id, _ in signed]
+    old = _signatures(conn, [article_id for article_id, _ in signed])
     conn.executemany(
         "DELETE FROM dedup_bands WHERE key = ? AND article_id = ?",
         [(key, article_id) for article_id, sig in old.items() for key in band_keys(sig)],
     )
-    conn.executemany("DELETE FROM dedup_pairs WHERE first = ? OR second = ?", [(i, i) for (i,) in ids])
+    removed = conn.executemany(
+        "DELETE FROM dedup_pairs WHERE first = ? OR second = ?", [(i, i) for (i,) in ids]
+    ).rowcount
     conn.executemany(
-        "INSERT OR REPLACE INTO dedup_signatures (article_id, content_hash, signature) VALUES (?, ?, ?)",
-        [(i, h, None if sig is None else sig.tobytes()) for i, h, sig in signed],
+        "INSERT OR REPLACE INTO dedup_signatures (article_id, signature) VALUES (?, ?)",
+        [(i, None if sig is None else sig.tobytes()) for i, sig in signed],
     )
-    bands = [(key, i) for i, _, sig in signed if sig is not None for key in band_keys(sig)]
+    bands = [(key, i) for i, sig in signed if sig is not None for key in band_keys(sig)]
     conn.executemany("INSERT OR IGNORE INTO dedup_bands (key, article_id) VALUES (?, ?)", bands)
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_new (key INTEGER, article_id INTEGER)")
     conn.execute("DELETE FROM dedup_new")
@@ -226,10 +240,9 @@ def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, str, np.ndar
     # deviation) near 0.8, which made copies of 0.84 fall under the threshold; candidates are few.
     sets = _shingle_sets(conn, sorted({i for pair in candidates for i in pair}))
     pairs = [(a, b, pair_similarity(sets[a], sets[b])) for a, b in candidates if a in sets and b in sets]
-    conn.executemany(
-        "INSERT OR REPLACE INTO dedup_pairs (first, second, similarity) VALUES (?, ?, ?)",
-        [pair for pair in pairs if pair[2] >= PAIR_FLOOR],
-    )
+    kept = [pair for pair in pairs if pair[2] >= PAIR_FLOOR]
+    conn.executemany("INSERT OR REPLACE INTO dedup_pairs (first, second, similarity) VALUES (?, ?, ?)", kept)
+    return removed > 0 or bool(kept)
 
 
 def _shingle_sets(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:

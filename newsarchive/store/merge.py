@@ -119,8 +119,8 @@ def _checked_paths(out: Path, shards: list[Path]) -> tuple[Path, list[Path]]:
 
 def _check_readable(path: Path) -> None:
     """An archive, undamaged, of a schema this newsarchive knows; NotAnArchive or MergeError."""
-    check_archive_file(path, creating=False)
     try:
+        check_archive_file(path, creating=False)  # reads the schema: damaged pages there raise too
         with closing(sqlite3.connect(readonly_uri(path), uri=True)) as conn:
             problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
             version, _ = state_of(conn)

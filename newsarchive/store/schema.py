@@ -188,13 +188,20 @@ def _v7(db: sqlite_utils.Database) -> None:
 
 
 def _v8(db: sqlite_utils.Database) -> None:
-    """Near-duplicate stories (store.dedup): each article's MinHash signature with the content hash it was
-    made from (a new version makes it stale), its LSH band keys (candidates found by SQL), the pairs found
-    similar and the group of each article that has a near-duplicate (its first-published member's id)."""
+    """Near-duplicate stories (store.dedup): the articles whose body is not yet compared (marked by
+    triggers, whatever path writes them: a store, a re-extraction, a merge), each article's MinHash signature,
+    its LSH band keys (candidates found by SQL), the pairs found similar and the group of each article that
+    has a near-duplicate (its first-published member's id)."""
+    db.execute("CREATE TABLE IF NOT EXISTS dedup_pending (article_id INTEGER PRIMARY KEY)")
+    db.execute("INSERT OR IGNORE INTO dedup_pending (article_id) SELECT id FROM articles")
+    mark = "BEGIN INSERT OR IGNORE INTO dedup_pending (article_id) VALUES ({}.id); END"
+    db.execute(f"CREATE TRIGGER IF NOT EXISTS dedup_new AFTER INSERT ON articles {mark.format('new')}")
     db.execute(
-        "CREATE TABLE IF NOT EXISTS dedup_signatures"
-        " (article_id INTEGER PRIMARY KEY, content_hash TEXT, signature BLOB)"
+        "CREATE TRIGGER IF NOT EXISTS dedup_changed AFTER UPDATE OF body ON articles"
+        f" WHEN new.body IS NOT old.body {mark.format('new')}"
     )
+    db.execute(f"CREATE TRIGGER IF NOT EXISTS dedup_gone AFTER DELETE ON articles {mark.format('old')}")
+    db.execute("CREATE TABLE IF NOT EXISTS dedup_signatures (article_id INTEGER PRIMARY KEY, signature BLOB)")
     db.execute(
         "CREATE TABLE IF NOT EXISTS dedup_bands (key INTEGER, article_id INTEGER,"
         " PRIMARY KEY (key, article_id)) WITHOUT ROWID"
