@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -239,6 +240,40 @@ def serving(db: Path, tmp_path: Path) -> Iterator[str]:
         stop_serve(process)
 
 
+def test_the_search_page_is_an_analysts_page_in_datasettes_look(db: Path, tmp_path: Path) -> None:
+    """Filters (site, dates, author, section), the count per site, pages by relevance or date, and from each
+    hit its article, its row and its versions; inside Datasette's own page (its stylesheet and navigation)."""
+    with Archive(db, readonly=True) as archive:
+        every = archive.search("ממשלה", limit=1000)
+        latest = sorted(every, key=lambda hit: hit.published or "", reverse=True)
+        per_site = {site: sum(h.site == site for h in every) for site in {h.site for h in every}}
+        author = next(a for h in every for a in h.authors)
+        by_author = len(archive.search("ממשלה", author=author, limit=1000))
+    assert len(every) >= 3
+    with serving(db, tmp_path) as base:
+
+        def page(**args: object) -> str:
+            status, text = _get(
+                f"{base}/-/hebrew-search?" + urllib.parse.urlencode({"q": "ממשלה", **args}, doseq=True)
+            )
+            assert status == 200
+            return text
+
+        whole = page()
+        assert "app.css" in whole and "<nav" in whole  # Datasette's page around the search
+        assert f">{len(every)} תוצאות" in whole
+        for site, count in per_site.items():
+            assert re.search(rf"site={site}[^>]*>{site}</a> {count}<", whole), (site, count)
+        first_id = re.search(r"/archive/articles/(\d+)", whole)
+        assert first_id and f"/archive/article_versions?article_id={first_id.group(1)}" in whole
+        # by date: the latest first
+        dated = page(order="date")
+        assert dated.index(html.escape(latest[0].url)) < dated.index(html.escape(latest[-1].url))
+        assert f">{by_author} תוצאות" in page(author=author)
+        assert "0 תוצאות" in page(section="no such section")
+        assert "0 תוצאות" in page(since="2999-01-01")
+
+
 def test_serve_end_to_end(db: Path, tmp_path: Path) -> None:
     with serving(db, tmp_path) as base:
         assert base.startswith("http://127.0.0.1:")  # the address it listens on, by default this machine only
@@ -255,7 +290,7 @@ def test_serve_end_to_end(db: Path, tmp_path: Path) -> None:
             status, page = _get(
                 f"{base}/-/hebrew-search?" + urllib.parse.urlencode({"q": "ממשלה", "site": sites}, doseq=True)
             )
-            assert f"<p>{sum(expected[s] for s in sites)} תוצאות" in page
+            assert f">{sum(expected[s] for s in sites)} תוצאות" in page
         status, data = _get(f"{base}/archive/search.json?_shape=array&q={q}")
         rows = json.loads(data)
         assert rows and all("ממשלה" in (r["snippet"] or "") for r in rows)
@@ -279,3 +314,24 @@ def test_serve_binds_loopback_by_default() -> None:
     from newsarchive.cli.serve import serve
 
     assert next(p for p in serve.params if p.name == "host").default == "127.0.0.1"
+
+
+@pytest.mark.parametrize("order", ["relevance", "date"])
+def test_the_search_pages_cover_every_match_once_in_either_order(db: Path, order: str) -> None:
+    from newsarchive.store.browse import search_page
+
+    with Archive(db, readonly=True) as archive:
+        first = search_page(archive.db.conn, "ממשלה", order=order, limit=1)
+        seen = [
+            hit.hit.url
+            for offset in range(first.total)
+            for hit in search_page(archive.db.conn, "ממשלה", order=order, limit=1, offset=offset).hits
+        ]
+        expected = {hit.url for hit in archive.search("ממשלה", limit=1000)}
+    assert len(seen) == first.total == len(expected) and set(seen) == expected
+    assert sum(count for _, count in first.per_site) == first.total
+    if order == "date":
+        with Archive(db, readonly=True) as archive:
+            published = [archive.get(url).published for url in seen]
+        dated = [p for p in published if p is not None]
+        assert dated == sorted(dated, reverse=True)

@@ -20,9 +20,12 @@ import html
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+from markupsafe import Markup
 
 from ..store.archive_file import readonly_uri
 from ..store.query import ParsedQuery, QueryError, parse_query
@@ -99,49 +102,131 @@ def register_routes():
     return [(r"^/-/hebrew-search$", hebrew_search_page)]
 
 
+#: hits on one page of the search page
+PAGE_SIZE = 20
+_FILTERS = ("since", "until", "author", "section")
+
+
 async def hebrew_search_page(datasette, request) -> Response:
-    query = request.args.get("q", "")
-    sites = [site for site in request.args.getlist("site") if site] or None  # ?site=ynet&site=walla
-    database = next((db for db in datasette.databases.values() if db.path and _is_archive(db.path)), None)
-    results, problem = [], None
+    """The analyst's search page, in Datasette's own look: the query with filters for sites, dates, author
+    and section, hit counts per site, pages of 20 by relevance or date, each hit linked to its article, its
+    row, its versions and its near-duplicates."""
+    args = _page_args(request)
+    database = next(
+        ((name, db) for name, db in datasette.databases.items() if db.path and _is_archive(db.path)), None
+    )
+    found, problem = None, None
     if database is None:
         problem = "no newsarchive archive is being served"
-    elif query:
-        from ..store.archive import Archive
-
-        def run() -> list:
-            with Archive(Path(database.path), readonly=True) as archive:
-                return archive.search(query, site=sites, limit=50)
-
+    elif args["q"] or any(args[name] for name in _FILTERS) or args["sites"]:
         try:
-            results = await asyncio.to_thread(run)
+            found = await asyncio.to_thread(_search, Path(database[1].path), args)
         except QueryError as error:
             problem = str(error)
         except (sqlite3.Error, OSError, ValueError) as error:  # the file replaced, damaged, locked...
             problem = f"the archive could not be searched: {error}"
-    rows = "".join(
-        "<li><a href='{url}'>{headline}</a> <small>{site} · {published}</small><p>{snippet}</p></li>".format(
-            url=html.escape(h.url if h.url.startswith(("http://", "https://")) else "#", quote=True),
-            headline=html.escape(h.headline or h.url),
-            site=html.escape(h.site),
-            published=html.escape((h.published or "")[:16].replace("T", " ")),
-            snippet=html.escape(h.snippet)
-            .replace("&lt;mark&gt;", "<mark>")
-            .replace("&lt;/mark&gt;", "</mark>"),
+    context = {**args, "problem": problem, "searched": found is not None, "all_sites": [], "hits": []}
+    if found is not None and database is not None:
+        context |= _results(datasette, database[0], args, *found)
+    if database is not None:
+        context["all_sites"] = await asyncio.to_thread(_sites, Path(database[1].path))
+    template = datasette.jinja_env.from_string(_TEMPLATE.read_text(encoding="utf-8"))
+    return Response.html(await datasette.render_template(template, context, request=request))
+
+
+_TEMPLATE = Path(__file__).with_name("hebrew_search.html")
+
+
+def _page_args(request) -> dict[str, Any]:
+    args: dict[str, Any] = {name: request.args.get(name, "").strip() for name in ("q", *_FILTERS)}
+    args["sites"] = [site for site in request.args.getlist("site") if site]  # ?site=ynet&site=walla
+    args["order"] = "date" if request.args.get("order") == "date" else "relevance"
+    try:
+        args["offset"] = max(0, int(request.args.get("offset", "0")))
+    except ValueError:
+        args["offset"] = 0
+    return args
+
+
+def _search(path: Path, args: dict[str, Any]) -> tuple[Any, dict[int, int]]:
+    from ..store.archive import Archive
+    from ..store.browse import search_page
+
+    with Archive(path, readonly=True) as archive:
+        page = search_page(
+            archive.db.conn,
+            args["q"],
+            sites=args["sites"] or None,
+            **{name: args[name] or None for name in _FILTERS},
+            order=args["order"],
+            limit=PAGE_SIZE,
+            offset=args["offset"],
         )
-        for h in results
-    )
-    body = f"""<!DOCTYPE html><html lang="he" dir="rtl"><head><meta charset="utf-8">
-<title>חיפוש בארכיון</title>
-<style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}
-li{{margin:1em 0}} mark{{background:#ff6}}</style>
-</head><body><h1>חיפוש בארכיון</h1>
-<form method="get"><input name="q" size="50" value="{html.escape(query, quote=True)}">
-<button type="submit">חיפוש</button></form>
-{f'<p class="problem">{html.escape(problem)}</p>' if problem else ""}
-{f"<p>{len(results)} תוצאות</p>" if query and not problem else ""}
-<ol>{rows}</ol><p><a href="/">Datasette</a></p></body></html>"""
-    return Response.html(body)
+        return page, _groups(archive.db.conn, [item.article_id for item in page.hits])
+
+
+def _groups(conn: sqlite3.Connection, ids: list[int]) -> dict[int, int]:
+    """The near-duplicate group of each of these articles that has one (none before the groups exist)."""
+    if not ids:
+        return {}
+    try:
+        marks = ", ".join("?" * len(ids))
+        sql = f"SELECT article_id, group_id FROM dedup_groups WHERE article_id IN ({marks})"
+        rows = conn.execute(sql, ids)
+        return dict(rows.fetchall())
+    except sqlite3.OperationalError:  # an archive without near-duplicate groups
+        return {}
+
+
+def _sites(path: Path) -> list[str]:
+    from ..store.archive import Archive
+
+    with Archive(path, readonly=True) as archive:
+        return archive.sites()
+
+
+def _results(datasette, name: str, args: dict[str, Any], page: Any, groups: dict[int, int]) -> dict[str, Any]:
+    table = datasette.urls.table
+    first = args["offset"] + 1
+    items = [
+        {
+            "hit": item.hit,
+            "link": item.hit.url if item.hit.url.startswith(("http://", "https://")) else "#",
+            "when": (item.hit.published or "")[:16].replace("T", " "),
+            "snippet": Markup(_marked(item.hit.snippet)),
+            "row": f"{table(name, 'articles')}/{item.article_id}",
+            "versions": f"{table(name, 'article_versions')}?article_id={item.article_id}",
+            "group": f"{table(name, 'dedup_groups')}?group_id={groups[item.article_id]}"
+            if item.article_id in groups
+            else None,
+        }
+        for item in page.hits
+    ]
+    after = args["offset"] + len(items)
+    return {
+        "hits": items,
+        "total": page.total,
+        "per_site": page.per_site,
+        "first": first,
+        "last": after,
+        "previous": _link(args, offset=max(0, args["offset"] - PAGE_SIZE)) if args["offset"] else None,
+        "next": _link(args, offset=after) if after < page.total else None,
+        "site_link": lambda site: _link(args, offset=0, sites=[site]),
+    }
+
+
+def _marked(text: str) -> str:
+    """The snippet escaped, its hits still marked."""
+    return html.escape(text).replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>")
+
+
+def _link(args: dict[str, Any], **changed: Any) -> str:
+    values = {**args, **changed}
+    pairs = [(name, values[name]) for name in ("q", *_FILTERS) if values[name]]
+    pairs += [("site", site) for site in values["sites"]]
+    pairs += [("order", values["order"])] if values["order"] != "relevance" else []
+    pairs += [("offset", str(values["offset"]))] if values["offset"] else []
+    return "?" + urlencode(pairs)
 
 
 def _is_archive(path: str) -> bool:
