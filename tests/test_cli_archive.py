@@ -335,3 +335,25 @@ def test_the_search_pages_cover_every_match_once_in_either_order(db: Path, order
             published = [archive.get(url).published for url in seen]
         dated = [p for p in published if p is not None]
         assert dated == sorted(dated, reverse=True)
+
+
+def test_the_trends_and_words_pages_show_what_the_commands_give(db: Path, tmp_path: Path) -> None:
+    with Archive(db, readonly=True) as archive:
+        trend = [row for row in archive.trends("ממשלה", by="month") if row.count]
+        telling = archive.words("ממשלה", top=10)
+    assert trend and telling.rows
+    with serving(db, tmp_path) as base:
+        q = urllib.parse.quote("ממשלה")
+        status, page = _get(f"{base}/-/trends?q={q}&by=month")
+        assert status == 200 and "app.css" in page
+        shown = re.findall(r"<tr><td>([\d-]+)</td><td>([^<]+)</td><td class=\"number\">(\d+)</td>", page)
+        assert shown == [(row.period, row.site, str(row.count)) for row in trend]
+        chart = urllib.request.urlopen(f"{base}/-/trends.png?q={q}&by=month", timeout=60)
+        assert chart.headers["content-type"] == "image/png" and chart.read(8) == b"\x89PNG\r\n\x1a\n"
+        status, page = _get(f"{base}/-/words?q={q}&top=10")
+        words = re.findall(r"<tr><td>([^<]+)</td><td class=\"number\">", page)
+        assert words == [row.word for row in telling.rows]
+        status, page = _get(f"{base}/-/trends?q=" + urllib.parse.quote('"לא סגור'))
+        assert status == 200 and "unbalanced quotes" in page
+        status, page = _get(f"{base}/-/hebrew-search?q={q}")
+        assert f"/-/trends?q={q}" in page and f"/-/words?q={q}" in page

@@ -99,7 +99,41 @@ def prepare_connection(conn) -> None:
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/hebrew-search$", hebrew_search_page)]
+    return [
+        (r"^/-/hebrew-search$", hebrew_search_page),
+        (r"^/-/trends$", trends_page),
+        (r"^/-/trends\.png$", trends_chart),
+        (r"^/-/words$", words_page),
+    ]
+
+
+def _served_archive(datasette) -> tuple[str, Path] | None:
+    """The name and file of the archive being served (the first database that is one)."""
+    for name, db in datasette.databases.items():
+        if db.path and _is_archive(db.path):
+            return name, Path(db.path)
+    return None
+
+
+async def trends_page(datasette, request) -> Response:
+    from .analysis_pages import trends_page as page
+
+    served = _served_archive(datasette)
+    return await page(datasette, request, served[1] if served else None)
+
+
+async def trends_chart(datasette, request) -> Response:
+    from .analysis_pages import trends_chart as chart
+
+    served = _served_archive(datasette)
+    return await chart(request, served[1] if served else None)
+
+
+async def words_page(datasette, request) -> Response:
+    from .analysis_pages import words_page as page
+
+    served = _served_archive(datasette)
+    return await page(datasette, request, served[1] if served else None)
 
 
 #: hits on one page of the search page
@@ -112,15 +146,13 @@ async def hebrew_search_page(datasette, request) -> Response:
     and section, hit counts per site, pages of 20 by relevance or date, each hit linked to its article, its
     row, its versions and its near-duplicates."""
     args = _page_args(request)
-    database = next(
-        ((name, db) for name, db in datasette.databases.items() if db.path and _is_archive(db.path)), None
-    )
+    database = _served_archive(datasette)
     found, problem = None, None
     if database is None:
         problem = "no newsarchive archive is being served"
     elif args["q"] or any(args[name] for name in _FILTERS) or args["sites"]:
         try:
-            found = await asyncio.to_thread(_search, Path(database[1].path), args)
+            found = await asyncio.to_thread(_search, database[1], args)
         except QueryError as error:
             problem = str(error)
         except (sqlite3.Error, OSError, ValueError) as error:  # the file replaced, damaged, locked...
@@ -129,7 +161,9 @@ async def hebrew_search_page(datasette, request) -> Response:
     if found is not None and database is not None:
         context |= _results(datasette, database[0], args, *found)
     if database is not None:
-        context["all_sites"] = await asyncio.to_thread(_sites, Path(database[1].path))
+        context["all_sites"] = await asyncio.to_thread(_sites, database[1])
+    query = urlencode([("q", args["q"])] + [("site", site) for site in args["sites"]])
+    context["analysis"] = {"trends": f"/-/trends?{query}", "words": f"/-/words?{query}"}
     template = datasette.jinja_env.from_string(_TEMPLATE.read_text(encoding="utf-8"))
     return Response.html(await datasette.render_template(template, context, request=request))
 
