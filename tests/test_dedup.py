@@ -112,6 +112,32 @@ def test_a_flash_reposted_with_its_first_line_changed(tmp_path: Path) -> None:
         ]
 
 
+def test_many_identical_bodies_are_one_group_without_a_pair_each(tmp_path: Path) -> None:
+    """A body on many pages (agency copy everywhere, boilerplate read as a body) made n²/2 pairs."""
+    text = paragraphs(30, count=4)
+    copies = [article(f"https://www.site{n}.co.il/a/same", f"site{n}", text, hours=n) for n in range(40)]
+    near = article("https://www.near.co.il/a/near", "near", [paragraphs(31, 1)[0], *text[1:]], hours=-1)
+    orders = [[*copies, near], [near, *reversed(copies)]]
+    found = []
+    for n, order in enumerate(orders):
+        with Archive(tmp_path / f"same-{n}.db") as archive:
+            for start in range(0, len(order), 7):  # arriving in batches, compared after each
+                archive.store_many(order[start : start + 7])
+                archive.dedup()
+            found.append([g.urls for g in archive.dedup()])
+            assert archive.db.execute("SELECT count(*) FROM dedup_pairs").fetchone()[0] <= len(copies)
+    assert found[0] == found[1]
+    assert found[0] == [[near.url, *(c.url for c in copies)]]
+    # the copy that stood for the others (the first stored) rewritten: the others keep their group
+    with Archive(tmp_path / "same-0.db") as archive:
+        rewritten = article(copies[0].url, copies[0].site, paragraphs(32, 4), hours=0)
+        assert archive.store_many([rewritten])[0].kind == "changed"
+        assert [g.urls for g in archive.dedup()] == [[near.url, *(c.url for c in copies[1:])]]
+        more = article("https://www.late.co.il/a/same", "late", text, hours=100)
+        archive.store(more)  # a later copy still finds them
+        assert [g.urls for g in archive.dedup()] == [[near.url, *(c.url for c in copies[1:]), more.url]]
+
+
 def test_groups_do_not_depend_on_arrival_order_and_incremental_equals_full(tmp_path: Path) -> None:
     articles = corpus()
     with Archive(tmp_path / "full.db") as full:

@@ -124,6 +124,17 @@ def signature(body: str | None) -> np.ndarray | None:
     return minhash.hashvalues.astype("uint32")
 
 
+def digest(body: str | None) -> int | None:
+    """The body's words after the search normalisation, hashed (None for fewer than :data:`MIN_WORDS`):
+    bodies that read the same word for word share it."""
+    words = tokens(body or "")
+    if len(words) < MIN_WORDS:
+        return None
+    return int.from_bytes(
+        hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest(), "little", signed=True
+    )
+
+
 def jaccard(first: set[str], second: set[str]) -> float:
     """The exact Jaccard similarity of two shingle sets."""
     return len(first & second) / len(first | second)
@@ -175,16 +186,30 @@ def catch_up(conn: sqlite3.Connection, batch: int = CATCH_UP_BATCH) -> int:
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("INSERT OR IGNORE INTO dedup_pending (article_id) SELECT id FROM articles")
             _set_meta(conn, SIGNATURE_MAKER_KEY, SIGNATURE_MAKER)
-    ids = [row[0] for row in conn.execute("SELECT article_id FROM dedup_pending ORDER BY article_id")]
+    signed_count = 0
+    for _ in range(3):  # a second pass signs the copies that took over from a first one rewritten or gone
+        ids = [row[0] for row in conn.execute("SELECT article_id FROM dedup_pending ORDER BY article_id")]
+        if not ids:
+            break
+        _catch_up_pass(conn, ids, batch)
+        signed_count += len(ids)
+    if _meta(conn, GROUPS_STALE_KEY):  # pairs changed (in this catch-up or an interrupted one)
+        with write_transaction(conn):
+            _regroup(conn)
+            conn.execute("DELETE FROM archive_meta WHERE key = ?", (GROUPS_STALE_KEY,))
+    return signed_count
+
+
+def _catch_up_pass(conn: sqlite3.Connection, ids: list[int], batch: int) -> None:
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         rows = conn.execute(
             f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
         ).fetchall()
         gone = set(chunk) - {article_id for article_id, _ in rows}  # deleted since they were marked
-        signed = [(article_id, signature(body)) for article_id, body in rows]
+        signed = [(article_id, signature(body), digest(body)) for article_id, body in rows]
         with write_transaction(conn):
-            if _write_signed(conn, signed + [(article_id, None) for article_id in gone]):
+            if _write_signed(conn, signed + [(article_id, None, None) for article_id in gone]):
                 _set_meta(conn, GROUPS_STALE_KEY, "1")
             conn.executemany("DELETE FROM dedup_signatures WHERE article_id = ?", [(i,) for i in gone])
             # one rewritten since its body was read stays marked: the next catch-up reads it again
@@ -194,11 +219,6 @@ def catch_up(conn: sqlite3.Connection, batch: int = CATCH_UP_BATCH) -> int:
                 [(article_id, article_id, body or "") for article_id, body in rows]
                 + [(i, i, "") for i in gone],
             )
-    if _meta(conn, GROUPS_STALE_KEY):  # pairs changed (in this catch-up or an interrupted one)
-        with write_transaction(conn):
-            _regroup(conn)
-            conn.execute("DELETE FROM archive_meta WHERE key = ?", (GROUPS_STALE_KEY,))
-    return len(ids)
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:
@@ -210,11 +230,16 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     conn.execute("INSERT OR REPLACE INTO archive_meta (key, value) VALUES (?, ?)", (key, value))
 
 
-def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray | None]]) -> bool:
+def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray | None, int | None]]) -> bool:
     """Replace the signatures, bands and pairs of these articles, and pair them with their candidates;
-    returns whether any pair was removed or added."""
-    ids = [(article_id,) for article_id, _ in signed]
-    old = _signatures(conn, [article_id for article_id, _ in signed])
+    returns whether the groups may have changed (a pair removed or added, a body shared or no longer)."""
+    ids = [(article_id,) for article_id, _, _ in signed]
+    old = _signatures(conn, [article_id for article_id, _, _ in signed])
+    before = _in(
+        conn, "SELECT digest FROM dedup_signatures WHERE article_id IN ({}) AND digest NOT NULL", ids
+    )
+    holders_before = _holders(conn, {d for (d,) in before})
+    digests = {d for (d,) in before} | {d for _, _, d in signed if d is not None}
     conn.executemany(
         "DELETE FROM dedup_bands WHERE key = ? AND article_id = ?",
         [(key, article_id) for article_id, sig in old.items() for key in band_keys(sig)],
@@ -223,10 +248,25 @@ def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray |
         "DELETE FROM dedup_pairs WHERE first = ? OR second = ?", [(i, i) for (i,) in ids]
     ).rowcount
     conn.executemany(
-        "INSERT OR REPLACE INTO dedup_signatures (article_id, signature) VALUES (?, ?)",
-        [(i, None if sig is None else sig.tobytes()) for i, sig in signed],
+        "INSERT OR REPLACE INTO dedup_signatures (article_id, signature, digest) VALUES (?, ?, ?)",
+        [(i, None if sig is None else sig.tobytes(), d) for i, sig, d in signed],
     )
-    bands = [(key, i) for i, sig in signed if sig is not None for key in band_keys(sig)]
+    # Of the articles whose bodies read word for word the same, the first (lowest id) alone has bands and
+    # pairs: the others are joined to it by their digest (groups()), so n copies of one text (a boilerplate
+    # body on hundreds of pages) cost n rows, not n²/2 candidates (2,000 copies took 93 s, 128 million
+    # band matches).
+    holders = _holders(conn, digests)
+    bands = [
+        (key, i)
+        for i, sig, d in signed
+        if sig is not None and (d is None or holders.get(d) == i)
+        for key in band_keys(sig)
+    ]
+    batch = {i for (i,) in ids}
+    promoted = [
+        (holders[d],) for d, i in holders_before.items() if i in batch and holders.get(d, i) not in batch
+    ]
+    conn.executemany("INSERT OR IGNORE INTO dedup_pending (article_id) VALUES (?)", promoted)
     conn.executemany("INSERT OR IGNORE INTO dedup_bands (key, article_id) VALUES (?, ?)", bands)
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_new (key INTEGER, article_id INTEGER)")
     conn.execute("DELETE FROM dedup_new")
@@ -238,11 +278,39 @@ def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray |
     conn.execute("DELETE FROM dedup_new")
     # Verified on the bodies' shingles themselves: an estimate from 128 values is off by 0.035 (one standard
     # deviation) near 0.8, which made copies of 0.84 fall under the threshold; candidates are few.
+    # two firsts of one digest (an older article rewritten to read as a newer one): joined by it, not paired
+    paired = [(i,) for i in {i for pair in candidates for i in pair}]
+    digest_of = dict(
+        _in(conn, "SELECT article_id, digest FROM dedup_signatures WHERE article_id IN ({})", paired)
+    )
+    candidates = [
+        (a, b) for a, b in candidates if digest_of.get(a) is None or digest_of[a] != digest_of.get(b)
+    ]
     sets = _shingle_sets(conn, sorted({i for pair in candidates for i in pair}))
     pairs = [(a, b, pair_similarity(sets[a], sets[b])) for a, b in candidates if a in sets and b in sets]
     kept = [pair for pair in pairs if pair[2] >= PAIR_FLOOR]
     conn.executemany("INSERT OR REPLACE INTO dedup_pairs (first, second, similarity) VALUES (?, ?, ?)", kept)
-    return removed > 0 or bool(kept)
+    shared = _in(
+        conn,
+        "SELECT 1 FROM dedup_signatures WHERE digest IN ({}) GROUP BY digest HAVING count(*) > 1",
+        [(d,) for d in digests if d is not None],
+    )
+    return removed > 0 or bool(kept) or bool(shared)
+
+
+def _holders(conn: sqlite3.Connection, digests: set[int]) -> dict[int, int]:
+    """The first (lowest id) article of each digest: the one of its copies that has bands and pairs."""
+    sql = "SELECT digest, min(article_id) FROM dedup_signatures WHERE digest IN ({}) GROUP BY digest"
+    return dict(_in(conn, sql, [(d,) for d in digests]))  # type: ignore[arg-type]
+
+
+def _in(conn: sqlite3.Connection, sql: str, values: list[tuple[Any]]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` whose ``IN ({})`` takes the values, 500 at a time."""
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), 500):
+        chunk = [value for (value,) in values[start : start + 500]]
+        found += conn.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall()
+    return found
 
 
 def _shingle_sets(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
@@ -289,6 +357,13 @@ def groups(conn: sqlite3.Connection, threshold: float = GROUP_THRESHOLD) -> list
 
     for a, b, _ in pairs:
         parent[root(a)] = root(b)
+    for (same,) in conn.execute(
+        "SELECT group_concat(article_id) FROM dedup_signatures WHERE digest IS NOT NULL"
+        " GROUP BY digest HAVING count(*) > 1"
+    ):
+        first, *others = (int(i) for i in same.split(","))
+        for other in others:
+            parent[root(other)] = root(first)
     members: dict[int, list[int]] = {}
     for i in parent:
         members.setdefault(root(i), []).append(i)
@@ -299,7 +374,7 @@ def groups(conn: sqlite3.Connection, threshold: float = GROUP_THRESHOLD) -> list
     found = []
     for top, ids in members.items():
         ids.sort(key=order.__getitem__)
-        found.append((order[ids[0]], Group(ids[0], [order[i][2] for i in ids], weakest[top], ids)))
+        found.append((order[ids[0]], Group(ids[0], [order[i][2] for i in ids], weakest.get(top, 1.0), ids)))
     return [group for _, group in sorted(found, key=lambda item: item[0])]
 
 

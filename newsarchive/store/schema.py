@@ -201,7 +201,11 @@ def _v8(db: sqlite_utils.Database) -> None:
         f" WHEN new.body IS NOT old.body {mark.format('new')}"
     )
     db.execute(f"CREATE TRIGGER IF NOT EXISTS dedup_gone AFTER DELETE ON articles {mark.format('old')}")
-    db.execute("CREATE TABLE IF NOT EXISTS dedup_signatures (article_id INTEGER PRIMARY KEY, signature BLOB)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedup_signatures (article_id INTEGER PRIMARY KEY, signature BLOB,"
+        " digest INTEGER)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS dedup_signatures_digest ON dedup_signatures (digest)")
     db.execute(
         "CREATE TABLE IF NOT EXISTS dedup_bands (key INTEGER, article_id INTEGER,"
         " PRIMARY KEY (key, article_id)) WITHOUT ROWID"
