@@ -357,3 +357,31 @@ def test_the_trends_and_words_pages_show_what_the_commands_give(db: Path, tmp_pa
         assert status == 200 and "unbalanced quotes" in page
         status, page = _get(f"{base}/-/hebrew-search?q={q}")
         assert f"/-/trends?q={q}" in page and f"/-/words?q={q}" in page
+
+
+def test_an_articles_near_duplicates_are_linked_from_its_row_and_its_hit(tmp_path: Path) -> None:
+    from .test_dedup import article, paragraphs, republished
+
+    db = tmp_path / "dup.db"
+    story = paragraphs(7)
+    with Archive(db) as archive:
+        archive.store_many(
+            [
+                article("https://www.ynet.co.il/news/article/dup1", "ynet", story),
+                article("https://www.calcalist.co.il/a/dup2", "calcalist", republished(story, 7), hours=2),
+                article("https://www.walla.co.il/item/other", "walla", paragraphs(99)),
+            ]
+        )
+        groups = archive.dedup()
+        ids = dict(archive.db.execute("SELECT url, id FROM articles").fetchall())
+    assert len(groups) == 1
+    word = story[0].split()[0]
+    with serving(db, tmp_path) as base:
+        first = ids["https://www.ynet.co.il/news/article/dup1"]
+        status, row = _get(f"{base}/dup/articles/{first}")
+        assert status == 200 and f"/dup/dedup_groups?group_id={groups[0].group}" in row
+        assert "(2 near-duplicates)" in row
+        other = ids["https://www.walla.co.il/item/other"]
+        assert "near-duplicates" not in _get(f"{base}/dup/articles/{other}")[1]
+        status, page = _get(f"{base}/-/hebrew-search?" + urllib.parse.urlencode({"q": word}))
+        assert f"dedup_groups?group_id={groups[0].group}" in page

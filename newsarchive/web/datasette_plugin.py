@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
@@ -95,6 +96,32 @@ def prepare_connection(conn) -> None:
         "hebrew_query_problem", 1, lambda q: hebrew_query_problem(q, index), deterministic=True
     )
     conn.create_function("hebrew_snippet", 2, hebrew_snippet, deterministic=True)
+
+
+@hookimpl
+def render_cell(value, column, table, database, datasette):
+    """An article's id, on its row and in the articles table, with a link to its near-duplicate group when
+    it has one (the groups `newsarchive dedup` keeps)."""
+    if table != "articles" or column != "id" or not isinstance(value, int):
+        return None
+
+    async def with_group() -> Markup | None:
+        try:
+            found = await datasette.get_database(database).execute(
+                "SELECT group_id, (SELECT count(*) FROM dedup_groups g WHERE g.group_id = d.group_id)"
+                " FROM dedup_groups d WHERE article_id = ?",
+                [value],
+            )
+        except (sqlite3.Error, QueryInterrupted):  # no near-duplicate groups here (not an archive, or older)
+            return None
+        row = found.first()
+        if row is None:
+            return None
+        link = datasette.urls.table(database, "dedup_groups") + f"?group_id={int(row[0])}"
+        label = f"({int(row[1])} near-duplicates)"
+        return Markup(f'{value} <a href="{html.escape(link, quote=True)}">{label}</a>')
+
+    return with_group()
 
 
 @hookimpl
