@@ -268,6 +268,18 @@ def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray |
     ]
     conn.executemany("INSERT OR IGNORE INTO dedup_pending (article_id) VALUES (?)", promoted)
     conn.executemany("INSERT OR IGNORE INTO dedup_bands (key, article_id) VALUES (?, ?)", bands)
+    kept = _pair(conn, bands)
+    shared = _in(
+        conn,
+        "SELECT 1 FROM dedup_signatures WHERE digest IN ({}) GROUP BY digest HAVING count(*) > 1",
+        [(d,) for d in digests if d is not None],
+    )
+    return removed > 0 or bool(kept) or bool(shared)
+
+
+def _pair(conn: sqlite3.Connection, bands: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
+    """Pair the articles of these bands with their candidates (those sharing a band) at or above
+    :data:`PAIR_FLOOR`; returns the pairs written."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_new (key INTEGER, article_id INTEGER)")
     conn.execute("DELETE FROM dedup_new")
     conn.executemany("INSERT INTO dedup_new (key, article_id) VALUES (?, ?)", bands)
@@ -290,12 +302,7 @@ def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray |
     pairs = [(a, b, pair_similarity(sets[a], sets[b])) for a, b in candidates if a in sets and b in sets]
     kept = [pair for pair in pairs if pair[2] >= PAIR_FLOOR]
     conn.executemany("INSERT OR REPLACE INTO dedup_pairs (first, second, similarity) VALUES (?, ?, ?)", kept)
-    shared = _in(
-        conn,
-        "SELECT 1 FROM dedup_signatures WHERE digest IN ({}) GROUP BY digest HAVING count(*) > 1",
-        [(d,) for d in digests if d is not None],
-    )
-    return removed > 0 or bool(kept) or bool(shared)
+    return kept
 
 
 def _holders(conn: sqlite3.Connection, digests: set[int]) -> dict[int, int]:
