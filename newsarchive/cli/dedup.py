@@ -35,8 +35,13 @@ def dedup(db_path: Path | None, threshold: float, fmt: str) -> None:
       newsarchive dedup
       newsarchive dedup --threshold 0.6 --format json
     """
+    from ..store import StorageError
+
     with command_archive(db_path, readonly=True) as archive:
-        groups = archive.dedup(threshold)
+        try:
+            groups = archive.dedup(threshold)
+        except StorageError as error:  # the comparisons of new articles could not be written
+            fail(str(error))
     if fmt == "json":
         click.echo(json.dumps([g.to_dict() for g in groups], ensure_ascii=False, indent=2))
         return
@@ -69,12 +74,14 @@ def similar(url: str, db_path: Path | None, days: float, top: int, fmt: str) -> 
       newsarchive similar https://www.ynet.co.il/news/article/abc123
       newsarchive similar https://www.ynet.co.il/news/article/abc123 --days 1 --top 5 --format json
     """
+    from ..store import StorageError
+
     with command_archive(db_path, readonly=True) as archive:
         try:
             found = archive.similar(url, days=days, top=top)
         except LookupError as error:
             fail(str(error.args[0]), USED_WRONGLY)
-        except ValueError as error:
+        except (ValueError, StorageError) as error:
             fail(str(error))
     if fmt == "json":
         click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2))
