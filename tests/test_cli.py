@@ -154,7 +154,7 @@ def test_console_script_and_help_examples() -> None:
         check=True,
     ).stdout
     assert "Example" in output
-    assert len(COMMANDS) == 15
+    assert len(COMMANDS) == 19
     for name, (_, _, sentence) in COMMANDS.items():  # every command documents itself with an example
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0 and "Example" in result.output, name
@@ -174,6 +174,9 @@ NOT_FOR_HELP = {
     "matplotlib",
     "warcio",
     "datasette",
+    "distributed",
+    "redis",
+    "datasketch",
 }
 #: what each command may not load: it does not use it (Scrapy only crawls, the database library only opens
 #: archives, the extractors only extract)
