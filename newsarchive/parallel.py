@@ -204,22 +204,25 @@ def dask_client(workers: Workers) -> Iterator[Any]:
 
 
 class _LocalPool:
-    """``count`` worker processes, started again when one dies (a pool with a dead process is broken for
-    every task it held: those are given out again, each at most RETRIES times)."""
+    """``count`` worker processes, started again when one dies. A dead process breaks the pool for every
+    task it held, and which task killed it is not told: the first task waiting is then run alone, so that
+    only a task that kills its worker on its own counts against it (RETRIES times), and the others are
+    given out again once it is through."""
 
     RETRIES = 3
 
     def __init__(self, count: int) -> None:
         self.count = count
         self.pool: ProcessPoolExecutor | None = None
+        self.alone = False  # the first task waiting runs alone, after a break
 
     def ordered(
         self, task: Callable[[In], Out], items: Iterable[In], ahead: int, name: Callable[[In], str]
     ) -> Iterator[Out]:
-        pending: deque[list[Any]] = deque()  # [item, future, times given out]
+        pending: deque[list[Any]] = deque()  # [item, future or None (not given out), deaths alone]
         try:
             for item in items:
-                pending.append([item, self._submit(task, item), 1])
+                pending.append([item, None if self.alone else self._submit(task, item), 0])
                 if len(pending) > ahead:
                     yield self._first(task, pending, name)
             while pending:
@@ -233,26 +236,39 @@ class _LocalPool:
             self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=worker_setup)
         starting = len(getattr(self.pool, "_processes", None) or {}) < self.count
         with _interrupts_held() if starting else nullcontext():  # a worker may start with this task
-            return self.pool.submit(task, item)
+            try:
+                return self.pool.submit(task, item)
+            except BrokenProcessPool as error:  # a worker died before this task was given out: said
+                broken: Future[Any] = Future()  # when its turn comes, as for the tasks the pool held
+                broken.set_exception(error)
+                return broken
 
     def _first(
         self, task: Callable[[Any], Any], pending: deque[list[Any]], name: Callable[[Any], str]
     ) -> Any:
         while True:
             entry = pending[0]
+            if entry[1] is None:
+                entry[1] = self._submit(task, entry[0])
             try:
                 result = entry[1].result()
             except BrokenProcessPool as error:
+                entry[2] += self.alone  # alone, it was this task that killed its worker
                 if entry[2] > self.RETRIES:
                     raise WorkersError(
-                        f"{name(entry[0])} killed every worker that read it ({entry[2]} times: out of memory,"
-                        " or a crash); what was stored before is kept"
+                        f"{name(entry[0])} killed every worker that read it ({entry[2]} times alone: out of"
+                        " memory, or a crash); what was stored before is kept"
                     ) from error
                 self._stop(deque())  # the broken pool's processes are gone or going
                 for waiting in pending:
-                    waiting[1], waiting[2] = self._submit(task, waiting[0]), waiting[2] + 1
+                    waiting[1] = None
+                self.alone = True
                 continue
             pending.popleft()
+            if self.alone:  # through alone: the others go out again
+                self.alone = False
+                for waiting in pending:
+                    waiting[1] = waiting[1] or self._submit(task, waiting[0])
             return result
 
     def _stop(self, pending: deque[list[Any]]) -> None:
@@ -260,7 +276,8 @@ class _LocalPool:
         if self.pool is None:
             return
         for entry in pending:
-            entry[1].cancel()
+            if entry[1] is not None:
+                entry[1].cancel()
         processes = list(getattr(self.pool, "_processes", {}).values())
         for process in processes:
             process.terminate()
