@@ -243,3 +243,30 @@ def test_a_crawl_setting_from_the_environment_that_is_wrong_is_named(
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert f"${variable}" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["export", "--dedup", "-o", "-"], ["search", "ממשלה", "--collapse"], ["stats", "--collapse"]]
+)
+def test_near_duplicates_that_cannot_be_written_are_one_line_not_an_internal_error(
+    tmp_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--dedup` and `--collapse` bring the near-duplicate groups up to date first, which writes the
+    archive: when that fails, the command says why in one line (it said "internal error: StorageError")."""
+    from click.testing import CliRunner
+
+    from newsarchive.cli import main
+    from newsarchive.store.archive import StorageError
+
+    db = tmp_path / "a.db"
+    with Archive(db) as archive:
+        archive.store(Article(url="https://www.ynet.co.il/news/article/a", site="ynet", headline="ממשלה"))
+
+    def cannot_write(self: Archive) -> int:
+        raise StorageError(f"the archive {db.name} could not be written: database or disk is full")
+
+    monkeypatch.setattr(Archive, "dedup_catch_up", cannot_write)
+    result = CliRunner().invoke(main, [*command, "--db", str(db)])
+    assert result.exit_code == 1
+    assert "could not be written: database or disk is full" in result.output
+    assert "internal error" not in result.output

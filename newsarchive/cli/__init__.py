@@ -272,6 +272,10 @@ def _described(error: Exception) -> tuple[str, int]:
     system (a full disk, a name too long), or else a bug of ours, said as such."""
     import sqlite3  # only when something failed
 
+    from ..store.archive import StorageError
+
+    if isinstance(error, StorageError):  # already worded: the archive could not be written, and why
+        return f"newsarchive: {shown(error)}", WORK_FAILED
     if isinstance(error, sqlite3.Error):
         text = str(error)
         if "locked" in text or "busy" in text:
