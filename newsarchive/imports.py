@@ -34,6 +34,7 @@ from .ingest import (
 from .parallel import IN_PROCESS, Workers, ordered_map
 from .sites import SITES
 from .store import Archive
+from .store.batches import chunks
 from .store.imported import file_mark
 from .store.pages import pack
 
@@ -44,14 +45,12 @@ FILES_PER_TASK = 50
 @dataclass
 class WarcReading:
     """What a task read from one WARC file: the pages worth storing, extracted, in the file's order; the
-    other records counted by reason; the damaged parts. ``unreadable`` when the file could not be opened or
-    read to its end where the task ran (a worker of a cluster without the file at that path)."""
+    other records counted by reason; the damaged parts."""
 
     path: Path
     pages: list[Extracted] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     damage: list[FileDamage] = field(default_factory=list)
-    unreadable: bool = False
 
 
 def read_warc(path: Path, all_hebrew: bool = False) -> WarcReading:
@@ -60,7 +59,6 @@ def read_warc(path: Path, all_hebrew: bool = False) -> WarcReading:
     for item in _to_the_end(path, warc_pages(path, all_hebrew=all_hebrew)):
         if isinstance(item, FileDamage):
             reading.damage.append(item)
-            reading.unreadable |= item.reason.startswith(UNREADABLE)
         elif isinstance(item, Outcome):
             reading.skipped[item.reason_kind] += 1
         else:
@@ -70,6 +68,12 @@ def read_warc(path: Path, all_hebrew: bool = False) -> WarcReading:
 
 #: how the damage of a file that could not be opened or read on begins
 UNREADABLE = "cannot be read"
+
+
+def read_whole(damage: list[FileDamage]) -> bool:
+    """Whether a file was read to its end where its task ran, by its damage: not when it could not be
+    opened or read on (a worker of a cluster without the file at that path, a disk error)."""
+    return not any(d.reason.startswith(UNREADABLE) for d in damage)
 
 
 def _to_the_end(path: Path, items: Iterator[FetchedPage | Outcome | FileDamage]) -> Iterator[Any]:
@@ -113,7 +117,7 @@ def import_files(
     if workers.in_process or len(paths) <= FILES_PER_TASK:
         pages = (page_from_file(path, url) for path in paths)
         return ingest(archive, pages, replace_known=force, on_outcome=on_outcome)
-    jobs = [(list(paths[i : i + FILES_PER_TASK]), url) for i in range(0, len(paths), FILES_PER_TASK)]
+    jobs = [(run, url) for run in chunks(paths, FILES_PER_TASK)]
     read = (item for items in ordered_map(read_saved_pages, jobs, workers) for item in items)
     return ingest(archive, read, replace_known=force, on_outcome=on_outcome)
 
@@ -159,7 +163,7 @@ def import_warcs(
             archive.record_finished_import(mark, selection, path, size, counts)
         report.merge(file_report)
         done += size
-        _offset(on_progress, done, 0)
+        _offset(on_progress, done)
     return report
 
 
@@ -181,7 +185,7 @@ def _file_reports(
     files: list[tuple[Path, str, int]],
     choices: tuple[bool, bool],
     workers: Workers,
-    at: Callable[[int], None],
+    at: Callable[..., None],
 ) -> Iterator[tuple[IngestReport, bool]]:
     """Each file's report, in order, once its pages are stored, and whether the file could be read to its
     end; ``at(bytes)`` is told how far the reading is (in this process: as it reads)."""
@@ -190,31 +194,24 @@ def _file_reports(
     if workers.in_process or (len(files) < 2 and workers.scheduler is None):
         before = 0
         for path, _, size in files:  # streamed: memory stays flat however large the file
-            items = warc_pages(path, all_hebrew=all_hebrew, on_progress=partial(_plus, at, before))
+            items = warc_pages(path, all_hebrew=all_hebrew, on_progress=partial(at, before))
             file_report = store(_to_the_end(path, items))
-            yield file_report, not any(d.reason.startswith(UNREADABLE) for d in file_report.damaged)
+            yield file_report, read_whole(file_report.damaged)
             before += size
         return
     if not files:  # every file passed by: no cluster to start or reach
         return
     paths = [path for path, _, _ in files]
     task = partial(read_warc, all_hebrew=all_hebrew)
-    for reading in ordered_map(task, paths, workers.at_most(len(paths)), name=_file_name):
+    for reading in ordered_map(task, paths, workers.at_most(len(paths))):
         file_report = store(reading.pages)
         file_report.skipped.update(reading.skipped)
         for damage in reading.damage:
             file_report.add_damage(damage)
-        yield file_report, not reading.unreadable
+        yield file_report, read_whole(reading.damage)
 
 
-def _file_name(path: Path) -> str:
-    return str(path)
-
-
-def _plus(at: Callable[[int], None], before: int, offset: int) -> None:
-    at(before + offset)
-
-
-def _offset(on_progress: Callable[[int], None] | None, before: int, at: int) -> None:
+def _offset(on_progress: Callable[[int], None] | None, *parts: int) -> None:
+    """Tell ``on_progress`` the bytes done: the sum of ``parts`` (files before, offset in this one)."""
     if on_progress is not None:
-        on_progress(before + at)
+        on_progress(sum(parts))

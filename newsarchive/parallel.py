@@ -7,7 +7,6 @@ the tasks do the reading and extraction, which is where the time goes, and the w
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import multiprocessing
 import re
@@ -106,7 +105,7 @@ def ordered_map(
     if workers.scheduler is None:
         yield from _LocalPool(workers.count).ordered(task, items, ahead or workers.count, name)
         return
-    with dask_client(workers) as client, warnings.catch_warnings():
+    with dask_client(workers.scheduler) as client, warnings.catch_warnings():
         # the pages of a task travel with it: a large task is what this work is, not a mistake
         warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
         limit = ahead if ahead is not None else max(1, sum(client.nthreads().values()))
@@ -185,22 +184,6 @@ def _interrupts_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a held Ctrl-C is raised here
-
-
-def _dask_installed(workers: Workers) -> None:
-    """WorkersError unless Dask's distributed scheduler can be loaded (it is not loaded here)."""
-    if importlib.util.find_spec("distributed") is None:
-        raise WorkersError(f"running on {workers.describe()} {DASK_MISSING}")
-
-
-@contextmanager
-def dask_client(workers: Workers) -> Iterator[Any]:
-    """A Dask client of the scheduler named, or of a local cluster of ``workers.count`` single-threaded
-    processes (extraction holds the GIL: threads would not run it side by side) started and closed here."""
-    _dask_installed(workers)
-    assert workers.scheduler is not None
-    with _connected(workers.scheduler) as client:
-        yield client
 
 
 class _LocalPool:
@@ -286,11 +269,14 @@ class _LocalPool:
 
 
 @contextmanager
-def _connected(address: str) -> Iterator[Any]:
-    """A client of the scheduler at ``address`` with a worker, or WorkersError. Dask's own timeout does not
-    cover a server that accepts the connection and never answers as a scheduler: the client is made on a
-    thread, and given WAIT_FOR_SCHEDULER seconds."""
-    from distributed import Client
+def dask_client(address: str) -> Iterator[Any]:
+    """A client of the Dask scheduler at ``address`` with a worker, or WorkersError (Dask not installed, no
+    scheduler there, no worker). Dask's own timeout does not cover a server that accepts the connection and
+    never answers as a scheduler: the client is made on a thread, and given WAIT_FOR_SCHEDULER seconds."""
+    try:
+        from distributed import Client
+    except ImportError as error:
+        raise WorkersError(f"running on the Dask scheduler at {address} {DASK_MISSING}") from error
 
     made: list[Any] = []
     failed: list[BaseException] = []

@@ -12,7 +12,6 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from .article import Article
@@ -22,6 +21,7 @@ from .ingest import Outcome, extract_page
 from .parallel import IN_PROCESS, Workers, ordered_map
 from .sites import site_key_for_url
 from .store import Archive
+from .store.batches import chunks
 from .store.pages import UnreadablePage
 from .store.records import article_record
 
@@ -156,7 +156,7 @@ def _readings(
     runs: deque[list[_Stored]] = deque()
 
     def tasks() -> Iterator[list[tuple[FetchedPage, dict[str, Any] | None]]]:
-        while run := list(islice(stored, PAGES_PER_TASK)):
+        for run in chunks(stored, PAGES_PER_TASK):
             runs.append(run)  # taken in step with the tasks given out; their results come back in order
             yield [(page, article) for _, page, article in run if isinstance(page, FetchedPage)]
 
