@@ -14,7 +14,7 @@ from typing import Literal
 from .batches import chunks
 from .query import QueryError, parse_query
 from .records import rows_as_dicts
-from .search import _HIT_COLUMNS, MAX_OFFSET, Hit, _hit, _ranked, filter_sql, matching_ids, merge_options
+from .search import HIT_COLUMNS, Hit, check_offset, hit_from_row, matching_ids, merge_options, ranked_hits
 from .vocabulary import expand_prefixes
 
 Order = Literal["relevance", "date"]
@@ -54,8 +54,7 @@ def search_page(
     `search`) or by date (the latest first); QueryError for a query or filter that cannot be run."""
     if order not in ("relevance", "date"):
         raise QueryError(f"order must be relevance or date, not {order!r}")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise QueryError(f"offset must be between 0 and {MAX_OFFSET:,}")
+    check_offset(offset)
     parsed = parse_query(query)
     merge_options(
         parsed, site=sites, since=since or None, until=until or None, author=author or None, now=None
@@ -66,14 +65,10 @@ def search_page(
     ids = matching_ids(conn, parsed)
     page = SearchPage(total=len(ids), per_site=_per_site(conn, ids))
     if order == "relevance":
-        where, params = filter_sql(parsed)
-        ranked = _ranked(conn, parsed, where, params, limit + offset)[offset:]
-        page.hits = [
-            BrowsedHit(row["id"], _hit(row, parsed, exact=exact, score=s)) for row, exact, s in ranked
-        ]
+        page.hits = [BrowsedHit(i, hit) for i, hit in ranked_hits(conn, parsed, limit=limit, offset=offset)]
     else:
         page.hits = [
-            BrowsedHit(row["id"], _hit(row, parsed, exact=True, score=0.0))
+            BrowsedHit(row["id"], hit_from_row(row, parsed, exact=True, score=0.0))
             for row in _latest_first(conn, ids, limit, offset)
         ]
     return page
@@ -97,7 +92,7 @@ def _latest_first(conn: sqlite3.Connection, ids: list[int], limit: int, offset: 
         conn.execute("DELETE FROM temp.browse_ids")
         conn.executemany("INSERT OR IGNORE INTO temp.browse_ids VALUES (?)", ((i,) for i in ids))
         cursor = conn.execute(
-            f"SELECT {_HIT_COLUMNS} FROM articles a JOIN temp.browse_ids b ON b.id = a.id"
+            f"SELECT {HIT_COLUMNS} FROM articles a JOIN temp.browse_ids b ON b.id = a.id"
             " ORDER BY a.published IS NULL, a.published DESC, a.id DESC LIMIT ? OFFSET ?",
             (limit, offset),
         )

@@ -29,7 +29,7 @@ MAX_OFFSET = 100_000
 LIKE_ESCAPE = "\\"
 
 #: what a search hit is made from (``a`` is the articles table)
-_HIT_COLUMNS = (
+HIT_COLUMNS = (
     "a.id, a.url, a.site, a.headline, a.subtitle, a.published, a.published_offset, a.authors, a.section,"
     " a.body"
 )
@@ -83,15 +83,32 @@ def search(
     parsed = parse_query(query, now=now)
     merge_options(parsed, site=site, since=since, until=until, author=author, now=now)
     expand_prefixes(parsed, conn)
+    return [hit for _, hit in ranked_hits(conn, parsed, limit=limit, offset=offset, collapse=collapse)]
+
+
+def ranked_hits(
+    conn: sqlite3.Connection, parsed: ParsedQuery, *, limit: int, offset: int = 0, collapse: bool = False
+) -> list[tuple[int, Hit]]:
+    """One page of a parsed query's hits (its prefix terms expanded), best first, each with its article's
+    id: what :func:`search` shows, and the search page of `serve` links to its row."""
     if not 1 <= limit <= 1000:
         raise QueryError("limit must be between 1 and 1000")
-    if not 0 <= offset <= MAX_OFFSET:  # each hit skipped is ranked first (and SQLite holds 64 bits)
-        raise QueryError(f"offset must be between 0 and {MAX_OFFSET:,}")
+    check_offset(offset)
     where, params = filter_sql(parsed)
     if collapse:
         where = " AND ".join(filter(None, [where, KEPT_SQL]))
     ranked = _ranked(conn, parsed, where, params, limit + offset)
-    return [_hit(row, parsed, exact=exact, score=score) for row, exact, score in ranked[offset:]]
+    return [
+        (row["id"], hit_from_row(row, parsed, exact=exact, score=score))
+        for row, exact, score in ranked[offset:]
+    ]
+
+
+def check_offset(offset: int) -> None:
+    """QueryError for an offset past MAX_OFFSET: each hit skipped is ranked first (and SQLite holds 64
+    bits)."""
+    if not 0 <= offset <= MAX_OFFSET:
+        raise QueryError(f"offset must be between 0 and {MAX_OFFSET:,}")
 
 
 def matching_urls(conn: sqlite3.Connection, query: str, *, now: datetime | None = None) -> list[str]:
@@ -247,7 +264,7 @@ def _match(
         + " ORDER BY score LIMIT ?"
     )
     sql = (
-        f"SELECT {_HIT_COLUMNS}, r.score AS score,"
+        f"SELECT {HIT_COLUMNS}, r.score AS score,"
         f" (SELECT group_concat(i.caption, ' ') FROM images i WHERE i.article_id = a.id) AS captions"
         f" FROM ({ranked}) r JOIN articles a ON a.id = r.id ORDER BY r.score"
     )
@@ -262,7 +279,7 @@ def _filtered_only(
     conn: sqlite3.Connection, where: str, params: list[Any], limit: int | None
 ) -> list[dict[str, Any]]:
     cursor = conn.execute(
-        f"SELECT {_HIT_COLUMNS} FROM articles a {('WHERE ' + where) if where else ''}"
+        f"SELECT {HIT_COLUMNS} FROM articles a {('WHERE ' + where) if where else ''}"
         " ORDER BY a.published DESC LIMIT ?",
         [*params, -1 if limit is None else limit],
     )
@@ -282,7 +299,7 @@ def _phrases_hold(row: dict[str, Any], parsed: ParsedQuery) -> bool:
     return True
 
 
-def _hit(row: dict[str, Any], parsed: ParsedQuery, *, exact: bool, score: float) -> Hit:
+def hit_from_row(row: dict[str, Any], parsed: ParsedQuery, *, exact: bool, score: float) -> Hit:
     return Hit(
         url=row["url"],
         site=row["site"],
