@@ -174,21 +174,19 @@ async def hebrew_search_page(datasette, request) -> Response:
     row, its versions and its near-duplicates."""
     args = _page_args(request)
     database = _served_archive(datasette)
+    sites: list[str] = []
     found, problem = None, None
     if database is None:
         problem = "no newsarchive archive is being served"
-    elif args["q"] or any(args[name] for name in _FILTERS) or args["sites"]:
+    else:
+        searching = bool(args["q"] or any(args[name] for name in _FILTERS) or args["sites"])
         try:
-            found = await asyncio.to_thread(_search, database[1], args)
-        except QueryError as error:
-            problem = str(error)
+            sites, found, problem = await asyncio.to_thread(_read, database[1], args, searching)
         except (sqlite3.Error, OSError, ValueError) as error:  # the file replaced, damaged, locked...
             problem = f"the archive could not be searched: {error}"
-    context = {**args, "problem": problem, "searched": found is not None, "all_sites": [], "hits": []}
+    context = {**args, "problem": problem, "searched": found is not None, "all_sites": sites, "hits": []}
     if found is not None and database is not None:
         context |= _results(datasette, database[0], args, *found)
-    if database is not None:
-        context["all_sites"] = await asyncio.to_thread(_sites, database[1])
     query = urlencode([("q", args["q"])] + [("site", site) for site in args["sites"]])
     context["analysis"] = {"trends": f"/-/trends?{query}", "words": f"/-/words?{query}"}
     template = datasette.jinja_env.from_string(_TEMPLATE.read_text(encoding="utf-8"))
@@ -209,21 +207,31 @@ def _page_args(request) -> dict[str, Any]:
     return args
 
 
-def _search(path: Path, args: dict[str, Any]) -> tuple[Any, dict[int, int]]:
+def _read(
+    path: Path, args: dict[str, Any], searching: bool
+) -> tuple[list[str], tuple[Any, dict[int, int]] | None, str | None]:
+    """From one opening of the archive: its sites (for the form), and when ``searching`` one page of hits
+    with their near-duplicate groups, or why the query cannot be run."""
     from ..store.archive import Archive
     from ..store.browse import search_page
 
     with Archive(path, readonly=True) as archive:
-        page = search_page(
-            archive.db.conn,
-            args["q"],
-            sites=args["sites"] or None,
-            **{name: args[name] or None for name in _FILTERS},
-            order=args["order"],
-            limit=PAGE_SIZE,
-            offset=args["offset"],
-        )
-        return page, _groups(archive.db.conn, [item.article_id for item in page.hits])
+        sites = archive.sites()
+        if not searching:
+            return sites, None, None
+        try:
+            page = search_page(
+                archive.db.conn,
+                args["q"],
+                sites=args["sites"] or None,
+                **{name: args[name] or None for name in _FILTERS},
+                order=args["order"],
+                limit=PAGE_SIZE,
+                offset=args["offset"],
+            )
+        except QueryError as error:
+            return sites, None, str(error)
+        return sites, (page, _groups(archive.db.conn, [item.article_id for item in page.hits])), None
 
 
 def _groups(conn: sqlite3.Connection, ids: list[int]) -> dict[int, int]:
@@ -237,13 +245,6 @@ def _groups(conn: sqlite3.Connection, ids: list[int]) -> dict[int, int]:
         return dict(rows.fetchall())
     except sqlite3.OperationalError:  # an archive without near-duplicate groups
         return {}
-
-
-def _sites(path: Path) -> list[str]:
-    from ..store.archive import Archive
-
-    with Archive(path, readonly=True) as archive:
-        return archive.sites()
 
 
 def _results(datasette, name: str, args: dict[str, Any], page: Any, groups: dict[int, int]) -> dict[str, Any]:
