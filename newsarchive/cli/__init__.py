@@ -114,8 +114,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "similar": (
         "dedup",
         "similar",
-        "The articles of other sites closest to one article, published within ± days of it: how others"
-        " covered the same story (the share of their 3-word shingles, estimated).",
+        "The articles of other sites closest to one article in words, published within ± days of it: how"
+        " others covered the same story.",
     ),
     "extract": ("extract", "extract", "Extract one article from a saved page or a URL and print it."),
     "eval": ("extract", "eval_command", "Score extraction against gold JSON, field by field."),

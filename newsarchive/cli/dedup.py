@@ -66,8 +66,10 @@ def dedup(db_path: Path | None, threshold: float, fmt: str) -> None:
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def similar(url: str, db_path: Path | None, days: float, top: int, fmt: str) -> None:
-    """The articles of other sites closest to one article, published within ± days of it: how others
-    covered the same story (the share of their 3-word shingles, estimated).
+    """The articles of other sites closest to one article in words, published within ± days of it: how
+    others covered the same story. similarity: the cosine of their tf-idf word vectors (words counted
+    without their prefixes, stop words left out); copy: how much of the text is the same, for a
+    near-duplicate (see dedup).
 
     \b
     Examples:
@@ -88,11 +90,12 @@ def similar(url: str, db_path: Path | None, days: float, top: int, fmt: str) -> 
         return
     console = stdout_console()
     if not found:
-        console.print(f"no article of another site within {days:g} days shares text with it")
+        console.print(f"no article of another site within {days:g} days shares a word with it")
         return
-    table = Table("similarity", "site", "published", "headline", "url")
+    table = Table("similarity", "copy", "site", "published", "headline", "url")
     for item in found:
+        copy = "" if item.copy is None else f"{item.copy:.2f}"
         table.add_row(
-            f"{item.similarity:.2f}", item.site, item.published or "", item.headline or "", item.url
+            f"{item.similarity:.2f}", copy, item.site, item.published or "", item.headline or "", item.url
         )
     print_whole(console, table)

@@ -11,6 +11,7 @@ import heapq
 import json
 import math
 import random
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -35,6 +36,8 @@ MAX_TREND_ROWS = 200_000
 WORDS_SAMPLE = 2000
 #: the Hebrew letters, א to ת: an index token's stem ends in one before the mark
 HEBREW_FIRST, HEBREW_LAST = "\u05d0", "\u05ea"
+#: a letter of any script (str.isalpha's letters, found by the regex engine)
+LETTER = re.compile(r"[^\W\d_]")
 #: the sample is drawn by this seed, so the same archive and query give the same words
 WORDS_SEED = 19
 
@@ -339,10 +342,22 @@ def _word_counts(conn: sqlite3.Connection, ids: list[int]) -> Counter[str]:
         tokens.update(" ".join(text for (text,) in texts).split())
     words: Counter[str] = Counter()
     for token, count in tokens.items():  # each distinct token once: tens of thousands, not millions
-        stem, mark, _ = token.partition(INDEX_MARK)
-        # a Hebrew stem ends in a Hebrew letter before its mark; a Latin word may hold an x of its own
-        words[stem if mark and stem and HEBREW_FIRST <= stem[-1] <= HEBREW_LAST else token] += count
+        words[word_of(token)] += count
     return words
+
+
+def word_of(token: str) -> str:
+    """The word an index token counts under: a Hebrew token's stem (every prefixed form of it together,
+    as the index reads it), any other token as it is."""
+    stem, mark, _ = token.partition(INDEX_MARK)
+    # a Hebrew stem ends in a Hebrew letter before its mark; a Latin word may hold an x of its own
+    return stem if mark and stem and HEBREW_FIRST <= stem[-1] <= HEBREW_LAST else token
+
+
+def is_content_word(word: str) -> bool:
+    """Whether a word (as :func:`word_of` gives it) says what a text is about: not a stop word (nor the
+    stem of one), a number or a single letter."""
+    return len(word) >= 2 and word not in stop_stems() and LETTER.search(word) is not None
 
 
 @lru_cache(maxsize=1)
@@ -367,13 +382,7 @@ def _query_words(parsed: ParsedQuery) -> tuple[set[str], tuple[str, ...]]:
 
 def _left_out(word: str, query: tuple[set[str], tuple[str, ...]]) -> bool:
     stems, letters = query
-    return (
-        word in stop_stems()
-        or len(word) < 2
-        or not any(c.isalpha() for c in word)
-        or word in stems
-        or word.startswith(letters)
-    )
+    return not is_content_word(word) or word in stems or word.startswith(letters)
 
 
 def _log_odds(

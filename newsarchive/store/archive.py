@@ -37,8 +37,9 @@ from .search import Hit
 from .writing import Prepared, Written, prepare, write_prepared
 
 if TYPE_CHECKING:
-    from .dedup import Group, SimilarArticle
+    from .dedup import Group
     from .merge import MergeReport
+    from .related import SimilarArticle
 
 BUSY_TIMEOUT_MS = 30_000
 #: articles per transaction in store_many: larger transactions let FTS5 write fewer, larger segments
@@ -414,10 +415,10 @@ class Archive:
         return groups(self.db.conn, threshold)
 
     def similar(self, url: str, *, days: float = 3, top: int = 10) -> list[SimilarArticle]:
-        """Other sites' articles published within ``days`` of the one at ``url``, the closest first."""
-        from .dedup import similar
+        """Other sites' articles published within ``days`` of the one at ``url``, the closest in words
+        first, each near-duplicate with its ``copy`` similarity (store/related.py)."""
+        from .related import similar
 
-        self.dedup_catch_up()
         return similar(self.db.conn, storable(url.strip()), days=days, top=top)
 
     def dedup_catch_up(self) -> int:

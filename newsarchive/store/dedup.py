@@ -1,9 +1,13 @@
 """Near-duplicate stories: republished agency copy, a story two sites of one CMS share, a flash reposted.
 
-A body is read after the search normalisation (:func:`.hebrew.tokens`) as 3-word shingles. Two bodies are as
-similar as the larger of two Jaccard similarities: of their whole shingles, and of their shingles after the
-first paragraph (:func:`after_lead`): a copy is often republished under a lead of its own, which alone would
-put a three-paragraph flash at 0.5. Each article's latest body after its lead is summed up as a MinHash
+A body is read as its words after the search normalisation (:func:`.hebrew.tokens`). Two bodies are as similar
+as the larger of two measures (:func:`pair_similarity`): the share of their words they have in common in order
+(2·LCS / (m + n), rapidfuzz's Indel similarity), which a few edited words lower by a few words' worth whatever
+the length of the body, and the Jaccard similarity of their 3-word shingles, which keeps a copy with its
+paragraphs reordered near; each of the whole bodies and of the bodies after their first paragraph
+(:func:`after_lead`): a copy is often republished under a lead of its own, which alone would put a
+three-paragraph flash at 0.5. (The shingles' Jaccard alone made a 40-word flash with three words edited a 0.6:
+one edit breaks three shingles.) Each article's latest body after its lead is summed up as a MinHash
 signature of 128 permutations (`datasketch`); candidates come from locality-sensitive hashing kept in SQLite:
 32 bands of 4 rows, each band's hash one row of `dedup_bands` keyed by (hash, article), so a new article's
 candidates are one indexed join, not a pass over the archive. A candidate pair is kept in `dedup_pairs` when
@@ -24,14 +28,11 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from ..dates import format_utc, parse_utc
 from .batches import write_transaction
 from .hebrew import tokens
-from .records import other_scheme, rows_as_dicts
 
 if TYPE_CHECKING:  # numpy is loaded by datasketch when signatures are made: a search's --help needs none
     import numpy as np
@@ -49,7 +50,10 @@ PAIR_FLOOR = 0.5
 #: the threshold of the stored groups (export --dedup, search and stats --collapse)
 GROUP_THRESHOLD = 0.8
 #: what the signatures are made by: stored signatures made otherwise are made again
-SIGNATURE_MAKER = f"minhash affine32 seed1 {NUM_PERM}x{SHINGLE_WORDS}-word-shingles after-lead {BANDS}x{ROWS}"
+SIGNATURE_MAKER = (
+    f"minhash affine32 seed1 {NUM_PERM}x{SHINGLE_WORDS}-word-shingles after-lead {BANDS}x{ROWS}"
+    " pairs:max(indel,jaccard)"
+)
 SIGNATURE_MAKER_KEY = "dedup_signatures"
 #: set in archive_meta when pairs changed and the stored groups are not yet rewritten
 GROUPS_STALE_KEY = "dedup_groups_stale"
@@ -86,24 +90,20 @@ class Group:
 
 
 @dataclass(frozen=True)
-class SimilarArticle:
-    url: str
-    site: str
-    headline: str | None
-    published: str | None
-    similarity: float
+class Text:
+    """A body's words after the search normalisation and their 3-word shingles: what pairs compare."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "similarity": round(self.similarity, 4)}
+    words: list[str]
+    shingles: set[str]
 
 
-def shingles(body: str | None) -> set[str] | None:
-    """The 3-word shingles of a body after the search normalisation (None for one of fewer than
-    :data:`MIN_WORDS` words)."""
+def text(body: str | None) -> Text | None:
+    """A body as pairs compare it (None for one of fewer than :data:`MIN_WORDS` words)."""
     words = tokens(body or "")
     if len(words) < MIN_WORDS:
         return None
-    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    starts = range(len(words) - SHINGLE_WORDS + 1)
+    return Text(words, {" ".join(words[i : i + SHINGLE_WORDS]) for i in starts})
 
 
 def after_lead(body: str) -> str:
@@ -116,11 +116,12 @@ def after_lead(body: str) -> str:
 
 def signature(body: str | None) -> np.ndarray | None:
     """The MinHash signature of a body's shingles after its lead (None for a body of fewer than
-    :data:`MIN_WORDS` words): what the LSH bands and `similar` compare."""
-    if shingles(body) is None:
+    :data:`MIN_WORDS` words): what the LSH bands are made of."""
+    texts = comparable(body)
+    if texts is None:
         return None
     minhash = _minhash_maker()()
-    minhash.update_batch([s.encode() for s in shingles(after_lead(body or ""))])
+    minhash.update_batch([s.encode() for s in texts[1].shingles])
     return minhash.hashvalues.astype("uint32")
 
 
@@ -140,10 +141,30 @@ def jaccard(first: set[str], second: set[str]) -> float:
     return len(first & second) / len(first | second)
 
 
-def pair_similarity(first: tuple[set[str], set[str]], second: tuple[set[str], set[str]]) -> float:
-    """How near two bodies are, each given as its (whole, after the lead) shingles: the larger of the two
-    Jaccard similarities, so that a copy under a lead of its own counts as the copy it is."""
-    return max(jaccard(first[0], second[0]), jaccard(first[1], second[1]))
+def pair_similarity(first: tuple[Text, Text], second: tuple[Text, Text]) -> float:
+    """How near two bodies are, each given as its (whole, after the lead) texts: the largest of the share of
+    words in common in order and the shingles' Jaccard similarity, of the whole bodies and of the bodies after
+    their leads (see the module)."""
+    from rapidfuzz.distance import Indel
+
+    return max(
+        max(Indel.normalized_similarity(mine.words, theirs.words), jaccard(mine.shingles, theirs.shingles))
+        for mine, theirs in zip(first, second, strict=True)
+    )
+
+
+def comparable(body: str | None) -> tuple[Text, Text] | None:
+    """A body as :func:`pair_similarity` takes it: whole and after its lead (None for fewer than
+    :data:`MIN_WORDS` words)."""
+    whole = text(body)
+    return None if whole is None else (whole, text(after_lead(body or "")) or whole)
+
+
+def body_similarity(first: str | None, second: str | None) -> float | None:
+    """How near two bodies are as a pair's similarity; None when either has fewer than :data:`MIN_WORDS`
+    words."""
+    mine, theirs = comparable(first), comparable(second)
+    return None if mine is None or theirs is None else pair_similarity(mine, theirs)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
@@ -164,11 +185,6 @@ def _from_blob(blob: bytes) -> np.ndarray:
     import numpy
 
     return numpy.frombuffer(blob, dtype=numpy.uint32)
-
-
-def similarity(first: np.ndarray, second: np.ndarray) -> float:
-    """The Jaccard similarity of two bodies' shingles, as their signatures estimate it."""
-    return float((first == second).sum()) / NUM_PERM
 
 
 def pending(conn: sqlite3.Connection) -> int:
@@ -296,10 +312,10 @@ def _pair(conn: sqlite3.Connection, bands: list[tuple[int, int]]) -> list[tuple[
     candidates = [
         (a, b) for a, b in candidates if digest_of.get(a) is None or digest_of[a] != digest_of.get(b)
     ]
-    # Verified on the bodies' shingles themselves: an estimate from 128 values is off by 0.035 (one standard
-    # deviation) near 0.8, which made copies of 0.84 fall under the threshold; candidates are few.
-    sets = _shingle_sets(conn, sorted({i for pair in candidates for i in pair}))
-    pairs = [(a, b, pair_similarity(sets[a], sets[b])) for a, b in candidates if a in sets and b in sets]
+    # Measured on the bodies themselves, not estimated from the signatures: an estimate from 128 values is off
+    # by 0.035 (one standard deviation) near 0.8, which made copies of 0.84 fall under the threshold.
+    texts = _texts(conn, sorted({i for pair in candidates for i in pair}))
+    pairs = [(a, b, pair_similarity(texts[a], texts[b])) for a, b in candidates if a in texts and b in texts]
     kept = [pair for pair in pairs if pair[2] >= PAIR_FLOOR]
     conn.executemany("INSERT OR REPLACE INTO dedup_pairs (first, second, similarity) VALUES (?, ?, ?)", kept)
     return kept
@@ -320,17 +336,16 @@ def _in(conn: sqlite3.Connection, sql: str, values: list[tuple[Any]]) -> list[tu
     return found
 
 
-def _shingle_sets(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
-    """Each article's (whole body, body after its lead) shingles, for :func:`pair_similarity`."""
-    found: dict[int, tuple[set[str], set[str]]] = {}
+def _texts(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[Text, Text]]:
+    """Each article's (whole body, body after its lead) texts, for :func:`pair_similarity`."""
+    found: dict[int, tuple[Text, Text]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for article_id, body in conn.execute(
             f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
         ):
-            whole, rest = shingles(body), shingles(after_lead(body or ""))
-            if whole is not None and rest is not None:
-                found[article_id] = (whole, rest)
+            if (texts := comparable(body)) is not None:
+                found[article_id] = texts
     return found
 
 
@@ -408,38 +423,3 @@ def _regroup(conn: sqlite3.Connection) -> None:
         "INSERT OR REPLACE INTO dedup_groups (article_id, group_id) VALUES (?, ?)",
         [(i, g) for i, g in wanted.items() if stored.get(i) != g],
     )
-
-
-def similar(conn: sqlite3.Connection, url: str, *, days: float = 3, top: int = 10) -> list[SimilarArticle]:
-    """The articles of other sites published within ``days`` of the article at ``url``, the closest first
-    by the Jaccard similarity of their bodies' shingles as the signatures estimate it (those that share none
-    left out). Raises LookupError for an address the archive does not hold (either scheme), ValueError for
-    an article that cannot be compared."""
-    row = conn.execute(
-        "SELECT a.site, a.published, s.signature FROM articles a"
-        " LEFT JOIN dedup_signatures s ON s.article_id = a.id WHERE a.url IN (?, ?) ORDER BY a.url = ? DESC",
-        (url, other_scheme(url), url),
-    ).fetchone()
-    if row is None:
-        raise LookupError(f"no article at {url} in the archive")
-    site, published, blob = row
-    if blob is None:
-        raise ValueError(f"the body of {url} has fewer than {MIN_WORDS} words: too little to compare")
-    if published is None:
-        raise ValueError(f"{url} has no publication time: no window of days around it")
-    moment = parse_utc(published)
-    window = (format_utc(moment - timedelta(days=days)), format_utc(moment + timedelta(days=days)))
-    cursor = conn.execute(
-        "SELECT a.url, a.site, a.headline, a.published, s.signature FROM articles a"
-        " JOIN dedup_signatures s ON s.article_id = a.id"
-        " WHERE a.site <> ? AND a.published BETWEEN ? AND ? AND s.signature IS NOT NULL",
-        (site, *window),
-    )
-    mine = _from_blob(blob)
-    found = [
-        SimilarArticle(r["url"], r["site"], r["headline"], r["published"], sim)
-        for r in rows_as_dicts(cursor)
-        if (sim := similarity(mine, _from_blob(r["signature"]))) > 0
-    ]
-    found.sort(key=lambda s: (-s.similarity, s.published or "", s.url))
-    return found[:top]
