@@ -137,7 +137,7 @@ def dedup_in_fresh_process(path: Path) -> dict:
     """`Archive.dedup()` over the whole archive in a process of its own: its time and peak memory alone.
     The peak is the process's VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork and exec, so a child
     of this process (which holds the whole corpus) reported this process's peak (707 MB, where the dedup's
-    own was 275 MB)."""
+    own was 276 MB)."""
     code = (
         "import json, sys, time\n"
         "from newsarchive.store import Archive\n"
@@ -184,6 +184,7 @@ def scores(
     return {
         "planted_pairs": len(planted),
         "recall": round(len(found) / max(1, len(planted)), 4),
+        "missed": len(planted) - len(found),
         "precision": round(true / max(1, predicted), 4),
         "recall_by_kind": per_kind,
         "related_not_copies": len(related),

@@ -192,7 +192,12 @@ def format_utc(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ISRAEL)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value.isoformat()} falls outside the calendar in UTC") from None
+    # isoformat writes the year with four digits (strftime wrote year 500 as "500", out of text order)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def parse_day(value: str, *, end_of_day: bool = False, now: datetime | None = None) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def group_sets(archive: Archive) -> list[list[str]]:
 
 
 @pytest.fixture
-def archive(tmp_path: Path) -> Archive:
+def archive(tmp_path: Path) -> Iterator[Archive]:
     with Archive(tmp_path / "archive.db") as archive:
         archive.store_many(corpus())
         yield archive
@@ -141,6 +142,42 @@ def test_a_short_flash_with_words_edited_and_a_story_with_paragraphs_moved_are_c
             ["https://www.ynet.co.il/a/long", "https://www.n12.co.il/a/long"],
             ["https://www.ynet.co.il/a/short", "https://www.walla.co.il/a/short"],
         ]
+
+
+def forecast(day: int) -> list[str]:
+    """A daily forecast in one template: the same wording every day, the day's own figures."""
+    rng = random.Random(day)
+    cities = ["בירושלים", "בתל אביב", "בחיפה", "בבאר שבע", "באילת", "בטבריה", "בצפת"]
+    return [
+        "תחזית מזג האוויר למחר: מעונן חלקית עד בהיר, ללא שינוי ניכר בטמפרטורות, והרוחות יהיו חלשות.",
+        *(f"{c} הטמפרטורות ינועו בין {rng.randint(8, 19)} ל-{rng.randint(20, 36)} מעלות." for c in cities),
+        "בימים הבאים צפויה עלייה קלה בטמפרטורות ואובך קל באזורי ההר והשפלה.",
+    ]
+
+
+def test_a_template_filled_with_each_days_figures_is_no_copy_but_a_copy_of_one_day_is(tmp_path: Path) -> None:
+    days = [
+        article(f"https://www.ynet.co.il/weather/{d}", "ynet", forecast(d), hours=24 * d) for d in range(30)
+    ]
+    reposted = ["מזג האוויר: כך ייראה מחר.", *forecast(4)[1:]]
+    with Archive(tmp_path / "weather.db") as archive:
+        archive.store_many([*days, article("https://www.mako.co.il/weather/4", "n12", reposted, hours=97)])
+        assert [g.urls for g in archive.dedup()] == [
+            ["https://www.ynet.co.il/weather/4", "https://www.mako.co.il/weather/4"]
+        ]
+
+
+def test_pairs_made_by_another_measure_are_made_again(archive: Archive) -> None:
+    from newsarchive.store.dedup import SIGNATURE_MAKER_KEY
+
+    assert len(archive.dedup()) == 2
+    with archive.db.conn:  # as an archive deduplicated by an older version left them
+        archive.db.execute("UPDATE dedup_pairs SET similarity = 0.55")
+        archive.db.execute(
+            "UPDATE archive_meta SET value = 'minhash (an older measure)' WHERE key = ?",
+            (SIGNATURE_MAKER_KEY,),
+        )
+    assert len(archive.dedup()) == 2 and all(g.similarity >= 0.8 for g in archive.dedup())
 
 
 def test_many_identical_bodies_are_one_group_without_a_pair_each(tmp_path: Path) -> None:

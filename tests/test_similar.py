@@ -4,6 +4,8 @@ article's own site or what falls outside the window; `copy` marks the near-dupli
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -58,7 +60,7 @@ def corpus() -> list[Article]:
 
 
 @pytest.fixture
-def archive(tmp_path: Path) -> Archive:
+def archive(tmp_path: Path) -> Iterator[Archive]:
     with Archive(tmp_path / "archive.db") as archive:
         archive.store_many(corpus())
         yield archive
@@ -115,6 +117,46 @@ def test_the_same_found_when_the_window_is_read_in_chunks_and_a_window_too_large
     with pytest.raises(ValueError, match="hold 4 articles of other sites, more than similar compares"):
         archive.similar(SOURCE, days=8)
     assert len(archive.similar(SOURCE, days=3)) == 3
+
+
+def test_ties_are_cut_as_they_are_shown_the_earliest_first(tmp_path: Path) -> None:
+    copies = [article(f"https://www.walla.co.il/item/c{n}", "walla", FIRE, hours=n) for n in range(1, 6)]
+    for name, order in (("forward", copies), ("backward", copies[::-1])):
+        with Archive(tmp_path / f"{name}.db") as archive:
+            archive.store_many([article(SOURCE, "ynet", FIRE), *order])
+            found = archive.similar(SOURCE, top=2)
+            assert [s.url[-2:] for s in found] == ["c1", "c2"], name
+            assert found[0].similarity == found[1].similarity and all(s.copy == 1.0 for s in found)
+
+
+def test_arguments_out_of_range_and_dates_at_the_calendars_ends(archive: Archive) -> None:
+    for days, top in ((0, 10), (-3, 10), (float("nan"), 10), (3, 0), (3, 2.5)):
+        with pytest.raises(ValueError, match=r"days must be|top must be"):
+            archive.similar(SOURCE, days=days, top=top)  # type: ignore[arg-type]
+    # a window past the calendar's ends reaches to them
+    assert len(archive.similar(SOURCE, days=float("inf"))) == 4
+    assert len(archive.similar(SOURCE, days=1e12)) == 4
+    far = [
+        Article(url=f"https://www.ynet.co.il/a/{name}", site="ynet", published=when, paragraphs=FIRE)
+        for name, when in (
+            ("ancient", datetime(500, 1, 1, tzinfo=UTC)),
+            ("far", datetime(9999, 12, 31, tzinfo=UTC)),
+        )
+    ]
+    archive.store_many(far)
+    # year 500 is written with four digits, in the order of the others' times
+    assert archive.db.execute("SELECT min(published) FROM articles").fetchone()[0] == "0500-01-01T00:00:00Z"
+    assert archive.similar("https://www.ynet.co.il/a/ancient", days=2) == []
+    assert archive.similar("https://www.ynet.co.il/a/far", days=2) == []
+    with archive.db.conn:  # a time written by hand that no reader takes
+        archive.db.execute("UPDATE articles SET published = 'soon' WHERE url LIKE '%/ancient'")
+    with pytest.raises(ValueError, match="no publication time that can be read"):
+        archive.similar("https://www.ynet.co.il/a/ancient")
+    # an Israel time of year 1 is before the calendar's first day in UTC: refused, not a crash
+    with pytest.raises(ValueError, match="outside the calendar in UTC"):
+        archive.store_many(
+            [Article(url="https://www.ynet.co.il/a/1", site="ynet", published=datetime(1, 1, 1))]
+        )
 
 
 def test_similar_command(archive: Archive) -> None:

@@ -19,7 +19,8 @@ from .options import command_archive, db_option, print_whole, stdout_console
     type=click.FloatRange(0.5, 1.0),
     default=0.8,
     show_default=True,
-    help="Similarity (Jaccard of the bodies' 3-word shingles) from which two articles are one story, 0.5-1.",
+    help="Similarity of two bodies (words in common, in order, or 3-word shingles) from which they are one"
+    " story, 0.5-1.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def dedup(db_path: Path | None, threshold: float, fmt: str) -> None:

@@ -11,7 +11,6 @@ import heapq
 import json
 import math
 import random
-import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from ..dates import ISRAEL, format_utc
 from .hebrew import INDEX_MARK, index_form
 from .query import ParsedQuery, QueryError, parse_query
 from .search import matching_ids, merge_options
-from .search_index import FTS_TABLE
+from .search_index import index_texts
 from .stopwords import HEBREW_STOP_WORDS
 from .vocabulary import expand_prefixes
 
@@ -36,8 +35,6 @@ MAX_TREND_ROWS = 200_000
 WORDS_SAMPLE = 2000
 #: the Hebrew letters, א to ת: an index token's stem ends in one before the mark
 HEBREW_FIRST, HEBREW_LAST = "\u05d0", "\u05ea"
-#: a letter of any script (str.isalpha's letters, found by the regex engine)
-LETTER = re.compile(r"[^\W\d_]")
 #: the sample is drawn by this seed, so the same archive and query give the same words
 WORDS_SEED = 19
 
@@ -334,12 +331,8 @@ def _word_counts(conn: sqlite3.Connection, ids: list[int]) -> Counter[str]:
     search index's own text: its tokens are already the index forms (stem, mark, prefix), so a word counts
     under its stem as the index reads it (every prefixed form of it together)."""
     tokens: Counter[str] = Counter()
-    for start in range(0, len(ids), 2000):
-        texts = conn.execute(
-            f"SELECT f.headline || ' ' || f.text FROM json_each(?) j JOIN {FTS_TABLE} f ON f.rowid = j.value",
-            (json.dumps(ids[start : start + 2000]),),
-        )
-        tokens.update(" ".join(text for (text,) in texts).split())
+    for texts in index_texts(conn, ids):
+        tokens.update(" ".join(texts).split())
     words: Counter[str] = Counter()
     for token, count in tokens.items():  # each distinct token once: tens of thousands, not millions
         words[word_of(token)] += count
@@ -357,7 +350,7 @@ def word_of(token: str) -> str:
 def is_content_word(word: str) -> bool:
     """Whether a word (as :func:`word_of` gives it) says what a text is about: not a stop word (nor the
     stem of one), a number or a single letter."""
-    return len(word) >= 2 and word not in stop_stems() and LETTER.search(word) is not None
+    return len(word) >= 2 and word not in stop_stems() and any(c.isalpha() for c in word)
 
 
 @lru_cache(maxsize=1)

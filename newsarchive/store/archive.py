@@ -408,7 +408,7 @@ class Archive:
 
     def dedup(self, threshold: float = 0.8) -> list[Group]:
         """Groups of articles whose latest bodies are near-identical, across sites, the first published
-        first (threshold: Jaccard similarity of the bodies' 3-word shingles, 0.5 to 1)."""
+        first (threshold: the pairs' similarity as store/dedup.py measures it, 0.5 to 1)."""
         from .dedup import groups
 
         self.dedup_catch_up()

@@ -3,15 +3,18 @@
 A body is read as its words after the search normalisation (:func:`.hebrew.tokens`). Two bodies are as similar
 as the larger of two measures (:func:`pair_similarity`): the share of their words they have in common in order
 (2·LCS / (m + n), rapidfuzz's Indel similarity), which a few edited words lower by a few words' worth whatever
-the length of the body, and the Jaccard similarity of their 3-word shingles, which keeps a copy with its
-paragraphs reordered near; each of the whole bodies and of the bodies after their first paragraph
-(:func:`after_lead`): a copy is often republished under a lead of its own, which alone would put a
-three-paragraph flash at 0.5. (The shingles' Jaccard alone made a 40-word flash with three words edited a 0.6:
-one edit breaks three shingles.) Each article's latest body after its lead is summed up as a MinHash
-signature of 128 permutations (`datasketch`); candidates come from locality-sensitive hashing kept in SQLite:
-32 bands of 4 rows, each band's hash one row of `dedup_bands` keyed by (hash, article), so a new article's
-candidates are one indexed join, not a pass over the archive. A candidate pair is kept in `dedup_pairs` when
-its similarity (exact, from the two bodies: candidates are few) is at least :data:`PAIR_FLOOR`. Groups are
+the length of the body, times the agreement of their numbers (a template filled with other figures, such as
+a daily forecast, shares its wording and is another report); and the Jaccard similarity of their 3-word
+shingles, which keeps a copy with its paragraphs reordered near. Each is taken of the whole bodies and of the
+bodies after their first paragraph (:func:`comparable`): a copy is often republished under a lead of its
+own, which alone would put a three-paragraph flash at 0.5. (The shingles' Jaccard alone made a 40-word flash
+with three words edited a 0.6: one edit breaks three shingles.)
+
+Each article's latest body after its lead is summed up as a MinHash signature of 128 permutations
+(`datasketch`); candidates come from locality-sensitive hashing kept in SQLite: 32 bands of 4 rows, each
+band's hash one row of `dedup_bands` keyed by (hash, article), so a new article's candidates are one indexed
+join, not a pass over the archive. A candidate pair is kept in `dedup_pairs` when its similarity (measured
+on the two bodies: candidates are few) is at least :data:`PAIR_FLOOR`. Groups are
 the connected components of the pairs at or above a threshold, each labelled by its first-published member
 (then the smallest URL): a pair's similarity depends on the two bodies alone, so the groups are the same
 whatever order the articles arrived in, and adding articles one at a time gives the groups a full recount
@@ -26,7 +29,9 @@ read again, and the groups are rewritten only when a pair changed.
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -45,14 +50,18 @@ SHINGLE_WORDS = 3
 PARAGRAPH_BREAK = "\n\n"
 #: a body of fewer words is left out: too little text to tell a copy from a coincidence
 MIN_WORDS = 12
-#: pairs estimated at least this similar are kept; a threshold may not go lower
+#: a token with a digit: a number, a time, a score. Two texts whose wording is the same but whose numbers
+#: are not are two reports (a forecast of another day, a lottery's next draw), not a copy
+NUMBER = re.compile(r"\d")
+#: pairs at least this similar are kept; a threshold may not go lower
 PAIR_FLOOR = 0.5
 #: the threshold of the stored groups (export --dedup, search and stats --collapse)
 GROUP_THRESHOLD = 0.8
-#: what the signatures are made by: stored signatures made otherwise are made again
+#: what the signatures and the pairs' similarities are made by: an archive whose dedup tables were made
+#: otherwise has them made again, whole, at its next catch-up
 SIGNATURE_MAKER = (
     f"minhash affine32 seed1 {NUM_PERM}x{SHINGLE_WORDS}-word-shingles after-lead {BANDS}x{ROWS}"
-    " pairs:max(indel,jaccard)"
+    " pairs:max(indel*numbers,jaccard)"
 )
 SIGNATURE_MAKER_KEY = "dedup_signatures"
 #: set in archive_meta when pairs changed and the stored groups are not yet rewritten
@@ -91,27 +100,31 @@ class Group:
 
 @dataclass(frozen=True)
 class Text:
-    """A body's words after the search normalisation and their 3-word shingles: what pairs compare."""
+    """A body's words after the search normalisation, their 3-word shingles and its numbers: what pairs
+    compare."""
 
     words: list[str]
     shingles: set[str]
+    numbers: Counter[str]
 
 
-def text(body: str | None) -> Text | None:
-    """A body as pairs compare it (None for one of fewer than :data:`MIN_WORDS` words)."""
+def _text(words: list[str]) -> Text:
+    starts = range(len(words) - SHINGLE_WORDS + 1)
+    shingled = {" ".join(words[i : i + SHINGLE_WORDS]) for i in starts}
+    return Text(words, shingled, Counter(word for word in words if NUMBER.search(word)))
+
+
+def comparable(body: str | None) -> tuple[Text, Text] | None:
+    """A body as :func:`pair_similarity` takes it: whole, and after its first paragraph when what is left
+    still has :data:`MIN_WORDS` words (else whole again): a republished story often opens its own way (a
+    flash reposted with its first line changed, agency copy under a site's own lead), and the rest is what
+    shows it a copy. None for a body of fewer than :data:`MIN_WORDS` words."""
     words = tokens(body or "")
     if len(words) < MIN_WORDS:
         return None
-    starts = range(len(words) - SHINGLE_WORDS + 1)
-    return Text(words, {" ".join(words[i : i + SHINGLE_WORDS]) for i in starts})
-
-
-def after_lead(body: str) -> str:
-    """The body without its first paragraph, when what is left still has :data:`MIN_WORDS` words (else the
-    whole body): a republished story often opens its own way (a flash reposted with its first line changed,
-    agency copy under a site's own lead), and the rest is what shows it a copy."""
-    rest = body.partition(PARAGRAPH_BREAK)[2]
-    return rest if len(tokens(rest)) >= MIN_WORDS else body
+    whole = _text(words)
+    rest = tokens((body or "").partition(PARAGRAPH_BREAK)[2])
+    return whole, _text(rest) if len(rest) >= MIN_WORDS else whole
 
 
 def signature(body: str | None) -> np.ndarray | None:
@@ -142,29 +155,25 @@ def jaccard(first: set[str], second: set[str]) -> float:
 
 
 def pair_similarity(first: tuple[Text, Text], second: tuple[Text, Text]) -> float:
-    """How near two bodies are, each given as its (whole, after the lead) texts: the largest of the share of
-    words in common in order and the shingles' Jaccard similarity, of the whole bodies and of the bodies after
-    their leads (see the module)."""
+    """How near two bodies are, each given as its (whole, after the lead) texts: the larger of the share of
+    words in common in order, believed as far as the two texts' numbers agree, and the shingles' Jaccard
+    similarity; of the whole bodies and of the bodies after their leads (see the module)."""
     from rapidfuzz.distance import Indel
 
     return max(
-        max(Indel.normalized_similarity(mine.words, theirs.words), jaccard(mine.shingles, theirs.shingles))
+        max(
+            Indel.normalized_similarity(mine.words, theirs.words) * _agreement(mine.numbers, theirs.numbers),
+            jaccard(mine.shingles, theirs.shingles),
+        )
         for mine, theirs in zip(first, second, strict=True)
     )
 
 
-def comparable(body: str | None) -> tuple[Text, Text] | None:
-    """A body as :func:`pair_similarity` takes it: whole and after its lead (None for fewer than
-    :data:`MIN_WORDS` words)."""
-    whole = text(body)
-    return None if whole is None else (whole, text(after_lead(body or "")) or whole)
-
-
-def body_similarity(first: str | None, second: str | None) -> float | None:
-    """How near two bodies are as a pair's similarity; None when either has fewer than :data:`MIN_WORDS`
-    words."""
-    mine, theirs = comparable(first), comparable(second)
-    return None if mine is None or theirs is None else pair_similarity(mine, theirs)
+def _agreement(first: Counter[str], second: Counter[str]) -> float:
+    """The Jaccard similarity of two texts' numbers, each number as often as it stands (1 when neither
+    has one)."""
+    union = (first | second).total()
+    return (first & second).total() / union if union else 1.0
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
@@ -338,28 +347,13 @@ def _in(conn: sqlite3.Connection, sql: str, values: list[tuple[Any]]) -> list[tu
 
 def _texts(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[Text, Text]]:
     """Each article's (whole body, body after its lead) texts, for :func:`pair_similarity`."""
-    found: dict[int, tuple[Text, Text]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for article_id, body in conn.execute(
-            f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-        ):
-            if (texts := comparable(body)) is not None:
-                found[article_id] = texts
-    return found
+    rows = _in(conn, "SELECT id, body FROM articles WHERE id IN ({})", [(i,) for i in ids])
+    return {i: texts for i, body in rows if (texts := comparable(body)) is not None}
 
 
 def _signatures(conn: sqlite3.Connection, ids: list[int]) -> dict[int, np.ndarray]:
-    found: dict[int, np.ndarray] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for article_id, blob in conn.execute(
-            "SELECT article_id, signature FROM dedup_signatures"
-            f" WHERE signature IS NOT NULL AND article_id IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        ):
-            found[article_id] = _from_blob(blob)
-    return found
+    sql = "SELECT article_id, signature FROM dedup_signatures WHERE signature NOT NULL AND article_id IN ({})"
+    return {i: _from_blob(blob) for i, blob in _in(conn, sql, [(i,) for i in ids])}
 
 
 def groups(conn: sqlite3.Connection, threshold: float = GROUP_THRESHOLD) -> list[Group]:
@@ -402,14 +396,8 @@ def groups(conn: sqlite3.Connection, threshold: float = GROUP_THRESHOLD) -> list
 
 def _publication_order(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[bool, str, str]]:
     """Each article's place in publication order: published ones first, the earliest first, then by URL."""
-    order: dict[int, tuple[bool, str, str]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for article_id, published, url in conn.execute(
-            f"SELECT id, published, url FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-        ):
-            order[article_id] = (published is None, published or "", url)
-    return order
+    rows = _in(conn, "SELECT id, published, url FROM articles WHERE id IN ({})", [(i,) for i in ids])
+    return {i: (published is None, published or "", url) for i, published, url in rows}
 
 
 def _regroup(conn: sqlite3.Connection) -> None:

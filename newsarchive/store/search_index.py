@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
@@ -74,3 +75,19 @@ def _stored_articles(conn: sqlite3.Connection) -> Iterator[list[_Stored]]:
         ):
             captions[article_id].append(caption)
         yield [(i, h, s, b, captions.get(i, [])) for i, h, s, b in batch]
+
+
+def index_texts(conn: sqlite3.Connection, ids: list[int], batch: int = REBUILD_BATCH) -> Iterator[list[str]]:
+    """What the index holds of each article (its headline's index tokens, then the rest's), in the order
+    of ``ids``, ``batch`` articles at a time ("" for an article the index lacks): the words of an article
+    as `words` and `similar` count them, already normalised and without their prefixes' ambiguity."""
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        texts = dict(
+            conn.execute(
+                f"SELECT f.rowid, f.headline || ' ' || f.text FROM json_each(?) j"
+                f" JOIN {FTS_TABLE} f ON f.rowid = j.value",
+                (json.dumps(chunk),),
+            )
+        )
+        yield [texts.get(i, "") for i in chunk]
