@@ -68,9 +68,10 @@ def dedup(db_path: Path | None, threshold: float, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def similar(url: str, db_path: Path | None, days: float, top: int, fmt: str) -> None:
     """The articles of other sites closest to one article in words, published within ± days of it: how
-    others covered the same story. similarity: the cosine of their tf-idf word vectors (words counted
-    without their prefixes, stop words left out); copy: how much of the text is the same, for a
-    near-duplicate (see dedup).
+    others covered the same story.
+
+    similarity: the cosine of their tf-idf word vectors (words counted without their prefixes, stop words
+    left out); copy: how much of the text is the same, for a near-duplicate (see dedup).
 
     \b
     Examples:
