@@ -170,6 +170,9 @@ MISTAKES: list[tuple[list[str], int]] = [
     (["eval", "{dir}/empty-folder"], 2),
     (["eval", "{dir}/bad-gold"], 2),
     (["eval", "{dir}/gold-without-page"], 2),
+    # a number that is none passed every bound ('internal error: ValueError' for the threshold)
+    (["dedup", "--threshold", "nan"], 2),
+    (["similar", "https://www.ynet.co.il/a/1", "--days", "nan"], 2),
 ]
 
 

@@ -9,14 +9,14 @@ import click
 from rich.table import Table
 
 from .messages import USED_WRONGLY, fail
-from .options import command_archive, db_option, print_whole, stdout_console
+from .options import NumberRange, command_archive, db_option, print_whole, stdout_console
 
 
 @click.command()
 @db_option
 @click.option(
     "--threshold",
-    type=click.FloatRange(0.5, 1.0),
+    type=NumberRange(0.5, 1.0),
     default=0.8,
     show_default=True,
     help="Similarity of two bodies (words in common, in order, or 3-word shingles) from which they are one"
@@ -62,7 +62,7 @@ def dedup(db_path: Path | None, threshold: float, fmt: str) -> None:
 @click.argument("url")
 @db_option
 @click.option(
-    "--days", type=click.FloatRange(0, min_open=True), default=3, show_default=True, help="± days around it."
+    "--days", type=NumberRange(0, min_open=True), default=3, show_default=True, help="± days around it."
 )
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +42,17 @@ class GivenPath(click.Path):
         if isinstance(value, str) and not value.strip():
             self.fail("is empty: give a path", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class NumberRange(click.FloatRange):
+    """A float range that refuses NaN: it compares false with every bound, so click's FloatRange let
+    `--threshold nan` through to an internal error."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail("is not a number", param, ctx)
+        return number
 
 
 def _named_sites(ctx: click.Context, param: click.Parameter, sites: tuple[str, ...]) -> tuple[str, ...]:
