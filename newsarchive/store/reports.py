@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..article import Article
-from .dedup import KEPT_SQL
 from .query import ParsedQuery
 from .search import filter_sql, merge_options
 
@@ -255,5 +254,4 @@ def _where(
 ) -> tuple[str, list[Any]]:
     parsed = ParsedQuery()
     merge_options(parsed, site=sites or None, since=since, until=until, author=author, now=now)
-    where, params = filter_sql(parsed)
-    return " AND ".join(filter(None, [where, KEPT_SQL if kept_only else ""])), params
+    return filter_sql(parsed, kept_only=kept_only)

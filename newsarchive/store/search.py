@@ -94,9 +94,7 @@ def ranked_hits(
     if not 1 <= limit <= 1000:
         raise QueryError("limit must be between 1 and 1000")
     check_offset(offset)
-    where, params = filter_sql(parsed)
-    if collapse:
-        where = " AND ".join(filter(None, [where, KEPT_SQL]))
+    where, params = filter_sql(parsed, kept_only=collapse)
     ranked = _ranked(conn, parsed, where, params, limit + offset)
     return [
         (row["id"], hit_from_row(row, parsed, exact=exact, score=score))
@@ -188,9 +186,10 @@ def like_literal(value: str) -> str:
     return "".join(LIKE_ESCAPE + c if c in ("%", "_", LIKE_ESCAPE) else c for c in value)
 
 
-def filter_sql(parsed: ParsedQuery) -> tuple[str, list[Any]]:
-    """The query's filters as an SQL condition on the articles table ``a``, and its parameters."""
-    clauses: list[str] = []
+def filter_sql(parsed: ParsedQuery, *, kept_only: bool = False) -> tuple[str, list[Any]]:
+    """The query's filters as an SQL condition on the articles table ``a``, and its parameters; with
+    ``kept_only``, of each group of near-duplicates only its first-published article (store/dedup.py)."""
+    clauses: list[str] = [KEPT_SQL] if kept_only else []
     params: list[Any] = []
     for name, values in parsed.filters.items():
         if name == "site":
