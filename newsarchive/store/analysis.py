@@ -21,11 +21,10 @@ from typing import Any
 
 from ..dates import ISRAEL, format_utc
 from .hebrew import INDEX_MARK, index_form
-from .query import ParsedQuery, QueryError, parse_query
-from .search import matching_ids, merge_options
+from .query import ParsedQuery, QueryError
+from .search import matching_ids, parsed_query
 from .search_index import index_texts
 from .stopwords import HEBREW_STOP_WORDS
-from .vocabulary import expand_prefixes
 
 #: what trends counts by: a day, an ISO week (Monday to Sunday) or a calendar month, in Israel time
 PERIODS = ("day", "week", "month")
@@ -95,7 +94,7 @@ def trends(
     run."""
     if by not in PERIODS:
         raise QueryError(f"cannot count by {by!r}: by one of {', '.join(PERIODS)}")
-    parsed = _parsed(conn, query, site=site, since=since, until=until, now=now)
+    parsed = parsed_query(conn, query, site=site, since=since, until=until, now=now)
     matched, undated = _matched(conn, matching_ids(conn, parsed), by)
     sites = sorted(set(parsed.filters.get("site", []))) or [
         row[0] for row in conn.execute("SELECT DISTINCT site FROM articles ORDER BY site")
@@ -156,22 +155,6 @@ def _totals(
         " FROM b CROSS JOIN s ORDER BY b.n, s.site",
         (json.dumps(sites), json.dumps(bounds), high),
     )
-
-
-def _parsed(
-    conn: sqlite3.Connection,
-    query: str,
-    *,
-    site: str | list[str] | None,
-    since: str | datetime | None,
-    until: str | datetime | None,
-    now: datetime | None,
-) -> ParsedQuery:
-    """The query as `search` reads it, with the options' filters and its prefix terms expanded."""
-    parsed = parse_query(query, now=now)
-    merge_options(parsed, site=site, since=since, until=until, author=None, now=now)
-    expand_prefixes(parsed, conn)
-    return parsed
 
 
 def _span(conn: sqlite3.Connection, parsed: ParsedQuery, sites: list[str]) -> tuple[date, date] | None:
@@ -283,7 +266,7 @@ def words(
     the counts are those of the articles read."""
     if not 1 <= top <= 1000:
         raise QueryError("top must be between 1 and 1000")
-    parsed = _parsed(conn, query, site=site, since=since, until=until, now=now)
+    parsed = parsed_query(conn, query, site=site, since=since, until=until, now=now)
     ids = matching_ids(conn, parsed)
     rng = random.Random(WORDS_SEED)
     chosen = ids if len(ids) <= sample else rng.sample(ids, sample)

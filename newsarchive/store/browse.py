@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .batches import chunks
-from .query import QueryError, parse_query
+from .query import QueryError
 from .records import rows_as_dicts
-from .search import HIT_COLUMNS, Hit, check_offset, hit_from_row, matching_ids, merge_options, ranked_hits
-from .vocabulary import expand_prefixes
+from .search import HIT_COLUMNS, Hit, check_offset, hit_from_row, matching_ids, parsed_query, ranked_hits
 
 Order = Literal["relevance", "date"]
 
@@ -55,13 +54,11 @@ def search_page(
     if order not in ("relevance", "date"):
         raise QueryError(f"order must be relevance or date, not {order!r}")
     check_offset(offset)
-    parsed = parse_query(query)
-    merge_options(
-        parsed, site=sites, since=since or None, until=until or None, author=author or None, now=None
+    parsed = parsed_query(
+        conn, query, site=sites, since=since or None, until=until or None, author=author or None
     )
     if section:
         parsed.filters.setdefault("section", []).append(section)
-    expand_prefixes(parsed, conn)
     ids = matching_ids(conn, parsed)
     page = SearchPage(total=len(ids), per_site=_per_site(conn, ids))
     if order == "relevance":

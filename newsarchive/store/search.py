@@ -80,10 +80,26 @@ def search(
     """Search the archive on ``conn`` (see :meth:`Archive.search <newsarchive.store.archive.Archive.search>`).
     With ``collapse``, a group of near-duplicates shows as its first-published article (store/dedup.py).
     Raises :class:`QueryError` for a query that cannot be run (with a message for the user)."""
+    parsed = parsed_query(conn, query, site=site, since=since, until=until, author=author, now=now)
+    return [hit for _, hit in ranked_hits(conn, parsed, limit=limit, offset=offset, collapse=collapse)]
+
+
+def parsed_query(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    site: str | list[str] | None = None,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
+    author: str | None = None,
+    now: datetime | None = None,
+) -> ParsedQuery:
+    """The query as `search` reads it: the options' filters merged in (:func:`merge_options`) and its prefix
+    terms expanded against the archive's vocabulary. QueryError for one that cannot be run."""
     parsed = parse_query(query, now=now)
     merge_options(parsed, site=site, since=since, until=until, author=author, now=now)
     expand_prefixes(parsed, conn)
-    return [hit for _, hit in ranked_hits(conn, parsed, limit=limit, offset=offset, collapse=collapse)]
+    return parsed
 
 
 def ranked_hits(
@@ -111,8 +127,7 @@ def check_offset(offset: int) -> None:
 
 def matching_urls(conn: sqlite3.Connection, query: str, *, now: datetime | None = None) -> list[str]:
     """Every article the query matches, best first (no limit): for evaluation and exports."""
-    parsed = parse_query(query, now=now)
-    expand_prefixes(parsed, conn)
+    parsed = parsed_query(conn, query, now=now)
     where, params = filter_sql(parsed)
     return [row["url"] for row, _, _ in _ranked(conn, parsed, where, params, None)]
 
