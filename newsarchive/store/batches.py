@@ -40,6 +40,15 @@ def chunks(items: Iterable[Batch], size: int) -> Iterator[list[Batch]]:
         yield batch
 
 
+def select_in(
+    conn: sqlite3.Connection, sql: str, values: list[Any], size: int = 500
+) -> Iterator[sqlite3.Cursor]:
+    """``sql`` run for each run of ``size`` values, its ``{}`` (as in ``IN ({})``) their placeholders: a
+    statement takes a bounded number of parameters. The cursors, for rows as tuples or as dicts."""
+    for chunk in chunks(values, size):
+        yield conn.execute(sql.format(", ".join("?" * len(chunk))), chunk)
+
+
 def overlapped(
     batches: Iterable[Batch], prepare: Callable[[Batch], Prepared], write: Callable[[Prepared], None]
 ) -> None:

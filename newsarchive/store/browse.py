@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .batches import chunks
+from .batches import select_in
 from .query import QueryError
 from .records import rows_as_dicts
 from .search import HIT_COLUMNS, Hit, check_offset, hit_from_row, matching_ids, parsed_query, ranked_hits
@@ -73,11 +73,8 @@ def search_page(
 
 def _per_site(conn: sqlite3.Connection, ids: list[int]) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
-    for chunk in chunks(ids, 500):
-        marks = ", ".join("?" * len(chunk))
-        for site, count in conn.execute(
-            f"SELECT site, count(*) FROM articles WHERE id IN ({marks}) GROUP BY site", chunk
-        ):
+    for cursor in select_in(conn, "SELECT site, count(*) FROM articles WHERE id IN ({}) GROUP BY site", ids):
+        for site, count in cursor:
             counts[site] = counts.get(site, 0) + count
     return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 

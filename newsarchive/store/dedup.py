@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from .batches import write_transaction
+from .batches import select_in, write_transaction
 from .hebrew import tokens
 
 if TYPE_CHECKING:  # numpy is loaded by datasketch when signatures are made: a search's --help needs none
@@ -258,8 +258,8 @@ def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray | None, int | None]]) -> bool:
     """Replace the signatures, bands and pairs of these articles, and pair them with their candidates;
     returns whether the groups may have changed (a pair removed or added, a body shared or no longer)."""
-    ids = [(article_id,) for article_id, _, _ in signed]
-    old = _signatures(conn, [article_id for article_id, _, _ in signed])
+    ids = [article_id for article_id, _, _ in signed]
+    old = _signatures(conn, ids)
     before = _in(
         conn, "SELECT digest FROM dedup_signatures WHERE article_id IN ({}) AND digest NOT NULL", ids
     )
@@ -270,7 +270,7 @@ def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray |
         [(key, article_id) for article_id, sig in old.items() for key in band_keys(sig)],
     )
     removed = conn.executemany(
-        "DELETE FROM dedup_pairs WHERE first = ? OR second = ?", [(i, i) for (i,) in ids]
+        "DELETE FROM dedup_pairs WHERE first = ? OR second = ?", [(i, i) for i in ids]
     ).rowcount
     conn.executemany(
         "INSERT OR REPLACE INTO dedup_signatures (article_id, signature, digest) VALUES (?, ?, ?)",
@@ -287,7 +287,7 @@ def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray |
         if sig is not None and (d is None or holders.get(d) == i)
         for key in band_keys(sig)
     ]
-    batch = {i for (i,) in ids}
+    batch = set(ids)
     promoted = [
         (holders[d],) for d, i in holders_before.items() if i in batch and holders.get(d, i) not in batch
     ]
@@ -297,7 +297,7 @@ def _write_signed(conn: sqlite3.Connection, signed: list[tuple[int, np.ndarray |
     shared = _in(
         conn,
         "SELECT 1 FROM dedup_signatures WHERE digest IN ({}) GROUP BY digest HAVING count(*) > 1",
-        [(d,) for d in digests if d is not None],
+        [d for d in digests if d is not None],
     )
     return removed > 0 or bool(kept) or bool(shared)
 
@@ -314,7 +314,7 @@ def _pair(conn: sqlite3.Connection, bands: list[tuple[int, int]]) -> list[tuple[
     ).fetchall()
     conn.execute("DELETE FROM dedup_new")
     # two firsts of one digest (an older article rewritten to read as a newer one): joined by it, not paired
-    paired = [(i,) for i in {i for pair in candidates for i in pair}]
+    paired = list({i for pair in candidates for i in pair})
     digest_of = dict(
         _in(conn, "SELECT article_id, digest FROM dedup_signatures WHERE article_id IN ({})", paired)
     )
@@ -333,27 +333,23 @@ def _pair(conn: sqlite3.Connection, bands: list[tuple[int, int]]) -> list[tuple[
 def _holders(conn: sqlite3.Connection, digests: set[int]) -> dict[int, int]:
     """The first (lowest id) article of each digest: the one of its copies that has bands and pairs."""
     sql = "SELECT digest, min(article_id) FROM dedup_signatures WHERE digest IN ({}) GROUP BY digest"
-    return dict(_in(conn, sql, [(d,) for d in digests]))  # type: ignore[arg-type]
+    return dict(_in(conn, sql, list(digests)))  # type: ignore[arg-type]
 
 
-def _in(conn: sqlite3.Connection, sql: str, values: list[tuple[Any]]) -> list[tuple[Any, ...]]:
-    """The rows of ``sql`` whose ``IN ({})`` takes the values, 500 at a time."""
-    found: list[tuple[Any, ...]] = []
-    for start in range(0, len(values), 500):
-        chunk = [value for (value,) in values[start : start + 500]]
-        found += conn.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall()
-    return found
+def _in(conn: sqlite3.Connection, sql: str, values: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` whose ``IN ({})`` takes the values (:func:`.batches.select_in`)."""
+    return [row for cursor in select_in(conn, sql, values) for row in cursor]
 
 
 def _texts(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[Text, Text]]:
     """Each article's (whole body, body after its lead) texts, for :func:`pair_similarity`."""
-    rows = _in(conn, "SELECT id, body FROM articles WHERE id IN ({})", [(i,) for i in ids])
+    rows = _in(conn, "SELECT id, body FROM articles WHERE id IN ({})", ids)
     return {i: texts for i, body in rows if (texts := comparable(body)) is not None}
 
 
 def _signatures(conn: sqlite3.Connection, ids: list[int]) -> dict[int, np.ndarray]:
     sql = "SELECT article_id, signature FROM dedup_signatures WHERE signature NOT NULL AND article_id IN ({})"
-    return {i: _from_blob(blob) for i, blob in _in(conn, sql, [(i,) for i in ids])}
+    return {i: _from_blob(blob) for i, blob in _in(conn, sql, ids)}
 
 
 def groups(conn: sqlite3.Connection, threshold: float = GROUP_THRESHOLD) -> list[Group]:
@@ -396,7 +392,7 @@ def groups(conn: sqlite3.Connection, threshold: float = GROUP_THRESHOLD) -> list
 
 def _publication_order(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[bool, str, str]]:
     """Each article's place in publication order: published ones first, the earliest first, then by URL."""
-    rows = _in(conn, "SELECT id, published, url FROM articles WHERE id IN ({})", [(i,) for i in ids])
+    rows = _in(conn, "SELECT id, published, url FROM articles WHERE id IN ({})", ids)
     return {i: (published is None, published or "", url) for i, published, url in rows}
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ..dates import format_utc
+from .batches import select_in
 from .dedup import KEPT_SQL
 from .hebrew import contains_phrase, tokens
 from .query import ParsedQuery, QueryError, check_range, parse_day_filter, parse_query
@@ -163,14 +164,13 @@ def _matching_rowids(conn: sqlite3.Connection, expression: str, where: str, para
 
 def _texts(conn: sqlite3.Connection, ids: list[int]) -> Iterator[dict[str, Any]]:
     """The words of these articles that _phrases_hold reads, a chunk of ids at a time."""
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        cursor = conn.execute(
-            "SELECT a.id, a.headline, a.subtitle, a.body,"
-            " (SELECT group_concat(i.caption, ' ') FROM images i WHERE i.article_id = a.id) AS captions"
-            f" FROM articles a WHERE a.id IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        )
+    for cursor in select_in(
+        conn,
+        "SELECT a.id, a.headline, a.subtitle, a.body,"
+        " (SELECT group_concat(i.caption, ' ') FROM images i WHERE i.article_id = a.id) AS captions"
+        " FROM articles a WHERE a.id IN ({})",
+        ids,
+    ):
         yield from rows_as_dicts(cursor)
 
 

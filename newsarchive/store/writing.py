@@ -13,7 +13,7 @@ from typing import Any
 from ..article import Article
 from ..dates import format_utc
 from ..fetched import FetchedPage
-from .batches import insert_rows, write_transaction
+from .batches import insert_rows, select_in, write_transaction
 from .pages import write_page
 from .records import article_record, other_scheme, rows_as_dicts, scheme_blind, without_surrogates
 from .revisions import changed_fields, content_of
@@ -236,14 +236,12 @@ def _write_parts(conn: sqlite3.Connection, written: list[Prepared], ids: dict[st
 def _existing(conn: sqlite3.Connection, urls: list[str]) -> dict[str, dict[str, Any]]:
     """The stored rows of these URLs, with what a change is judged on."""
     found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(urls), 500):
-        chunk = urls[start : start + 500]
-        cursor = conn.execute(
-            "SELECT url, id, version, checked_at, fetched_at, headline, subtitle, body, authors, images"
-            " FROM articles"
-            f" WHERE url IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        )
+    for cursor in select_in(
+        conn,
+        "SELECT url, id, version, checked_at, fetched_at, headline, subtitle, body, authors, images"
+        " FROM articles WHERE url IN ({})",
+        urls,
+    ):
         found.update((row["url"], row) for row in rows_as_dicts(cursor))
     return found
 
