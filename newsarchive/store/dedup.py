@@ -127,26 +127,18 @@ def comparable(body: str | None) -> tuple[Text, Text] | None:
     return whole, _text(rest) if len(rest) >= MIN_WORDS else whole
 
 
-def signature(body: str | None) -> np.ndarray | None:
-    """The MinHash signature of a body's shingles after its lead (None for a body of fewer than
-    :data:`MIN_WORDS` words): what the LSH bands are made of."""
+def signed(body: str | None) -> tuple[np.ndarray | None, int | None]:
+    """What the catch-up keeps of a body, from one reading of it (None, None for a body of fewer than
+    :data:`MIN_WORDS` words): the MinHash signature of its shingles after its lead, which the LSH bands are
+    made of, and the digest of its words, which bodies that read the same word for word share."""
     texts = comparable(body)
     if texts is None:
-        return None
+        return None, None
+    whole, rest = texts
     minhash = _minhash_maker()()
-    minhash.update_batch([s.encode() for s in texts[1].shingles])
-    return minhash.hashvalues.astype("uint32")
-
-
-def digest(body: str | None) -> int | None:
-    """The body's words after the search normalisation, hashed (None for fewer than :data:`MIN_WORDS`):
-    bodies that read the same word for word share it."""
-    words = tokens(body or "")
-    if len(words) < MIN_WORDS:
-        return None
-    return int.from_bytes(
-        hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest(), "little", signed=True
-    )
+    minhash.update_batch([s.encode() for s in rest.shingles])
+    hashed = hashlib.blake2b(" ".join(whole.words).encode(), digest_size=8).digest()
+    return minhash.hashvalues.astype("uint32"), int.from_bytes(hashed, "little", signed=True)
 
 
 def jaccard(first: set[str], second: set[str]) -> float:
@@ -232,9 +224,9 @@ def _catch_up_pass(conn: sqlite3.Connection, ids: list[int], batch: int) -> None
             f"SELECT id, body FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
         ).fetchall()
         gone = set(chunk) - {article_id for article_id, _ in rows}  # deleted since they were marked
-        signed = [(article_id, signature(body), digest(body)) for article_id, body in rows]
+        made = [(article_id, *signed(body)) for article_id, body in rows]
         with write_transaction(conn):
-            if _write_signed(conn, signed + [(article_id, None, None) for article_id in gone]):
+            if _write_signed(conn, made + [(article_id, None, None) for article_id in gone]):
                 _set_meta(conn, GROUPS_STALE_KEY, "1")
             conn.executemany("DELETE FROM dedup_signatures WHERE article_id = ?", [(i,) for i in gone])
             # one rewritten since its body was read stays marked: the next catch-up reads it again
